@@ -1,0 +1,27 @@
+# Two commands for a fresh machine (Python 3.11+): `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv with the pinned dependencies
+
+demo: setup  ## generate a small data set, build every table, show them
+	$(BIN)/stedi demo --lake demo-lake
+
+test: setup  ## run the test suite
+	$(BIN)/python -m pytest
+
+bench: setup  ## time `stedi run` (SIZES="starter 10m 100m")
+	$(BIN)/python benchmarks/bench_run.py $(SIZES)
+
+clean:
+	rm -rf $(VENV) demo-lake .pytest_cache

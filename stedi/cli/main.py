@@ -1,0 +1,153 @@
+"""The `stedi` command. Thin: it parses arguments, calls the library, formats the output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from stedi.config import CONSENT_POLICIES
+from stedi.errors import StediError
+
+LAKE_HELP = "the lake folder (default: $STEDI_LAKE, else ./lake)"
+
+
+def _lake_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lake", type=Path, metavar="PATH", help=LAKE_HELP)
+
+
+def _status(message: str) -> None:
+    print(f"… {message}", file=sys.stderr, flush=True)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from stedi.lakehouse import Lakehouse
+
+    house = Lakehouse(args.lake, create=True)
+    report = house.ingest(args.src)
+    print(f"{len(report.copied)} file(s) copied into {house.path}, {len(report.unchanged)} already there unchanged")
+    for message in report.conflicts:
+        print(f"stedi: refused: {message}", file=sys.stderr)
+    return 1 if report.conflicts else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from stedi.cli.summary import print_summary
+    from stedi.lakehouse import Lakehouse
+
+    summary = Lakehouse(args.lake).run(consent_policy=args.consent_policy, progress=_status)
+    print_summary(summary)
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from stedi.cli.output import print_arrow
+    from stedi.lakehouse import Lakehouse
+
+    result = Lakehouse(args.lake).query(args.sql)
+    print_arrow(result, args.format, limit=args.max_rows)
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from stedi.cli.output import print_rows
+    from stedi.lakehouse import Lakehouse
+
+    house = Lakehouse(args.lake)
+    rows = [
+        (t.name, t.zone, "view" if t.zone == "landing" else ("not built" if t.rows is None else t.rows),
+         t.snapshot_id, house.lake.relative(t.location))
+        for t in house.tables()
+    ]
+    print_rows(["table", "zone", "rows", "snapshot", "location"], rows, args.format)
+    return 0
+
+
+def cmd_ddl(args: argparse.Namespace) -> int:
+    from stedi.ddl.athena import statements
+
+    print(";\n\n".join(statements(args.location, args.database)) + ";")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from stedi.cli.progress import generate_with_progress
+
+    report = generate_with_progress(args.out, args.customers, args.seed)
+    print(report.describe() if hasattr(report, "describe") else report)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from stedi.cli.demo import demo
+
+    return demo(args.lake, args.customers, args.seed, args.consent_policy, _status)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stedi",
+        description="The STEDI lakehouse: raw Step Trainer data into privacy-safe, query-ready Iceberg tables.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        _lake_arg(p)
+        return p
+
+    p = command("ingest", cmd_ingest, "Copy delivered landing files into the lake's landing zone, as delivered.")
+    p.add_argument("src", type=Path, metavar="SRC",
+                   help="folder in the starter layout: customer/landing/*.json, accelerometer/landing/*.json, "
+                        "step_trainer/landing/*.json (or customer/*.json and the like)")
+
+    policy_help = ("'strict' (default): only readings taken at or after the customer's research consent; "
+                   "'any-time': every reading of consenting customers")
+    p = command("run", cmd_run, "Build every trusted and curated table from landing.")
+    p.add_argument("--consent-policy", choices=CONSENT_POLICIES, help=policy_help)
+
+    p = command("query", cmd_query, "Run SQL (DuckDB dialect) over every table of the lake by name.")
+    p.add_argument("sql", metavar="SQL", help='e.g. "SELECT count(*) FROM machine_learning_curated"')
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+    p.add_argument("--max-rows", type=int, default=50, metavar="N", help="rows shown in table format (default: 50)")
+
+    p = command("tables", cmd_tables, "List every table with its zone, row count, current snapshot and location.")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+
+    p = command("ddl", cmd_ddl, "Print the CREATE statements that make every table queryable in Athena.")
+    p.add_argument("--dialect", choices=("athena",), default="athena", help="SQL dialect (default: athena)")
+    p.add_argument("--location", default="s3://YOUR-BUCKET/stedi", metavar="S3_URI",
+                   help="S3 folder that holds the lake (default: s3://YOUR-BUCKET/stedi)")
+    p.add_argument("--database", default="stedi", help="Glue database name (default: stedi)")
+
+    p = command("generate", cmd_generate, "Write a realistic, seeded STEDI data set in the starter layout.")
+    p.add_argument("out", type=Path, metavar="OUT", help="folder to write customer/, accelerometer/, step_trainer/ into")
+    p.add_argument("--customers", type=int, required=True, metavar="N", help="number of customers (~115 readings each)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes identical files (default: 0)")
+
+    p = command("demo", cmd_demo, "Generate a small data set, ingest it into a fresh lake, run, show the tables.")
+    p.add_argument("--customers", type=int, default=500, metavar="N", help="customers to generate (default: 500)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    p.add_argument("--consent-policy", choices=CONSENT_POLICIES, help=policy_help)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except StediError as e:
+        print(f"stedi: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stedi: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""The table `stedi run` ends with."""
+
+from __future__ import annotations
+
+from stedi.cli.output import print_rows
+from stedi.pipeline.run import RunSummary
+
+
+def print_summary(summary: RunSummary) -> None:
+    rows = [
+        (t.name, f"{t.rows_in:,}", f"{t.rows_out:,}", f"{t.quarantined:,}", f"{t.seconds:.2f}")
+        for t in summary.tables
+    ]
+    print_rows(["table", "rows in", "rows out", "quarantined", "seconds"], rows,
+               title=f"run {summary.run_id}, consent policy {summary.consent_policy}")
+    quarantined = sum(t.quarantined for t in summary.tables)
+    if quarantined:
+        print(f"{quarantined:,} landing line(s) quarantined: stedi query \"SELECT * FROM quarantine\" shows why")
+    if summary.shared_serial_numbers:
+        print(
+            f"{summary.shared_serial_numbers:,} serial number(s) held by several customers: "
+            f"{summary.shared_serial_readings:,} step-trainer reading(s) left out of trusted"
+        )
+    print(f"done in {summary.seconds:.2f} s")

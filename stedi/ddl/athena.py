@@ -1,0 +1,79 @@
+"""`stedi ddl --dialect athena`: the CREATE statements an AWS user runs in Athena.
+
+Landing tables are typed external JSON tables over the landing folders (JSON keys map to
+the lowercased columns case-insensitively); every other table is an Iceberg table. The
+derived tables' columns are not declared twice: they are read off the models' SQL by
+running it on empty inputs. Statements are built as sqlglot trees, then rendered.
+"""
+
+from __future__ import annotations
+
+import sqlglot.expressions as exp
+
+from stedi.config import Config
+from stedi.lake import TABLE_LOCATIONS
+from stedi.landing import quarantine
+from stedi.landing.sources import SOURCES
+
+DIALECTS = ("athena",)
+JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
+
+
+def table_columns() -> dict[str, list[tuple[str, exp.DataType]]]:
+    """Column names and types of every table, landing first, in build order."""
+    from stedi.engines.duckdb_engine import DuckDBEngine
+    from stedi.models import all_models
+
+    columns: dict[str, list[tuple[str, exp.DataType]]] = {}
+    engine = DuckDBEngine(Config())
+    try:
+        for source in SOURCES.values():
+            engine.load_landing(source, [])
+            columns[source.landing_table] = [(f.column, exp.DataType.build(f.type.sql_type, dialect="duckdb")) for f in source.fields]
+        engine.set_parameters(consent_policy="strict", pseudonym_key="")
+        for model in all_models():
+            engine.create_view(model.name, model.sql)
+            if model.stored:
+                described = engine.con.execute(f'DESCRIBE "{model.name}"').fetchall()
+                columns[model.name] = [(name, exp.DataType.build(kind, dialect="duckdb")) for name, kind, *_ in described]
+    finally:
+        engine.close()
+    columns["quarantine"] = [
+        (f.name, exp.DataType.build("BIGINT" if f.type == "int64" else "VARCHAR", dialect="duckdb"))
+        for f in quarantine.schema()
+    ]
+    return columns
+
+
+def _create(database: str, name: str, columns: list[tuple[str, exp.DataType]], properties: list[exp.Expression]) -> exp.Create:
+    schema = exp.Schema(
+        this=exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(database)),
+        expressions=[exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=t) for c, t in columns],
+    )
+    return exp.Create(this=schema, kind="TABLE", exists=True, properties=exp.Properties(expressions=properties))
+
+
+def _prop(key: str, value: str) -> exp.Property:
+    return exp.Property(this=exp.Literal.string(key), value=exp.Literal.string(value))
+
+
+def statements(location: str, database: str = "stedi") -> list[str]:
+    """CREATE statements for every table, rooted at an S3 location such as s3://bucket/stedi."""
+    root = location.rstrip("/")
+    created = [f"CREATE DATABASE IF NOT EXISTS {exp.to_identifier(database).sql('athena')}"]
+    for name, columns in table_columns().items():
+        where = exp.LocationProperty(this=exp.Literal.string(f"{root}/{TABLE_LOCATIONS[name]}/"))
+        if name.endswith("_landing"):
+            properties: list[exp.Expression] = [
+                exp.ExternalProperty(),
+                exp.RowFormatSerdeProperty(
+                    this=exp.Literal.string(JSON_SERDE),
+                    serde_properties=exp.SerdeProperties(expressions=[_prop("case.insensitive", "true")], with_=True),
+                ),
+                where,
+                _prop("classification", "json"),
+            ]
+        else:
+            properties = [where, _prop("table_type", "ICEBERG"), _prop("format", "parquet")]
+        created.append(_create(database, name, columns, properties).sql(dialect="athena", pretty=True))
+    return created

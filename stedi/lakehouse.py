@@ -1,0 +1,104 @@
+"""The Python API: `stedi.Lakehouse(path).table("machine_learning_curated").to_pandas()`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stedi.errors import StediError
+from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
+from stedi.store.iceberg_store import IcebergStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from stedi.landing.ingest import IngestReport
+    from stedi.pipeline.run import Progress, RunSummary
+
+LANDING_TABLES = tuple(t for t in TABLE_LOCATIONS if t.endswith("_landing"))
+STORED_TABLES = tuple(t for t in TABLE_LOCATIONS if t not in LANDING_TABLES)
+
+
+def default_lake_path() -> Path:
+    return Path(os.environ.get("STEDI_LAKE") or "lake")
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    name: str
+    zone: str
+    rows: int | None  # None: not built yet
+    snapshot_id: int | None
+    location: str
+
+
+class TableHandle:
+    """One table of the lake, read whole: for data scientists' notebooks."""
+
+    def __init__(self, lakehouse: "Lakehouse", name: str):
+        if name not in TABLE_LOCATIONS:
+            raise StediError(f"no table {name!r}; tables: {', '.join(TABLE_LOCATIONS)}")
+        self._lakehouse, self.name = lakehouse, name
+
+    def to_arrow(self) -> "pa.Table":
+        if self.name in LANDING_TABLES:
+            return self._lakehouse.query(f'SELECT * FROM "{self.name}"')
+        table = self._lakehouse.store.load(self.name)
+        if table is None:
+            raise StediError(f"table {self.name} is not built yet: run `stedi run` first")
+        return table.scan().to_arrow()
+
+    def to_pandas(self) -> "pd.DataFrame":
+        return self.to_arrow().to_pandas()
+
+
+class Lakehouse:
+    def __init__(self, path: Path | str | None = None, create: bool = False):
+        path = default_lake_path() if path is None else Path(path)
+        self.lake = Lake.open_or_create(path) if create else Lake.open(path)
+        self.store = IcebergStore(self.lake.catalog_path)
+
+    @property
+    def path(self) -> Path:
+        return self.lake.root
+
+    def ingest(self, src: Path | str) -> "IngestReport":
+        from stedi.landing.ingest import ingest
+
+        return ingest(self.lake, Path(src))
+
+    def run(self, consent_policy: str | None = None, progress: "Progress | None" = None) -> "RunSummary":
+        from stedi.pipeline.run import run
+
+        return run(self.lake, consent_policy=consent_policy, progress=progress)
+
+    def table(self, name: str) -> TableHandle:
+        return TableHandle(self, name)
+
+    def tables(self) -> list[TableSummary]:
+        found = []
+        for name in TABLE_LOCATIONS:
+            location = str(self.lake.location(name))
+            if name in LANDING_TABLES:
+                found.append(TableSummary(name, zone_of(name), None, None, location))
+                continue
+            info = self.store.info(name)
+            found.append(
+                TableSummary(name, zone_of(name), info.rows if info else None, info.snapshot_id if info else None, location)
+            )
+        return found
+
+    def query(self, sql: str) -> "pa.Table":
+        """SQL (DuckDB dialect) over every table of the lake by name."""
+        import duckdb
+
+        from stedi.query import connect
+
+        with connect(self.lake, self.store) as engine:
+            try:
+                return engine.arrow(sql)
+            except duckdb.Error as e:
+                raise StediError(f"query failed: {str(e).strip()}") from None

@@ -1,0 +1,54 @@
+"""The quarantine table: every landing line that could not be accepted, and why."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from stedi.engines.base import Rejected
+from stedi.landing.locate import line_numbers
+from stedi.landing.sources import Source
+from stedi.landing.validate import rejection_reason
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+COLUMNS = ("source", "file", "line", "raw", "reason")
+
+
+def schema() -> "pa.Schema":
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("source", pa.string()),
+            pa.field("file", pa.string()),  # relative to the lake
+            pa.field("line", pa.int64()),  # 1-based line number in the file
+            pa.field("raw", pa.string()),  # the line as delivered
+            pa.field("reason", pa.string()),
+        ]
+    )
+
+
+def explain(source: Source, rejected: list[Rejected], relative: Callable[[str], str]) -> list[dict[str, object]]:
+    """Quarantine rows for the rejected lines of one source: numbered, explained, in file order."""
+    by_file: dict[str, list[Rejected]] = defaultdict(list)
+    for r in rejected:
+        by_file[r.file].append(r)
+    rows = []
+    for file, items in by_file.items():
+        unnumbered = [r for r in items if r.line is None]
+        numbers = iter(line_numbers(Path(file), [r.raw for r in unnumbered]))
+        for r in items:
+            line = r.line if r.line is not None else next(numbers)
+            reason = r.reason or rejection_reason(source, r.raw) or "a value is out of range for its type"
+            rows.append({"source": source.name, "file": relative(file), "line": line, "raw": r.raw, "reason": reason})
+    rows.sort(key=lambda row: (row["file"], row["line"] or 0))
+    return rows
+
+
+def to_arrow(rows: list[dict[str, object]]) -> "pa.Table":
+    import pyarrow as pa
+
+    return pa.Table.from_pylist(rows, schema=schema())

@@ -1,0 +1,99 @@
+"""The three landing sources as delivered: their JSON keys, column names and types.
+
+This is the one declaration of what a valid landing line is. The DuckDB parser, the
+Python reference validator, the landing views and the Athena DDL are all derived
+from it, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class FieldType(str, Enum):
+    """JSON value types a landing field may hold (null is allowed only if optional)."""
+
+    STRING = "string"  # JSON string
+    INTEGER = "integer"  # JSON number without fraction or exponent, fits in 64 bits
+    NUMBER = "number"  # any JSON number, read as a double
+    DATE = "date"  # JSON string YYYY-MM-DD (any year from 0001, centuries-old birthdays kept)
+
+    @property
+    def sql_type(self) -> str:
+        return {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "date": "DATE"}[self.value]
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str  # the JSON key as delivered, e.g. "serialNumber"
+    type: FieldType
+    required: bool
+
+    @property
+    def column(self) -> str:
+        """Table column name: the landing key lowercased, as Glue and Athena name it."""
+        return self.key.lower()
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # "customer", "accelerometer", "step_trainer"
+    fields: tuple[Field, ...]
+
+    @property
+    def landing_table(self) -> str:
+        return f"{self.name}_landing"
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.column for f in self.fields]
+
+    def field(self, key: str) -> Field:
+        return next(f for f in self.fields if f.key == key)
+
+
+# A date as delivered: YYYY-MM-DD, where centuries-old years come with fewer digits (993-01-01).
+# Year 0 does not exist; the year group is 1 to 9999.
+DATE_PATTERN = r"(0*[1-9][0-9]{0,3})-([0-9]{2})-([0-9]{2})"
+
+S, I, N, D = FieldType.STRING, FieldType.INTEGER, FieldType.NUMBER, FieldType.DATE
+
+CUSTOMER = Source(
+    "customer",
+    (
+        Field("customerName", S, False),
+        Field("email", S, True),
+        Field("phone", S, False),
+        Field("birthDay", D, False),
+        Field("serialNumber", S, True),
+        Field("registrationDate", I, True),
+        Field("lastUpdateDate", I, True),
+        # Consent dates: absent or null both mean "no consent given".
+        Field("shareWithResearchAsOfDate", I, False),
+        Field("shareWithPublicAsOfDate", I, False),
+        Field("shareWithFriendsAsOfDate", I, False),
+    ),
+)
+
+ACCELEROMETER = Source(
+    "accelerometer",
+    (
+        Field("user", S, True),
+        Field("timestamp", I, True),
+        Field("x", N, True),
+        Field("y", N, True),
+        Field("z", N, True),
+    ),
+)
+
+STEP_TRAINER = Source(
+    "step_trainer",
+    (
+        Field("sensorReadingTime", I, True),
+        Field("serialNumber", S, True),
+        Field("distanceFromObject", I, True),
+    ),
+)
+
+SOURCES: dict[str, Source] = {s.name: s for s in (CUSTOMER, ACCELEROMETER, STEP_TRAINER)}

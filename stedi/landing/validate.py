@@ -1,0 +1,106 @@
+"""Why a landing line was rejected, in words a person can act on.
+
+The engines decide in bulk which lines are accepted; this module explains the few that
+are not. It follows the same declaration (`sources.py`) and the same rules, and is the
+readable specification of them: tests check that both agree line for line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from stedi.landing.sources import DATE_PATTERN, Field, FieldType, Source
+
+_INT64 = (-(2**63), 2**63 - 1)
+_ISO_DATE = re.compile(DATE_PATTERN)
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _Duplicate(key)
+        seen[key] = value
+    return seen
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number with a fraction"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _field_problem(f: Field, record: dict[str, object]) -> str | None:
+    if f.key not in record or record[f.key] is None:
+        if not f.required:
+            return None
+        return f"missing required field {f.key!r}" if f.key not in record else f"required field {f.key!r} is null"
+    value = record[f.key]
+    kind = _json_kind(value)
+    shown = json.dumps(value)[:40]
+    if f.type in (FieldType.STRING, FieldType.DATE):
+        if not isinstance(value, str):
+            return f"field {f.key!r} must be a string, got {kind} {shown}"
+        if f.type is FieldType.DATE and not _valid_date(value):
+            return f"field {f.key!r} must be a date YYYY-MM-DD, got {shown}"
+        if f.required and not value.strip():
+            return f"required field {f.key!r} is empty"
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"field {f.key!r} must be a number, got {kind} {shown}"
+    if f.type is FieldType.INTEGER:
+        if not isinstance(value, int):
+            return f"field {f.key!r} must be a whole number (epoch milliseconds), got {shown}"
+        if not _INT64[0] <= value <= _INT64[1]:
+            return f"field {f.key!r} does not fit in 64 bits: {shown}"
+    return None
+
+
+def _valid_date(text: str) -> bool:
+    import datetime
+
+    match = _ISO_DATE.fullmatch(text)
+    if not match:
+        return False
+    try:
+        datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return False
+    return True
+
+
+def rejection_reason(source: Source, raw: str) -> str | None:
+    """The first problem with one landing line, or None when the line is acceptable."""
+    try:
+        record = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except _Duplicate as e:
+        return f"duplicate key {e.args[0]!r}"
+    except json.JSONDecodeError as e:
+        what = "truncated JSON" if e.pos >= len(raw.rstrip()) else "malformed JSON"
+        return f"{what}: {e.msg} at column {e.colno}"
+    except (ValueError, RecursionError) as e:
+        return f"malformed JSON: {e}"
+    if not isinstance(record, dict):
+        return f"not a JSON object but {_json_kind(record)}"
+    for f in source.fields:
+        problem = _field_problem(f, record)
+        if problem:
+            return problem
+    return None

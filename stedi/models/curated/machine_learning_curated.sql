@@ -1,0 +1,16 @@
+-- Training data: each trusted step-trainer reading with the phone readings of the SAME
+-- customer in the same millisecond. Joining on the timestamp alone would pair one
+-- person's step trainer with another person's phone.
+-- No personal data: the customer appears only as a keyed hash of the email (the key is
+-- in the lake's config, never in a table; 64 hex characters, so key || email is unambiguous).
+SELECT
+    sha256(p.pseudonym_key || c.email) AS customer_key,
+    s.sensorreadingtime,
+    s.distancefromobject,
+    a.x,
+    a.y,
+    a.z
+FROM step_trainer_trusted AS s
+JOIN customer_curated AS c ON c.serialnumber = s.serialnumber
+JOIN accelerometer_trusted AS a ON a.user = c.email AND a.timestamp = s.sensorreadingtime
+CROSS JOIN run_parameters AS p

@@ -1,0 +1,149 @@
+"""`stedi run`: every trusted and curated table rebuilt from landing, then committed.
+
+Landing is parsed once; each model's SQL writes Parquet files into its table's location;
+only when every table is built does the store commit them, one atomic snapshot per
+table. A failure before the commits leaves every table as it was and removes the files
+this run wrote.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from stedi.audits import audit_sql
+from stedi.engines.base import Engine
+from stedi.lake import Lake
+from stedi.landing import quarantine
+from stedi.landing.sources import SOURCES
+from stedi.models import all_models
+from stedi.store.iceberg_store import IcebergStore
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TableResult:
+    name: str
+    rows_in: int
+    rows_out: int
+    quarantined: int
+    seconds: float
+    snapshot_id: int | None = None
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    consent_policy: str
+    tables: list[TableResult] = field(default_factory=list)
+    shared_serial_numbers: int = 0
+    shared_serial_readings: int = 0
+    seconds: float = 0.0
+
+    def table(self, name: str) -> TableResult:
+        return next(t for t in self.tables if t.name == name)
+
+
+@dataclass
+class _Built:
+    name: str
+    location: Path
+    directory: Path
+    files: list[Path]
+    schema: object
+
+
+def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None = None,
+        engine: Engine | None = None) -> RunSummary:
+    say = progress or (lambda message: None)
+    policy = consent_policy or lake.config.consent_policy
+    started = time.perf_counter()
+    summary = RunSummary(run_id=time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8], consent_policy=policy)
+    if engine is None:
+        from stedi.engines.duckdb_engine import DuckDBEngine
+
+        lake.temp_dir.mkdir(exist_ok=True)
+        engine = DuckDBEngine(lake.config, temp_dir=lake.temp_dir)
+    built: list[_Built] = []
+    try:
+        rejected_rows = _load_landing(lake, engine, summary, say)
+        engine.set_parameters(consent_policy=policy, pseudonym_key=lake.config.pseudonym_key)
+        counts: dict[str, int] = {t.name: t.rows_out for t in summary.tables}
+        for model in all_models():
+            if not model.stored:
+                engine.create_view(model.name, model.sql)
+                continue
+            say(f"building {model.name}")
+            t0 = time.perf_counter()
+            location = lake.location(model.name)
+            directory = location / "data" / f"run-{summary.run_id}"
+            built.append(_Built(model.name, location, directory, [], None))
+            written = engine.write_parquet(model.name, model.sql, directory)
+            built[-1].files, built[-1].schema = written.files, written.schema
+            main_input = model.inputs[0]
+            if main_input not in counts:
+                counts[main_input] = engine.count(main_input)
+            counts[model.name] = written.rows
+            summary.tables.append(TableResult(model.name, counts[main_input], written.rows, 0, time.perf_counter() - t0))
+        shared = _shared_serials(engine)
+        summary.shared_serial_numbers, summary.shared_serial_readings = shared
+        built.append(_write_quarantine(lake, summary.run_id, rejected_rows))
+        say("committing tables")
+        _commit(lake, built, summary)
+    except BaseException:
+        for b in built:
+            shutil.rmtree(b.directory, ignore_errors=True)
+        raise
+    finally:
+        engine.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, say: Progress) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for source in SOURCES.values():
+        files = lake.landing_files(source.name)
+        say(f"reading {source.landing_table} ({len(files)} files)")
+        t0 = time.perf_counter()
+        load = engine.load_landing(source, files)
+        rows += quarantine.explain(source, load.rejected, lake.relative)
+        summary.tables.append(
+            TableResult(source.landing_table, load.lines_read, load.accepted, len(load.rejected), time.perf_counter() - t0)
+        )
+    return rows
+
+
+def _shared_serials(engine: Engine) -> tuple[int, int]:
+    """Serial numbers held by several customers, and the step-trainer readings left out for it."""
+    found = engine.arrow(f"SELECT count(*), coalesce(sum(readings), 0) FROM ({audit_sql('shared_serial_numbers')})")
+    return int(found.column(0)[0].as_py()), int(found.column(1)[0].as_py())
+
+
+def _write_quarantine(lake: Lake, run_id: str, rows: list[dict[str, object]]) -> _Built:
+    import pyarrow.parquet as pq
+
+    location = lake.location("quarantine")
+    directory = location / "data" / f"run-{run_id}"
+    table = quarantine.to_arrow(rows)
+    files = []
+    if rows:
+        directory.mkdir(parents=True)
+        files = [directory / "quarantine.parquet"]
+        pq.write_table(table, files[0], compression="zstd")
+    return _Built("quarantine", location, directory, files, table.schema)
+
+
+def _commit(lake: Lake, built: list[_Built], summary: RunSummary) -> None:
+    store = IcebergStore(lake.catalog_path)
+    properties = {"stedi.run-id": summary.run_id, "stedi.consent-policy": summary.consent_policy}
+    results = {t.name: t for t in summary.tables}
+    for b in built:
+        snapshot = store.replace_contents(b.name, b.location, b.schema, b.files, properties)  # type: ignore[arg-type]
+        if b.name in results:
+            results[b.name].snapshot_id = snapshot

@@ -1,0 +1,56 @@
+"""Shared fixtures: hand-written landing rows, isolated config, the starter data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+STARTER = Path(__file__).resolve().parents[2] / "shared" / "data" / "stedi"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the developer's STEDI_* settings."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("STEDI_"):
+            monkeypatch.delenv(name)
+
+
+def customer(email: str, serial: str, updated: int = 1000, consent: Any = "absent", **extra: Any) -> dict[str, Any]:
+    """A customer record as delivered. consent: "absent" leaves the key out; None writes null."""
+    record: dict[str, Any] = {
+        "customerName": email.split("@")[0],
+        "email": email,
+        "phone": "8015551212",
+        "birthDay": "1399-01-01",
+        "serialNumber": serial,
+        "registrationDate": 500,
+        "lastUpdateDate": updated,
+    }
+    if consent != "absent":
+        record["shareWithResearchAsOfDate"] = consent
+    record.update(extra)
+    return record
+
+
+def reading(user: str, ts: int, x: float = 0.0, y: float = 0.0, z: float = 0.0) -> dict[str, Any]:
+    return {"user": user, "timestamp": ts, "x": x, "y": y, "z": z}
+
+
+def step(serial: str, ts: int, distance: int = 100) -> dict[str, Any]:
+    return {"sensorReadingTime": ts, "serialNumber": serial, "distanceFromObject": distance}
+
+
+def write_delivery(root: Path, **sources: list[Any]) -> Path:
+    """Write line-delimited JSON files in the starter layout; str items are written verbatim."""
+    for source, records in sources.items():
+        folder = root / source / "landing"
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+        (folder / f"{source}-1.json").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return root
