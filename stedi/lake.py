@@ -5,6 +5,7 @@
 <lake>/<source>/landing/*.json            raw files as delivered
 <lake>/<source>/{trusted,curated}/        Iceberg tables (data/ and metadata/ inside)
 <lake>/quarantine/                        Iceberg table of rejected landing lines
+<lake>/runs/<run-id>.json                 summary of each `stedi run`
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ class Lake:
     @property
     def catalog_path(self) -> Path:
         return self.root / "catalog.db"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
 
     @property
     def temp_dir(self) -> Path:

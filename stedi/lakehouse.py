@@ -79,11 +79,16 @@ class Lakehouse:
         return TableHandle(self, name)
 
     def tables(self) -> list[TableSummary]:
+        """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
+        from stedi.pipeline.run import last_run
+
+        last = last_run(self.lake)
+        accepted = {t["name"]: t["rows_out"] for t in last["tables"]} if last else {}
         found = []
         for name in TABLE_LOCATIONS:
             location = str(self.lake.location(name))
             if name in LANDING_TABLES:
-                found.append(TableSummary(name, zone_of(name), None, None, location))
+                found.append(TableSummary(name, zone_of(name), accepted.get(name), None, location))
                 continue
             info = self.store.info(name)
             found.append(
@@ -101,4 +106,4 @@ class Lakehouse:
             try:
                 return engine.arrow(sql)
             except duckdb.Error as e:
-                raise StediError(f"query failed: {str(e).strip()}") from None
+                raise StediError(f"query failed: {str(e).strip().splitlines()[0]}") from None

@@ -51,16 +51,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
-    from stedi.cli.output import print_rows
+    from stedi.cli.summary import print_tables
     from stedi.lakehouse import Lakehouse
 
-    house = Lakehouse(args.lake)
-    rows = [
-        (t.name, t.zone, "view" if t.zone == "landing" else ("not built" if t.rows is None else t.rows),
-         t.snapshot_id, house.lake.relative(t.location))
-        for t in house.tables()
-    ]
-    print_rows(["table", "zone", "rows", "snapshot", "location"], rows, args.format)
+    print_tables(Lakehouse(args.lake), args.format)
     return 0
 
 

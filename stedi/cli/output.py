@@ -41,10 +41,11 @@ def print_rows(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = 
 
         table = Table(title=title, title_justify="left", show_lines=False)
         for name in header:
-            table.add_column(name, overflow="fold")
+            table.add_column(name, no_wrap=True)
         for row in rows:
             table.add_row(*("" if v is None else str(_plain(v)) for v in row))
-        Console(file=out, soft_wrap=False).print(table)
+        # Piped output keeps whole values on one line; a terminal gets its own width.
+        Console(file=out, width=None if out.isatty() else 10_000).print(table)
 
 
 def print_arrow(result: "pa.Table", fmt: str = "table", out: TextIO | None = None, limit: int | None = None) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from stedi.cli.output import print_rows
 from stedi.pipeline.run import RunSummary
+
+if TYPE_CHECKING:
+    from stedi.lakehouse import Lakehouse
 
 
 def print_summary(summary: RunSummary) -> None:
@@ -22,3 +27,13 @@ def print_summary(summary: RunSummary) -> None:
             f"{summary.shared_serial_readings:,} step-trainer reading(s) left out of trusted"
         )
     print(f"done in {summary.seconds:.2f} s")
+
+
+def print_tables(house: "Lakehouse", fmt: str = "table", title: str | None = None) -> None:
+    """`stedi tables`: every table with zone, rows, current snapshot and location."""
+    rows = [
+        (t.name, t.zone, ("not built" if t.rows is None else t.rows),
+         t.snapshot_id, house.lake.relative(t.location))
+        for t in house.tables()
+    ]
+    print_rows(["table", "zone", "rows", "snapshot", "location"], rows, fmt, title=title)

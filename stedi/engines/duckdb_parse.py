@@ -77,6 +77,8 @@ def _field_ok(f: Field, i: int) -> exp.Expression:
     if f.type is FieldType.DATE:
         good = exp.and_(good, exp.func("regexp_full_match", value.copy(), exp.Literal.string(DATE_PATTERN)),
                         exp.Not(this=exp.Is(this=exp.TryCast(this=value.copy(), to=exp.DataType.build("DATE")), expression=exp.null())))
+    if f.type is FieldType.NUMBER:  # DuckDB reads NaN and Infinity, which JSON does not have
+        good = exp.and_(good, exp.func("isfinite", value.copy()))
     if f.type is FieldType.STRING and f.required:
         good = exp.and_(good, exp.NEQ(this=exp.func("trim", value.copy()), expression=exp.Literal.string("")))
     return exp.paren(good) if f.required else exp.or_(absent, good)
@@ -102,7 +104,7 @@ def parsed_sql(source: Source, lines_table: str) -> exp.Select:
     checks: list[exp.Expression] = [_d("v IS NOT NULL"), _d("try(json_type(raw)) = 'OBJECT'")]
     if not all_required:
         # json_transform (unlike the strict one) keeps the first of duplicate keys silently.
-        checks.append(_d("len(json_keys(raw)) = len(list_distinct(json_keys(raw)))"))
+        checks.append(_d("try(len(json_keys(raw)) = len(list_distinct(json_keys(raw))))"))
     checks += [_field_ok(f, i) for i, f in enumerate(source.fields)]
     ok = exp.func("coalesce", exp.and_(*checks), exp.false())
     columns = []

@@ -93,8 +93,10 @@ def rejection_reason(source: Source, raw: str) -> str | None:
     except _Duplicate as e:
         return f"duplicate key {e.args[0]!r}"
     except json.JSONDecodeError as e:
-        what = "truncated JSON" if e.pos >= len(raw.rstrip()) else "malformed JSON"
-        return f"{what}: {e.msg} at column {e.colno}"
+        cut_short = e.pos >= len(raw.rstrip()) or e.msg.startswith("Unterminated string")
+        what = "truncated JSON" if cut_short else "malformed JSON"
+        at = "" if e.msg.endswith(" at") else " at"  # "Unterminated string starting at" has its own
+        return f"{what}: {e.msg}{at} column {e.colno}"
     except (ValueError, RecursionError) as e:
         return f"malformed JSON: {e}"
     if not isinstance(record, dict):

@@ -102,7 +102,24 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
     finally:
         engine.close()
     summary.seconds = time.perf_counter() - started
+    _record(lake, summary)
     return summary
+
+
+def _record(lake: Lake, summary: RunSummary) -> None:
+    """Keep each run's summary in the lake: `stedi tables` shows landing counts from the last one."""
+    import json
+    from dataclasses import asdict
+
+    lake.runs_dir.mkdir(exist_ok=True)
+    (lake.runs_dir / f"{summary.run_id}.json").write_text(json.dumps(asdict(summary), indent=2), encoding="utf-8")
+
+
+def last_run(lake: Lake) -> dict | None:
+    import json
+
+    runs = sorted(lake.runs_dir.glob("*.json")) if lake.runs_dir.is_dir() else []
+    return json.loads(runs[-1].read_text(encoding="utf-8")) if runs else None
 
 
 def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, say: Progress) -> list[dict[str, object]]:
