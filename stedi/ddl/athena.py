@@ -38,10 +38,7 @@ def table_columns() -> dict[str, list[tuple[str, exp.DataType]]]:
                 columns[model.name] = [(name, exp.DataType.build(kind, dialect="duckdb")) for name, kind, *_ in described]
     finally:
         engine.close()
-    columns["quarantine"] = [
-        (f.name, exp.DataType.build("BIGINT" if f.type == "int64" else "VARCHAR", dialect="duckdb"))
-        for f in quarantine.schema()
-    ]
+    columns["quarantine"] = [(c, exp.DataType.build(t, dialect="duckdb")) for c, t in quarantine.COLUMNS.items()]
     return columns
 
 

@@ -64,6 +64,10 @@ class Engine(ABC):
         make `name` readable from those files."""
 
     @abstractmethod
+    def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: Path) -> Written:
+        """Write a few Python rows (columns: name → SQL type) as Parquet, like write_parquet."""
+
+    @abstractmethod
     def register_parquet(self, name: str, files: list[str], schema: "pa.Schema") -> None:
         """Make `name` readable from existing Parquet files (an empty list: no rows)."""
 

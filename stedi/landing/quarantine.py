@@ -4,31 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from stedi.engines.base import Rejected
 from stedi.landing.locate import line_numbers
 from stedi.landing.sources import Source
 from stedi.landing.validate import rejection_reason
 
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-COLUMNS = ("source", "file", "line", "raw", "reason")
-
-
-def schema() -> "pa.Schema":
-    import pyarrow as pa
-
-    return pa.schema(
-        [
-            pa.field("source", pa.string()),
-            pa.field("file", pa.string()),  # relative to the lake
-            pa.field("line", pa.int64()),  # 1-based line number in the file
-            pa.field("raw", pa.string()),  # the line as delivered
-            pa.field("reason", pa.string()),
-        ]
-    )
+# Column: SQL type. file is relative to the lake; line is 1-based; raw is the line as delivered.
+COLUMNS = {"source": "VARCHAR", "file": "VARCHAR", "line": "BIGINT", "raw": "VARCHAR", "reason": "VARCHAR"}
 
 
 def explain(source: Source, rejected: list[Rejected], relative: Callable[[str], str]) -> list[dict[str, object]]:
@@ -46,9 +30,3 @@ def explain(source: Source, rejected: list[Rejected], relative: Callable[[str], 
             rows.append({"source": source.name, "file": relative(file), "line": line, "raw": r.raw, "reason": reason})
     rows.sort(key=lambda row: (row["file"], row["line"] or 0))
     return rows
-
-
-def to_arrow(rows: list[dict[str, object]]) -> "pa.Table":
-    import pyarrow as pa
-
-    return pa.Table.from_pylist(rows, schema=schema())

@@ -92,7 +92,7 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
             summary.tables.append(TableResult(model.name, counts[main_input], written.rows, 0, time.perf_counter() - t0))
         shared = _shared_serials(engine)
         summary.shared_serial_numbers, summary.shared_serial_readings = shared
-        built.append(_write_quarantine(lake, summary.run_id, rejected_rows))
+        built.append(_write_quarantine(lake, engine, summary.run_id, rejected_rows))
         say("committing tables")
         _commit(lake, built, summary)
     except BaseException:
@@ -142,18 +142,13 @@ def _shared_serials(engine: Engine) -> tuple[int, int]:
     return int(found.column(0)[0].as_py()), int(found.column(1)[0].as_py())
 
 
-def _write_quarantine(lake: Lake, run_id: str, rows: list[dict[str, object]]) -> _Built:
-    import pyarrow.parquet as pq
-
+def _write_quarantine(lake: Lake, engine: Engine, run_id: str, rows: list[dict[str, object]]) -> _Built:
     location = lake.location("quarantine")
     directory = location / "data" / f"run-{run_id}"
-    table = quarantine.to_arrow(rows)
-    files = []
-    if rows:
-        directory.mkdir(parents=True)
-        files = [directory / "quarantine.parquet"]
-        pq.write_table(table, files[0], compression="zstd")
-    return _Built("quarantine", location, directory, files, table.schema)
+    built = _Built("quarantine", location, directory, [], None)
+    written = engine.write_rows("quarantine", quarantine.COLUMNS, rows, directory)
+    built.files, built.schema = written.files, written.schema
+    return built
 
 
 def _commit(lake: Lake, built: list[_Built], summary: RunSummary) -> None:

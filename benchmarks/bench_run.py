@@ -1,0 +1,126 @@
+"""End-to-end benchmark of `stedi run` against the floor (and, where installed, PySpark).
+
+    python benchmarks/bench_run.py [starter] [10m] [100m] [--runs N]
+
+starter: the public starter data at ../shared/data/stedi (skipped where absent).
+10m / 100m: generated with `stedi generate` (120,000 / 1,200,000 customers: about 10 / 100
+million accelerometer readings, plus ~30% as many step-trainer readings), cached in bench-data/.
+
+Each contender runs as its own process (process start included), N times; the table
+shows medians, rows/s and MB/s of landing JSON, peak RSS, and the ratio to the floor
+measured in the same run. `stedi run` is timed on a lake that was run once before (a rerun,
+the steady state); ingest is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+STARTER = ROOT.parent / "shared" / "data" / "stedi"
+SIZES = {"starter": None, "10m": 120_000, "100m": 1_200_000}
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one process and the children it waited for."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode() if proc.stderr else ''}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def landing_for(size: str, work: Path) -> Path | None:
+    if size == "starter":
+        return STARTER if STARTER.is_dir() else None
+    out = work / f"data-{size}"
+    if not (out / ".complete").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        print(f"generating {size} ({SIZES[size]:,} customers) into {out}", file=sys.stderr)
+        subprocess.run([str(BIN / "stedi"), "generate", str(out), "--customers", str(SIZES[size]), "--seed", "1"],
+                       check=True)
+        (out / ".complete").write_text("")
+    return out
+
+
+def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[str]) -> list[dict]:
+    lines = sum(sum(1 for _ in p.open("rb")) for p in landing.glob("*/landing/*.json")) if size == "starter" else None
+    mb = sum(p.stat().st_size for p in landing.glob("*/landing/*.json")) / 1e6
+    lake = work / f"lake-{size}"
+    if not (lake / "stedi.toml").exists():
+        subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(lake)], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([str(BIN / "stedi"), "run", "--lake", str(lake)], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    if lines is None:
+        lines = sum(sum(1 for _ in p.open("rb")) for p in landing.glob("*/landing/*.json"))
+    commands = {
+        "stedi run": [str(BIN / "stedi"), "run", "--lake", str(lake)],
+        "floor (DuckDB SQL script)": [sys.executable, str(ROOT / "benchmarks/floor.py"), str(landing), str(work / "floor-out")],
+        "PySpark local[2]": [sys.executable, str(ROOT / "benchmarks/glue_style_pyspark.py"), str(landing), str(work / "spark-out")],
+    }
+    results = []
+    for name in contenders:
+        samples = [timed(commands[name]) for _ in range(runs)]
+        wall = statistics.median(s for s, _ in samples)
+        results.append({"size": size, "contender": name, "wall": wall, "runs": runs,
+                        "rss": max(r for _, r in samples), "lines": lines, "mb": mb})
+        print(f"{size:8} {name:28} median {wall:7.2f} s of {[round(s, 2) for s, _ in samples]}", file=sys.stderr)
+    floor = next(r["wall"] for r in results if r["contender"].startswith("floor"))
+    for r in results:
+        r["ratio"] = r["wall"] / floor
+    return results
+
+
+def markdown(results: list[dict]) -> str:
+    head = ("| size | contender | wall s (median) | rows/s | MB/s of JSON | peak RSS MB | × floor |\n"
+            "|---|---|---:|---:|---:|---:|---:|\n")
+    body = "".join(
+        f"| {r['size']} ({r['lines']:,} lines, {r['mb']:,.0f} MB) | {r['contender']} | {r['wall']:.2f} "
+        f"| {r['lines'] / r['wall']:,.0f} | {r['mb'] / r['wall']:,.1f} | {r['rss']:,.0f} | {r['ratio']:.2f} |\n"
+        for r in results)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"Measured {time.strftime('%Y-%m-%d')} on {machine}, {results[0]['runs']} runs each.\n\n" + head + body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", default=["starter"], choices=list(SIZES), metavar="SIZE",
+                        help="starter, 10m, 100m (default: starter)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per contender (default: 5)")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench-data", help="where data and lakes go")
+    parser.add_argument("--no-spark", action="store_true", help="leave out the PySpark script")
+    args = parser.parse_args()
+    args.work.mkdir(exist_ok=True)
+    contenders = ["floor (DuckDB SQL script)", "stedi run"]
+    if not args.no_spark and (ROOT / "benchmarks/glue_style_pyspark.py").exists():
+        try:
+            import pyspark  # noqa: F401
+
+            contenders.append("PySpark local[2]")
+        except ImportError:
+            print("pyspark not installed: leaving the PySpark script out", file=sys.stderr)
+    results = []
+    for size in args.sizes:
+        landing = landing_for(size, args.work)
+        if landing is None:
+            print(f"{size}: no data, skipped", file=sys.stderr)
+            continue
+        results += measure(size, landing, args.work, args.runs, contenders)
+    if results:
+        print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
