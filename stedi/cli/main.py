@@ -66,10 +66,14 @@ def cmd_ddl(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from stedi.cli.progress import generate_with_progress
+    import time
 
-    report = generate_with_progress(args.out, args.customers, args.seed)
-    print(report.describe() if hasattr(report, "describe") else report)
+    from stedi.cli.progress import generate_with_progress
+    from stedi.cli.summary import print_generation
+
+    started = time.perf_counter()
+    report = generate_with_progress(args.out, args.customers, args.seed, args.overwrite)
+    print_generation(report, time.perf_counter() - started)
     return 0
 
 
@@ -118,8 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("generate", cmd_generate, "Write a realistic, seeded STEDI data set in the starter layout.")
     p.add_argument("out", type=Path, metavar="OUT", help="folder to write customer/, accelerometer/, step_trainer/ into")
-    p.add_argument("--customers", type=int, required=True, metavar="N", help="number of customers (~115 readings each)")
+    p.add_argument("--customers", type=int, required=True, metavar="N", help="number of customers (about 85 accelerometer and 30 step-trainer readings each)")
     p.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes identical files (default: 0)")
+    p.add_argument("--overwrite", action="store_true", help="replace landing files a previous run wrote into OUT")
 
     p = command("demo", cmd_demo, "Generate a small data set, ingest it into a fresh lake, run, show the tables.")
     p.add_argument("--customers", type=int, default=500, metavar="N", help="customers to generate (default: 500)")

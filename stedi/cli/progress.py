@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 
-def generate_with_progress(out: Path, customers: int, seed: int) -> Any:
+def generate_with_progress(out: Path, customers: int, seed: int, overwrite: bool = False) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from stedi.errors import InputError
@@ -22,6 +22,8 @@ def generate_with_progress(out: Path, customers: int, seed: int) -> Any:
             bar.update(task, completed=done, total=total)
 
         try:
-            return generate(out, customers=customers, seed=seed, progress=progress)
+            return generate(out, customers=customers, seed=seed, progress=progress, overwrite=overwrite)
+        except FileExistsError:
+            raise InputError(f"{out}: already holds landing files; pass --overwrite or choose a new folder") from None
         except ValueError as e:
-            raise InputError(str(e)) from None
+            raise InputError(f"{out}: {e}") from None

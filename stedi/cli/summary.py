@@ -8,6 +8,7 @@ from stedi.cli.output import print_rows
 from stedi.pipeline.run import RunSummary
 
 if TYPE_CHECKING:
+    from stedi.generate import GenerationReport
     from stedi.lakehouse import Lakehouse
 
 
@@ -37,3 +38,15 @@ def print_tables(house: "Lakehouse", fmt: str = "table", title: str | None = Non
         for t in house.tables()
     ]
     print_rows(["table", "zone", "rows", "snapshot", "location"], rows, fmt, title=title)
+
+
+def print_generation(report: "GenerationReport", seconds: float) -> None:
+    """What `stedi generate` wrote, per source, and the traits it planted."""
+    rows = [(r.source, f"{r.lines:,}", f"{r.malformed_lines:,}", len(r.files), f"{r.bytes / 1e6:,.1f}")
+            for r in report.sources.values()]
+    print_rows(["source", "lines", "malformed", "files", "MB"], rows,
+               title=f"{report.customers:,} customers, seed {report.seed}")
+    print(f"{report.customers_with_consent:,} customers with research consent, "
+          f"{report.resent_records:,} re-sent records ({report.consent_withdrawals:,} withdraw consent), "
+          f"{report.shared_serial_numbers:,} shared serial numbers")
+    print(f"{report.readings:,} readings in {seconds:.1f} s ({report.readings / max(seconds, 1e-9):,.0f} readings/s)")
