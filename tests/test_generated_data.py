@@ -49,3 +49,15 @@ def test_tables_equal_the_reference_rules(generated, policy: str) -> None:  # ty
                   for r in expected["machine_learning_curated"])
     assert sorted(tuple(r.values()) for r in rows["machine_learning_curated"]) == want
     assert len(want) > 1000  # the data exercises the join, it is not vacuous
+
+
+def test_quarantine_points_at_the_exact_line(generated) -> None:  # type: ignore[no-untyped-def]
+    delivery, report, house = generated
+    house.run()
+    rows = house.table("quarantine").to_arrow().to_pylist()
+    assert len(rows) == sum(r.malformed_lines for r in report.sources.values()) > 20
+    files: dict[str, list[str]] = {}
+    for row in rows:
+        if row["file"] not in files:
+            files[row["file"]] = (house.path / row["file"]).read_text(encoding="utf-8").split("\n")
+        assert files[row["file"]][row["line"] - 1] == row["raw"]

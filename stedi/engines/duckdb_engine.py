@@ -12,6 +12,7 @@ from stedi.config import Config
 from stedi.engines import duckdb_parse as parse
 from stedi.engines.base import Engine, LandingLoad, Rejected, Written
 from stedi.errors import InputError
+from stedi.landing.locate import count_lines
 from stedi.landing.sources import Source
 
 if TYPE_CHECKING:
@@ -38,35 +39,54 @@ class DuckDBEngine(Engine):
         self.lazy_landing = lazy_landing
 
     def load_landing(self, source: Source, files: list[Path]) -> LandingLoad:
-        parsed = f"_parsed_{source.name}"
         view = _ident(source.landing_table)
+        columns = ", ".join(_ident(c) for c in source.columns)
         if not files:
             empty = ", ".join(f"NULL::{f.type.sql_type} AS {_ident(f.column)}" for f in source.fields)
             self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {empty} WHERE false")
             return LandingLoad(source.name, 0, 0, [])
-        rejects = f"_rejects_{source.name}"
-        lines = parse.lines_sql([str(f) for f in files], rejects).subquery("lines")
-        typed = parse.render(parse.parsed_sql(source, lines))  # type: ignore[arg-type]
-        columns = ", ".join(_ident(c) for c in source.columns)
         if self.lazy_landing:
+            lines = parse.lines_sql([str(f) for f in files], f"_rejects_{source.name}").select(
+                exp.alias_(exp.null(), "line"))
+            typed = parse.render(parse.parsed_sql(source, lines))
             self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM ({typed}) WHERE ok")
             return LandingLoad(source.name, -1, -1, [])
-        # Keep the raw text only of rejected lines: accepted ones are in the typed columns.
-        try:
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {parsed} AS "
-                f"SELECT file, CASE WHEN ok THEN NULL ELSE raw END AS raw, ok, {columns} FROM ({typed})"
-            )
-        except duckdb.IOException as e:
-            raise InputError(f"cannot read {source.name} landing files: {e}") from None
+        parsed = _ident(f"_parsed_{source.name}")
+        rejected: list[Rejected] = []
+        for index, path in enumerate(files):
+            rejected += self._load_file(source, index, path, parsed, columns)
         self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM {parsed} WHERE ok")
         accepted = self.count(source.landing_table)
-        rejected = [
-            Rejected(file, raw)
-            for file, raw in self.con.execute(f"SELECT file, raw FROM {parsed} WHERE NOT ok").fetchall()
-        ]
-        rejected += self._undecodable(rejects)
         return LandingLoad(source.name, accepted + len(rejected), accepted, rejected)
+
+    def _load_file(self, source: Source, index: int, path: Path, parsed: str, columns: str) -> list[Rejected]:
+        """Type one file's lines into the source's table; return its rejected lines."""
+        rejects = f"_rejects_{source.name}_{index}"
+        try:  # stored first, in file order: the row ids number the lines
+            self.con.execute("SET preserve_insertion_order = true")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _lines AS {parse.render(parse.lines_sql([str(path)], rejects))}")
+        except duckdb.IOException as e:
+            raise InputError(f"{path}: cannot read: {e}") from None
+        finally:
+            # Elsewhere order is not needed, and keeping it halves the speed of typing lines.
+            self.con.execute("SET preserve_insertion_order = false")
+        lines = parse.numbered("_lines")
+        typed = parse.render(parse.parsed_sql(source, lines))
+        keep = f"SELECT {index} AS file_index, line, ok, CASE WHEN ok THEN NULL ELSE raw END AS raw, {columns} FROM ({typed})"
+        if index == 0:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {parsed} AS {keep}")
+        else:
+            self.con.execute(f"INSERT INTO {parsed} {keep}")
+        bad = self.con.execute(
+            f"SELECT line, raw FROM {parsed} WHERE file_index = {index} AND NOT ok "
+            f"UNION ALL {parse.render(parse.not_json_sql(lines))} ORDER BY line"
+        ).fetchall()
+        undecodable = self._undecodable(rejects)
+        if bad and (undecodable or self.count("_lines") != count_lines(path)):
+            # A lone carriage return or an undecodable line shifts the reader's rows off the
+            # file's lines: leave these to be found by their text.
+            return [Rejected(str(path), raw) for _, raw in bad] + undecodable
+        return [Rejected(str(path), raw, line) for line, raw in bad] + undecodable
 
     def _undecodable(self, rejects: str) -> list[Rejected]:
         """Lines the reader could not decode (not UTF-8): numbered by the byte they start at."""

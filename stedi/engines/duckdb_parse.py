@@ -1,8 +1,13 @@
-"""DuckDB SQL that reads landing files line by line and types each line against its Source.
+"""DuckDB SQL that reads a landing file line by line and types each line against its Source.
 
-Every landing line becomes one row: the raw text, its file, and either typed columns
-(`ok`) or a rejection. Lines are read as text (not with read_json) so that a malformed
-line is kept, not skipped: nothing is lost, and quarantine can show it.
+A file's lines are first stored as text in file order, so a row id is a line number.
+Then every line that is JSON is typed (`ok` when it is acceptable), and every line that
+is not is kept for quarantine. Lines are read as text (not with read_json) so that a
+malformed line is kept, not skipped: nothing is lost, and quarantine can show it.
+
+Every function used returns NULL rather than raising on bad input: an error raised inside
+DuckDB's TRY makes it redo the whole vector row by row, ten times slower when bad lines
+are spread through a file.
 
 The SQL is built as sqlglot syntax trees from the declaration in `landing/sources.py`.
 """
@@ -36,7 +41,8 @@ def _q(name: str) -> exp.Identifier:
 
 
 def lines_sql(files: list[str], rejects_table: str) -> exp.Select:
-    """One row per non-blank line: file and raw text. Undecodable lines go to the rejects table."""
+    """One row per line, blank lines included, in file order. Lines that are not UTF-8 go
+    to the rejects table instead."""
     read = exp.func(
         "read_csv",
         exp.Array(expressions=[exp.Literal.string(f) for f in files]),
@@ -51,22 +57,17 @@ def lines_sql(files: list[str], rejects_table: str) -> exp.Select:
                 "header": exp.false(),
                 "auto_detect": exp.false(),
                 "strict_mode": exp.false(),
-                "filename": exp.true(),
                 "store_rejects": exp.true(),
                 "rejects_table": exp.Literal.string(rejects_table),
                 "rejects_scan": exp.Literal.string(rejects_table + "_scan"),
             }.items()
         ],
     )
-    return (
-        exp.select(exp.column("filename").as_("file"), exp.column("raw"))
-        .from_(read)
-        .where(_d("raw IS NOT NULL AND trim(raw) <> ''"))
-    )
+    return exp.select(exp.column("raw")).from_(read)
 
 
 def _field_ok(f: Field, i: int) -> exp.Expression:
-    """True when field f (its JSON type at t[i], its value at v.<column>) is acceptable."""
+    """True when field f (its JSON type at t[i], its value at v.<key>) is acceptable."""
     t = exp.Bracket(this=exp.column("t"), expressions=[exp.Literal.number(i)])  # sqlglot indexes from 0
     value = exp.Dot(this=exp.column("v"), expression=_q(f.key))
     absent = exp.or_(exp.Is(this=t.copy(), expression=exp.null()), exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
@@ -80,32 +81,45 @@ def _field_ok(f: Field, i: int) -> exp.Expression:
     if f.type is FieldType.NUMBER:  # DuckDB reads NaN and Infinity, which JSON does not have
         good = exp.and_(good, exp.func("isfinite", value.copy()))
     if f.type is FieldType.STRING and f.required:
-        good = exp.and_(good, exp.NEQ(this=exp.func("trim", value.copy()), expression=exp.Literal.string("")))
+        # Not empty nor only white space; trim (which copies) only when the first byte is space-like.
+        v = value.sql(dialect="duckdb")
+        good = exp.and_(good, _d(f"{v} <> '' AND CASE WHEN ascii({v}) > 32 THEN true ELSE trim({v}) <> '' END"))
     return exp.paren(good) if f.required else exp.or_(absent, good)
 
 
-def parsed_sql(source: Source, lines_table: str) -> exp.Select:
-    """Typed rows of a source, one per line, with `ok` telling whether the line is accepted.
+def numbered(lines_table: str) -> exp.Select:
+    """A file's stored lines with their line numbers: rows were stored in file order."""
+    return exp.select(exp.alias_(_d("rowid + 1"), "line"), "raw").from_(lines_table)
 
-    When every field is required, json_transform_strict does the parse: it rejects missing keys,
-    duplicate keys and numbers that do not fit in one pass. json_type then rejects values that
-    DuckDB would silently coerce (a timestamp given as "123", 1.5 or true).
+
+def parsed_sql(source: Source, lines: exp.Expression) -> exp.Select:
+    """The lines (line, raw) that are JSON, typed: line number, `ok`, raw text, the columns.
+
+    json_transform extracts; json_type rejects values DuckDB would silently coerce (a
+    timestamp given as "123", 1.5 or true); json_keys rejects duplicate keys.
     """
     schema = json.dumps({f.key: _EXTRACT_AS[f.type] for f in source.fields}, separators=(",", ":"))
-    all_required = all(f.required for f in source.fields)
-    transform = "json_transform_strict" if all_required else "json_transform"
     paths = exp.Array(expressions=[exp.Literal.string(f"$.{json.dumps(f.key)}") for f in source.fields])
-    inner = exp.select(
-        exp.column("file"),
-        exp.column("raw"),
-        exp.func("try", exp.func(transform, exp.column("raw"), exp.Literal.string(schema))).as_("v"),
-        exp.func("try", exp.func("json_type", exp.column("raw"), paths)).as_("t"),
-    ).from_(lines_table)
-    checks: list[exp.Expression] = [_d("v IS NOT NULL"), _d("try(json_type(raw)) = 'OBJECT'")]
-    if not all_required:
-        # json_transform (unlike the strict one) keeps the first of duplicate keys silently.
-        checks.append(_d("try(len(json_keys(raw)) = len(list_distinct(json_keys(raw))))"))
-    checks += [_field_ok(f, i) for i, f in enumerate(source.fields)]
+    inner = (
+        exp.select(
+            "line",
+            "raw",
+            exp.func("json_transform", exp.column("raw"), exp.Literal.string(schema)).as_("v"),
+            exp.func("json_type", exp.column("raw"), paths).as_("t"),
+            exp.alias_(_d("len(json_keys(raw))"), "keys"),
+        )
+        .from_(lines.subquery("lines") if isinstance(lines, exp.Select) else lines)
+        .where(_d("json_valid(raw)"))
+    )
+    if all(f.required for f in source.fields):
+        # Every declared key is in an accepted line, so as many keys as fields means no
+        # duplicates: the costly distinct count runs only for lines with extra keys. (CASE,
+        # not OR: DuckDB evaluates both sides of an OR, a CASE branch only where it is taken.)
+        unique_keys = _d(f"CASE WHEN keys = {len(source.fields)} THEN true ELSE keys = len(list_distinct(json_keys(raw))) END")
+    else:
+        unique_keys = _d("keys = len(list_distinct(json_keys(raw)))")
+    is_object = _d("CASE WHEN starts_with(raw, '{') THEN true ELSE json_type(raw) = 'OBJECT' END")
+    checks = [is_object, unique_keys, *(_field_ok(f, i) for i, f in enumerate(source.fields))]
     ok = exp.func("coalesce", exp.and_(*checks), exp.false())
     columns = []
     for f in source.fields:
@@ -113,7 +127,16 @@ def parsed_sql(source: Source, lines_table: str) -> exp.Select:
         if f.type is FieldType.DATE:
             value = exp.TryCast(this=value, to=exp.DataType.build("DATE"))
         columns.append(exp.alias_(value, _q(f.column)))
-    return exp.select(exp.column("file"), exp.column("raw"), exp.alias_(ok, "ok"), *columns).from_(inner.subquery("p"))
+    return exp.select("line", exp.alias_(ok, "ok"), "raw", *columns).from_(inner.subquery("p"))
+
+
+def not_json_sql(lines: exp.Select) -> exp.Select:
+    """The lines (line, raw) that are not JSON and not blank."""
+    return (
+        exp.select("line", "raw")
+        .from_(lines.subquery("lines"))
+        .where(_d("raw IS NOT NULL AND NOT json_valid(raw) AND trim(raw) <> ''"))
+    )
 
 
 def render(e: exp.Expression) -> str:

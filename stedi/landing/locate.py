@@ -1,8 +1,9 @@
-"""Line numbers of given lines in a landing file.
+"""Line numbers in a landing file.
 
-The bulk reader does not number lines; only the few rejected lines need numbers. This
-finds them with bytes searches over a memory map (C speed, no per-line Python loop)
-unless there are so many that one pass over the lines is cheaper.
+The bulk reader numbers lines by their order; where it cannot (a file whose line count
+disagrees with the reader's rows), `line_numbers` finds the rejected lines by byte
+searches over a memory map (C speed, no per-line Python loop), or by one pass over the
+lines when there are many.
 """
 
 from __future__ import annotations
@@ -14,16 +15,27 @@ from pathlib import Path
 _MANY = 200  # more wanted lines than this: one pass over all lines beats a search per line
 
 
-def line_numbers(path: Path, raws: list[str]) -> list[int | None]:
-    """For each raw text (in reading order, repeats allowed) the 1-based line it stands on.
+def count_lines(path: Path) -> int:
+    """Lines in a file as a line reader sees them: newlines, plus an unterminated last line."""
+    count, last = 0, b"\n"
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(16 << 20), b""):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
 
-    Repeated texts get successive occurrences. None where a text cannot be found as a
-    whole line (it cannot happen for lines read from this file, barring a concurrent edit).
+
+def line_numbers(path: Path, raws: list[str]) -> list[tuple[int | None, str | None]]:
+    """For each raw text (repeats allowed) the 1-based line it stands on, and that whole line.
+
+    A text may be a piece of its line: the reader also breaks lines at a lone carriage
+    return, which a line here does not. Repeated texts get successive occurrences.
+    (None, None) where a text cannot be found (not for lines read from this very file).
     """
     wanted: dict[bytes, list[int]] = defaultdict(list)
     for i, raw in enumerate(raws):
         wanted[raw.encode("utf-8")].append(i)
-    found: list[int | None] = [None] * len(raws)
+    found: list[tuple[int | None, str | None]] = [(None, None)] * len(raws)
     if not raws or path.stat().st_size == 0:
         return found
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
@@ -34,17 +46,27 @@ def line_numbers(path: Path, raws: list[str]) -> list[int | None]:
     return found
 
 
-def _scan_lines(mm: mmap.mmap, wanted: dict[bytes, list[int]], found: list[int | None]) -> None:
+def _pieces(line: bytes) -> list[bytes]:
+    """A line and the pieces a reader that breaks at carriage returns would see."""
+    body = line.rstrip(b"\n")
+    return [body, body.rstrip(b"\r"), *body.split(b"\r")]
+
+
+def _text(line: bytes) -> str:
+    return line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", errors="replace")
+
+
+def _scan_lines(mm: mmap.mmap, wanted: dict[bytes, list[int]], found: list) -> None:
     pending = {k: list(v) for k, v in wanted.items()}
     for number, line in enumerate(iter(mm.readline, b""), start=1):
-        for key in (line.rstrip(b"\n"), line.rstrip(b"\r\n")):
+        for key in _pieces(line):
             slots = pending.get(key)
             if slots:
-                found[slots.pop(0)] = number
+                found[slots.pop(0)] = (number, _text(line))
                 break
 
 
-def _search(mm: mmap.mmap, wanted: dict[bytes, list[int]], found: list[int | None]) -> None:
+def _search(mm: mmap.mmap, wanted: dict[bytes, list[int]], found: list) -> None:
     hits: list[tuple[int, int]] = []  # (byte offset, index into raws)
     for key, slots in wanted.items():
         start, remaining = 0, list(slots)
@@ -53,10 +75,7 @@ def _search(mm: mmap.mmap, wanted: dict[bytes, list[int]], found: list[int | Non
             if pos < 0:
                 break
             end = pos + len(key)
-            whole_line = (pos == 0 or mm[pos - 1] == 0x0A) and (
-                end == len(mm) or mm[end] == 0x0A or mm[end : end + 2] == b"\r\n"
-            )
-            if whole_line:
+            if (pos == 0 or mm[pos - 1] in b"\r\n") and (end == len(mm) or mm[end] in b"\r\n"):
                 hits.append((pos, remaining.pop(0)))
             start = pos + 1
     hits.sort()
@@ -64,4 +83,6 @@ def _search(mm: mmap.mmap, wanted: dict[bytes, list[int]], found: list[int | Non
     for pos, index in hits:  # count newlines once, front to back
         line += mm[counted_to:pos].count(b"\n")
         counted_to = pos
-        found[index] = line
+        begin = mm.rfind(b"\n", 0, pos) + 1
+        stop = mm.find(b"\n", pos)
+        found[index] = (line, _text(mm[begin : len(mm) if stop < 0 else stop + 1]))

@@ -23,10 +23,11 @@ def explain(source: Source, rejected: list[Rejected], relative: Callable[[str], 
     rows = []
     for file, items in by_file.items():
         unnumbered = [r for r in items if r.line is None]
-        numbers = iter(line_numbers(Path(file), [r.raw for r in unnumbered]))
+        located = iter(line_numbers(Path(file), [r.raw for r in unnumbered]))
         for r in items:
-            line = r.line if r.line is not None else next(numbers)
-            reason = r.reason or rejection_reason(source, r.raw) or "a value is out of range for its type"
-            rows.append({"source": source.name, "file": relative(file), "line": line, "raw": r.raw, "reason": reason})
+            line, raw = (r.line, r.raw) if r.line is not None else next(located)
+            raw = r.raw if raw is None else raw  # the whole line, where the reader saw a piece
+            reason = r.reason or rejection_reason(source, raw) or "a value is out of range for its type"
+            rows.append({"source": source.name, "file": relative(file), "line": line, "raw": raw, "reason": reason})
     rows.sort(key=lambda row: (row["file"], row["line"] or 0))
     return rows

@@ -50,10 +50,10 @@ STEPS = {
 
 def duckdb_accepts(source: Source, lines: list[str]) -> list[bool]:
     con = duckdb.connect()
-    con.execute("CREATE TABLE lines AS SELECT 'f' AS file, unnest(?) AS raw, generate_subscripts(?, 1) AS i", [lines, lines])
+    con.execute("CREATE TABLE lines AS SELECT unnest(?) AS raw, generate_subscripts(?, 1) AS line", [lines, lines])
     sql = render(parsed_sql(source, "lines"))
-    rows = con.execute(f"SELECT p.ok FROM ({sql}) AS p JOIN lines USING (raw) ORDER BY lines.i").fetchall()
-    return [ok for (ok,) in rows]
+    typed = dict(con.execute(f"SELECT line, ok FROM ({sql})").fetchall())
+    return [typed.get(n, False) for n in range(1, len(lines) + 1)]  # lines that are not JSON are not typed
 
 
 @pytest.mark.parametrize("source, cases", [(ACCELEROMETER, READINGS), (CUSTOMER, CUSTOMERS), (STEP_TRAINER, STEPS)])

@@ -73,3 +73,19 @@ def test_each_run_is_a_new_snapshot_with_its_policy(house: Lakehouse) -> None:
     house.run()
     table = house.store.load("accelerometer_trusted")
     assert table is not None and len(table.history()) == 2
+
+
+def test_line_numbers_survive_crlf_blank_lines_and_lone_carriage_returns(tmp_path: Path) -> None:
+    good = '{"user": "a@test.com", "timestamp": 500, "x": 1, "y": 2, "z": 3}'
+    folder = tmp_path / "d" / "accelerometer" / "landing"
+    folder.mkdir(parents=True)
+    (folder / "crlf.json").write_bytes(f"{good}\r\n\r\nbad one\r\n{good}\r\n".encode())
+    (folder / "lone-cr.json").write_bytes(f"{good}\nbad\rtwo\n{good}\nbad three\n".encode())
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(tmp_path / "d")
+    summary = house.run()
+    found = sorted((r["file"].split("/")[-1], r["line"], r["raw"]) for r in house.table("quarantine").to_arrow().to_pylist())
+    assert ("crlf.json", 3, "bad one") in found
+    assert ("lone-cr.json", 4, "bad three") in found
+    assert ("lone-cr.json", 2, "bad\rtwo") in found  # the whole line, though the reader broke it
+    assert summary.table("accelerometer_landing").rows_out == 4
