@@ -12,8 +12,9 @@ from stedi.config import Config
 from stedi.engines import duckdb_parse as parse
 from stedi.engines.base import Engine, LandingLoad, Rejected, Written
 from stedi.errors import InputError
-from stedi.landing.locate import count_lines
+from stedi.landing.locate import decode, lines_at, reject_by_reading
 from stedi.landing.sources import Source
+from stedi.landing.validate import rejection_reason
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -32,6 +33,7 @@ class DuckDBEngine(Engine):
             settings["threads"] = config.threads
         if temp_dir is not None:
             settings["temp_directory"] = str(temp_dir)
+        self.temp_dir = temp_dir
         self.con = duckdb.connect(config=settings)
         # Progress is ours to show (on stderr); DuckDB's own bar would write into stdout.
         self.con.execute("SET enable_progress_bar = false")
@@ -45,64 +47,73 @@ class DuckDBEngine(Engine):
             empty = ", ".join(f"NULL::{f.type.sql_type} AS {_ident(f.column)}" for f in source.fields)
             self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {empty} WHERE false")
             return LandingLoad(source.name, 0, 0, [])
+        tokens = parse.tokens_sql(source, [str(f) for f in files])
         if self.lazy_landing:
-            lines = parse.lines_sql([str(f) for f in files], f"_rejects_{source.name}").select(
-                exp.alias_(exp.null(), "line"))
-            typed = parse.render(parse.parsed_sql(source, lines))
+            typed = parse.render(parse.typed_sql(source, tokens))
             self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM ({typed}) WHERE ok")
             return LandingLoad(source.name, -1, -1, [])
-        parsed = _ident(f"_parsed_{source.name}")
-        rejected: list[Rejected] = []
-        for index, path in enumerate(files):
-            rejected += self._load_file(source, index, path, parsed, columns)
-        self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM {parsed} WHERE ok")
-        accepted = self.count(source.landing_table)
-        return LandingLoad(source.name, accepted + len(rejected), accepted, rejected)
-
-    def _load_file(self, source: Source, index: int, path: Path, parsed: str, columns: str) -> list[Rejected]:
-        """Type one file's lines into the source's table; return its rejected lines."""
-        rejects = f"_rejects_{source.name}_{index}"
-        try:  # stored first, in file order: the row ids number the lines
+        stored, parsed = f"_tokens_{source.name}", f"_parsed_{source.name}"
+        try:  # stored in file order: a row id is the line's position among the file's lines
             self.con.execute("SET preserve_insertion_order = true")
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _lines AS {parse.render(parse.lines_sql([str(path)], rejects))}")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stored} AS {parse.render(tokens)}")
         except duckdb.IOException as e:
-            raise InputError(f"{path}: cannot read: {e}") from None
+            raise InputError(f"cannot read {source.name} landing files: {e}") from None
         finally:
             # Elsewhere order is not needed, and keeping it halves the speed of typing lines.
             self.con.execute("SET preserve_insertion_order = false")
-        lines = parse.numbered("_lines")
-        typed = parse.render(parse.parsed_sql(source, lines))
-        keep = f"SELECT {index} AS file_index, line, ok, CASE WHEN ok THEN NULL ELSE raw END AS raw, {columns} FROM ({typed})"
-        if index == 0:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {parsed} AS {keep}")
-        else:
-            self.con.execute(f"INSERT INTO {parsed} {keep}")
-        bad = self.con.execute(
-            f"SELECT line, raw FROM {parsed} WHERE file_index = {index} AND NOT ok "
-            f"UNION ALL {parse.render(parse.not_json_sql(lines))} ORDER BY line"
+        typed = parse.render(parse.typed_sql(source, stored))
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {parsed} AS {typed}")
+        self.con.execute(f"DROP TABLE {stored}")
+        self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM {parsed} WHERE ok")
+        counts = self.con.execute(
+            f"SELECT file_index, min(row), count(*), count_if(ok) FROM {parsed} GROUP BY file_index"
         ).fetchall()
-        undecodable = self._undecodable(rejects)
-        if bad and (undecodable or self.count("_lines") != count_lines(path)):
-            # A lone carriage return or an undecodable line shifts the reader's rows off the
-            # file's lines: leave these to be found by their text.
-            return [Rejected(str(path), raw) for _, raw in bad] + undecodable
-        return [Rejected(str(path), raw, line) for line, raw in bad] + undecodable
+        bad: dict[int, list[int]] = {}
+        for index, row in self.con.execute(f"SELECT file_index, row FROM {parsed} WHERE NOT ok ORDER BY row").fetchall():
+            bad.setdefault(index, []).append(row)
+        read, accepted, rejected = 0, 0, []
+        for index, first, rows, ok in counts:
+            path = files[index]
+            located = lines_at(path, [row - first for row in bad.get(index, [])], rows) if index in bad else []
+            if located is None:
+                # The reader skipped a line this count has (one of only spaces, say): numbers
+                # by position would be wrong, so the validator reads this file line by line.
+                lines, found = reject_by_reading(source, path)
+                read += lines
+                rejected += [Rejected(str(path), raw, line, reason) for line, raw, reason in found]
+                accepted += lines - len(found)
+                continue
+            read, accepted = read + rows, accepted + ok
+            for line, data in located:
+                raw, reason = decode(data)
+                rejected.append(Rejected(str(path), raw, line, reason or rejection_reason(source, raw)))
+        # After a line cut short, DuckDB's reader can lose the next line too. A rejected line
+        # the validator finds sound is read again on its own.
+        doubtful = [r for r in rejected if r.reason is None]
+        if doubtful:
+            kept = self._read_again(source, parsed, doubtful)
+            rejected = [r for r in rejected if r.reason is not None] + kept
+            accepted += len(doubtful) - len(kept)
+        return LandingLoad(source.name, read, accepted, rejected)
 
-    def _undecodable(self, rejects: str) -> list[Rejected]:
-        """Lines the reader could not decode (not UTF-8): numbered by the byte they start at."""
+    def _read_again(self, source: Source, parsed: str, lines: list[Rejected]) -> list[Rejected]:
+        """Type these lines again, each on its own; add the accepted ones; return the others."""
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False,
+                                         dir=self.temp_dir) as fh:
+            fh.writelines(r.raw + "\n" for r in lines)
         try:
-            rows = self.con.execute(
-                f"SELECT s.file_path, e.byte_position, e.csv_line, e.error_message "
-                f"FROM {rejects} e JOIN {rejects}_scan s USING (scan_id, file_id)"
-            ).fetchall()
-        except duckdb.CatalogException:
-            return []
-        found = []
-        for path, byte_position, raw, message in rows:
-            with open(path, "rb") as fh:
-                line = fh.read(int(byte_position)).count(b"\n") + 1
-            found.append(Rejected(path, raw, line, f"not UTF-8 text: {message}"))
-        return found
+            self.con.execute("SET preserve_insertion_order = true")  # row id = index into lines
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _again AS {parse.render(parse.tokens_sql(source, [fh.name]))}")
+        finally:
+            self.con.execute("SET preserve_insertion_order = false")
+            Path(fh.name).unlink()
+        typed = parse.render(parse.typed_sql(source, "_again"))
+        self.con.execute(f"INSERT INTO {parsed} SELECT * FROM ({typed}) WHERE ok")
+        accepted = {row for (row,) in self.con.execute(f"SELECT row FROM ({typed}) WHERE ok").fetchall()}
+        self.con.execute("DROP TABLE _again")
+        return [r for i, r in enumerate(lines) if i not in accepted]
 
     def set_parameters(self, **values: str) -> None:
         # Literals, not bound parameters: binding makes the DuckDB client import pandas (0.3 s).

@@ -1,35 +1,27 @@
-"""DuckDB SQL that reads a landing file line by line and types each line against its Source.
+"""DuckDB SQL that types landing lines against their Source, keeping every line.
 
-A file's lines are first stored as text in file order, so a row id is a line number.
-Then every line that is JSON is typed (`ok` when it is acceptable), and every line that
-is not is kept for quarantine. Lines are read as text (not with read_json) so that a
-malformed line is kept, not skipped: nothing is lost, and quarantine can show it.
+DuckDB's JSON reader parses each line once and hands over every declared field as its
+JSON text (a token): `"abc"`, `123`, `1.5`, `true`, or NULL when absent or null. A line
+that is not JSON gives a row of NULLs, in its place. The checks then run on the tokens:
+a string field needs a string token, an integer one a whole number that fits in 64 bits,
+a number one a finite number. So `"timestamp": "123"`, `1.5` or `true` are rejected, not
+coerced, and nothing is lost: every non-blank line is a row, accepted or not.
 
-Every function used returns NULL rather than raising on bad input: an error raised inside
-DuckDB's TRY makes it redo the whole vector row by row, ten times slower when bad lines
-are spread through a file.
-
+Rows come in file order, so a row's position numbers its line (see engines/duckdb_engine).
+Every function used returns NULL rather than raising: an error raised inside DuckDB's TRY
+makes it redo a whole vector row by row, ten times slower when bad lines are spread out.
 The SQL is built as sqlglot syntax trees from the declaration in `landing/sources.py`.
 """
 
 from __future__ import annotations
-
-import json
 
 import sqlglot.expressions as exp
 from sqlglot import parse_one
 
 from stedi.landing.sources import DATE_PATTERN, Field, FieldType, Source
 
-# JSON types (as DuckDB's json_type names them) that each declared type accepts.
-_ACCEPTED_JSON_TYPES = {
-    FieldType.STRING: ("VARCHAR",),
-    FieldType.DATE: ("VARCHAR",),
-    FieldType.INTEGER: ("BIGINT", "UBIGINT"),
-    FieldType.NUMBER: ("BIGINT", "UBIGINT", "DOUBLE"),
-}
-# What json_transform extracts each field as; dates are checked and cast afterwards.
-_EXTRACT_AS = {FieldType.STRING: "VARCHAR", FieldType.DATE: "VARCHAR", FieldType.INTEGER: "BIGINT", FieldType.NUMBER: "DOUBLE"}
+# A JSON integer as DuckDB hands it over: digits only (a fraction or exponent makes it a number).
+_INTEGER_TOKEN = r"-?[0-9]+"
 
 
 def _d(sql: str) -> exp.Expression:
@@ -40,103 +32,80 @@ def _q(name: str) -> exp.Identifier:
     return exp.to_identifier(name, quoted=True)
 
 
-def lines_sql(files: list[str], rejects_table: str) -> exp.Select:
-    """One row per line, blank lines included, in file order. Lines that are not UTF-8 go
-    to the rejects table instead."""
+def token(f: Field) -> str:
+    return f"token_{f.column}"
+
+
+def tokens_sql(source: Source, files: list[str]) -> exp.Select:
+    """One row per non-blank line in file order: the file's index and each field's JSON text."""
+    columns = exp.Struct(
+        expressions=[exp.PropertyEQ(this=_q(f.key), expression=exp.Literal.string("JSON")) for f in source.fields]
+    )
     read = exp.func(
-        "read_csv",
+        "read_json",
         exp.Array(expressions=[exp.Literal.string(f) for f in files]),
         *[
             exp.EQ(this=exp.column(k), expression=v)
             for k, v in {
-                "columns": _d("{'raw': 'VARCHAR'}"),
-                # A separator byte that valid JSON text never holds unescaped: each line is one value.
-                "delim": exp.Literal.string("\x1f"),
-                "quote": exp.Literal.string(""),
-                "escape": exp.Literal.string(""),
-                "header": exp.false(),
-                "auto_detect": exp.false(),
-                "strict_mode": exp.false(),
-                "store_rejects": exp.true(),
-                "rejects_table": exp.Literal.string(rejects_table),
-                "rejects_scan": exp.Literal.string(rejects_table + "_scan"),
+                "format": exp.Literal.string("newline_delimited"),
+                "ignore_errors": exp.true(),  # a line that is not JSON becomes a row of NULLs
+                "columns": columns,
             }.items()
         ],
     )
-    return exp.select(exp.column("raw")).from_(read)
+    return exp.select(
+        "file_index", *(exp.alias_(exp.column(_q(f.key)), _q(token(f))) for f in source.fields)
+    ).from_(read)
 
 
-def _field_ok(f: Field, i: int) -> exp.Expression:
-    """True when field f (its JSON type at t[i], its value at v.<key>) is acceptable."""
-    t = exp.Bracket(this=exp.column("t"), expressions=[exp.Literal.number(i)])  # sqlglot indexes from 0
-    value = exp.Dot(this=exp.column("v"), expression=_q(f.key))
-    absent = exp.or_(exp.Is(this=t.copy(), expression=exp.null()), exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
-    good = exp.and_(
-        exp.In(this=t.copy(), expressions=[exp.Literal.string(s) for s in _ACCEPTED_JSON_TYPES[f.type]]),
-        exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())),  # a number that does not fit is NULL
-    )
-    if f.type is FieldType.DATE:
-        good = exp.and_(good, exp.func("regexp_full_match", value.copy(), exp.Literal.string(DATE_PATTERN)),
-                        exp.Not(this=exp.Is(this=exp.TryCast(this=value.copy(), to=exp.DataType.build("DATE")), expression=exp.null())))
-    if f.type is FieldType.NUMBER:  # DuckDB reads NaN and Infinity, which JSON does not have
-        good = exp.and_(good, exp.func("isfinite", value.copy()))
-    if f.type is FieldType.STRING and f.required:
-        # Not empty nor only white space; trim (which copies) only when the first byte is space-like.
-        v = value.sql(dialect="duckdb")
-        good = exp.and_(good, _d(f"{v} <> '' AND CASE WHEN ascii({v}) > 32 THEN true ELSE trim({v}) <> '' END"))
-    return exp.paren(good) if f.required else exp.or_(absent, good)
-
-
-def numbered(lines_table: str) -> exp.Select:
-    """A file's stored lines with their line numbers: rows were stored in file order."""
-    return exp.select(exp.alias_(_d("rowid + 1"), "line"), "raw").from_(lines_table)
-
-
-def parsed_sql(source: Source, lines: exp.Expression) -> exp.Select:
-    """The lines (line, raw) that are JSON, typed: line number, `ok`, raw text, the columns.
-
-    json_transform extracts; json_type rejects values DuckDB would silently coerce (a
-    timestamp given as "123", 1.5 or true); json_keys rejects duplicate keys.
-    """
-    schema = json.dumps({f.key: _EXTRACT_AS[f.type] for f in source.fields}, separators=(",", ":"))
-    paths = exp.Array(expressions=[exp.Literal.string(f"$.{json.dumps(f.key)}") for f in source.fields])
-    inner = (
-        exp.select(
-            "line",
-            "raw",
-            exp.func("json_transform", exp.column("raw"), exp.Literal.string(schema)).as_("v"),
-            exp.func("json_type", exp.column("raw"), paths).as_("t"),
-            exp.alias_(_d("len(json_keys(raw))"), "keys"),
+def _value(f: Field) -> exp.Expression:
+    """The typed value of field f from its token; NULL where the token is not of f's type."""
+    t = exp.column(_q(token(f)))
+    if f.type in (FieldType.STRING, FieldType.DATE):
+        text = exp.func("json_extract_string", t.copy(), exp.Literal.string("$"))
+        value: exp.Expression = exp.Case(
+            ifs=[exp.If(this=exp.func("starts_with", t.copy(), exp.Literal.string('"')), true=text)]
         )
-        .from_(lines.subquery("lines") if isinstance(lines, exp.Select) else lines)
-        .where(_d("json_valid(raw)"))
-    )
-    if all(f.required for f in source.fields):
-        # Every declared key is in an accepted line, so as many keys as fields means no
-        # duplicates: the costly distinct count runs only for lines with extra keys. (CASE,
-        # not OR: DuckDB evaluates both sides of an OR, a CASE branch only where it is taken.)
-        unique_keys = _d(f"CASE WHEN keys = {len(source.fields)} THEN true ELSE keys = len(list_distinct(json_keys(raw))) END")
-    else:
-        unique_keys = _d("keys = len(list_distinct(json_keys(raw)))")
-    is_object = _d("CASE WHEN starts_with(raw, '{') THEN true ELSE json_type(raw) = 'OBJECT' END")
-    checks = [is_object, unique_keys, *(_field_ok(f, i) for i, f in enumerate(source.fields))]
-    ok = exp.func("coalesce", exp.and_(*checks), exp.false())
-    columns = []
-    for f in source.fields:
-        value: exp.Expression = exp.Dot(this=exp.column("v"), expression=_q(f.key))
         if f.type is FieldType.DATE:
-            value = exp.TryCast(this=value, to=exp.DataType.build("DATE"))
-        columns.append(exp.alias_(value, _q(f.column)))
-    return exp.select("line", exp.alias_(ok, "ok"), "raw", *columns).from_(inner.subquery("p"))
+            value = exp.Case(
+                ifs=[exp.If(this=exp.func("regexp_full_match", value, exp.Literal.string(DATE_PATTERN)),
+                            true=exp.TryCast(this=value.copy(), to=exp.DataType.build("DATE")))]
+            )
+        return value
+    if f.type is FieldType.INTEGER:
+        return exp.Case(
+            ifs=[exp.If(this=exp.func("regexp_full_match", t.copy(), exp.Literal.string(_INTEGER_TOKEN)),
+                        true=exp.TryCast(this=t.copy(), to=exp.DataType.build("BIGINT")))]
+        )
+    # A number: any JSON number that is finite (DuckDB also reads NaN and Infinity).
+    number = exp.TryCast(this=t.copy(), to=exp.DataType.build("DOUBLE"))
+    return exp.Case(ifs=[exp.If(this=exp.func("isfinite", number), true=number.copy())])
 
 
-def not_json_sql(lines: exp.Select) -> exp.Select:
-    """The lines (line, raw) that are not JSON and not blank."""
-    return (
-        exp.select("line", "raw")
-        .from_(lines.subquery("lines"))
-        .where(_d("raw IS NOT NULL AND NOT json_valid(raw) AND trim(raw) <> ''"))
-    )
+def _field_ok(f: Field) -> exp.Expression:
+    t, v = exp.column(_q(token(f))), exp.column(_q(f.column))
+    good: exp.Expression = exp.Not(this=exp.Is(this=v, expression=exp.null()))
+    if f.type is FieldType.STRING and f.required:
+        # Not empty nor only white space; trim (which copies) only where the first byte is space-like.
+        good = exp.and_(good, _d(f"{v.sql('duckdb')} <> '' AND CASE WHEN ascii({v.sql('duckdb')}) > 32 "
+                                 f"THEN true ELSE trim({v.sql('duckdb')}) <> '' END"))
+    if f.required:
+        return exp.paren(good)
+    return exp.paren(exp.or_(exp.Is(this=t, expression=exp.null()), good))
+
+
+def typed_sql(source: Source, tokens: exp.Expression | str) -> exp.Select:
+    """Typed rows from tokens: file_index, row (position), ok, and the source's columns."""
+    values = exp.select(
+        "file_index",
+        exp.alias_(_d("rowid"), "row") if isinstance(tokens, str) else exp.alias_(exp.null(), "row"),
+        *(exp.column(_q(token(f))) for f in source.fields),
+        *(exp.alias_(_value(f), _q(f.column)) for f in source.fields),
+    ).from_(tokens.subquery("tokens") if isinstance(tokens, exp.Select) else exp.to_table(tokens))
+    ok = exp.func("coalesce", exp.and_(*(_field_ok(f) for f in source.fields)), exp.false())
+    return exp.select(
+        "file_index", "row", exp.alias_(ok, "ok"), *(exp.column(_q(f.column)) for f in source.fields)
+    ).from_(values.subquery("v"))
 
 
 def render(e: exp.Expression) -> str:

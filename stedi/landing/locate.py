@@ -1,88 +1,77 @@
-"""Line numbers in a landing file.
+"""Line numbers and text of the rejected lines of a landing file.
 
-The bulk reader numbers lines by their order; where it cannot (a file whose line count
-disagrees with the reader's rows), `line_numbers` finds the rejected lines by byte
-searches over a memory map (C speed, no per-line Python loop), or by one pass over the
-lines when there are many.
+The engine reads a file's non-blank lines in order and knows a rejected line only by its
+position among them. This finds the line number and the text of such positions with one
+vectorized pass over the file's bytes (numpy over a memory map, no per-line Python loop).
+Where the engine saw a different number of lines than are here (a line of only spaces,
+which the reader skips, say), positions cannot be trusted, and `reject_by_reading` reads
+the file line by line with the reference validator instead: slow, exact, and rare.
 """
 
 from __future__ import annotations
 
 import mmap
-from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-_MANY = 200  # more wanted lines than this: one pass over all lines beats a search per line
+from stedi.landing.sources import Source
+from stedi.landing.validate import rejection_reason
 
-
-def count_lines(path: Path) -> int:
-    """Lines in a file as a line reader sees them: newlines, plus an unterminated last line."""
-    count, last = 0, b"\n"
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(16 << 20), b""):
-            count += block.count(b"\n")
-            last = block[-1:]
-    return count + (last != b"\n")
+if TYPE_CHECKING:
+    import numpy as np
 
 
-def line_numbers(path: Path, raws: list[str]) -> list[tuple[int | None, str | None]]:
-    """For each raw text (repeats allowed) the 1-based line it stands on, and that whole line.
+def _bounds(buf: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Start and end offsets of every line (its newline and carriage return excluded)."""
+    import numpy as np
 
-    A text may be a piece of its line: the reader also breaks lines at a lone carriage
-    return, which a line here does not. Repeated texts get successive occurrences.
-    (None, None) where a text cannot be found (not for lines read from this very file).
-    """
-    wanted: dict[bytes, list[int]] = defaultdict(list)
-    for i, raw in enumerate(raws):
-        wanted[raw.encode("utf-8")].append(i)
-    found: list[tuple[int | None, str | None]] = [(None, None)] * len(raws)
-    if not raws or path.stat().st_size == 0:
-        return found
+    newlines = np.flatnonzero(buf == 0x0A)
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.concatenate((newlines, [len(buf)]))
+    if starts[-1] == len(buf):  # the file ends with a newline: no line after it
+        starts, ends = starts[:-1], ends[:-1]
+    has_cr = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 0x0D)
+    return starts, ends - has_cr
+
+
+def lines_at(path: Path, positions: list[int], non_blank_lines: int) -> list[tuple[int, bytes]] | None:
+    """(line number, raw bytes) of the given 0-based positions among non-blank lines, or None
+    where the file does not have `non_blank_lines` non-blank lines (the positions would lie)."""
+    import numpy as np
+
+    if path.stat().st_size == 0:
+        return [] if non_blank_lines == 0 and not positions else None
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        if len(raws) > _MANY:
-            _scan_lines(mm, wanted, found)
-        else:
-            _search(mm, wanted, found)
-    return found
+        buf = np.frombuffer(mm, dtype=np.uint8)
+        try:
+            starts, ends = _bounds(buf)
+        finally:
+            del buf  # the map cannot close while an array views it
+        filled = np.flatnonzero(ends > starts)
+        if len(filled) != non_blank_lines:
+            return None
+        return [(int(i) + 1, mm[int(starts[i]) : int(ends[i])]) for i in filled[positions]]
 
 
-def _pieces(line: bytes) -> list[bytes]:
-    """A line and the pieces a reader that breaks at carriage returns would see."""
-    body = line.rstrip(b"\n")
-    return [body, body.rstrip(b"\r"), *body.split(b"\r")]
+def reject_by_reading(source: Source, path: Path) -> tuple[int, list[tuple[int, str, str]]]:
+    """Non-blank lines read, and (line, raw, reason) of every rejected line, by the validator."""
+    read, rejected = 0, []
+    with path.open("rb") as fh:
+        for number, data in enumerate(fh, start=1):
+            raw_bytes = data.rstrip(b"\n").rstrip(b"\r")
+            if not raw_bytes.strip():
+                continue
+            read += 1
+            raw, reason = decode(raw_bytes)
+            reason = reason or rejection_reason(source, raw)
+            if reason:
+                rejected.append((number, raw, reason))
+    return read, rejected
 
 
-def _text(line: bytes) -> str:
-    return line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", errors="replace")
-
-
-def _scan_lines(mm: mmap.mmap, wanted: dict[bytes, list[int]], found: list) -> None:
-    pending = {k: list(v) for k, v in wanted.items()}
-    for number, line in enumerate(iter(mm.readline, b""), start=1):
-        for key in _pieces(line):
-            slots = pending.get(key)
-            if slots:
-                found[slots.pop(0)] = (number, _text(line))
-                break
-
-
-def _search(mm: mmap.mmap, wanted: dict[bytes, list[int]], found: list) -> None:
-    hits: list[tuple[int, int]] = []  # (byte offset, index into raws)
-    for key, slots in wanted.items():
-        start, remaining = 0, list(slots)
-        while remaining:
-            pos = mm.find(key, start)
-            if pos < 0:
-                break
-            end = pos + len(key)
-            if (pos == 0 or mm[pos - 1] in b"\r\n") and (end == len(mm) or mm[end] in b"\r\n"):
-                hits.append((pos, remaining.pop(0)))
-            start = pos + 1
-    hits.sort()
-    line, counted_to = 1, 0
-    for pos, index in hits:  # count newlines once, front to back
-        line += mm[counted_to:pos].count(b"\n")
-        counted_to = pos
-        begin = mm.rfind(b"\n", 0, pos) + 1
-        stop = mm.find(b"\n", pos)
-        found[index] = (line, _text(mm[begin : len(mm) if stop < 0 else stop + 1]))
+def decode(raw: bytes) -> tuple[str, str | None]:
+    """A line's text, and a reason where it is not UTF-8 (shown with replacement marks)."""
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        return raw.decode("utf-8", errors="replace"), f"not UTF-8 text: byte {e.start + 1} cannot be decoded"

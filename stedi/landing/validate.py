@@ -16,16 +16,11 @@ _INT64 = (-(2**63), 2**63 - 1)
 _ISO_DATE = re.compile(DATE_PATTERN)
 
 
-class _Duplicate(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+def _first_wins(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A key given twice: its first value counts, as DuckDB's JSON reader takes it."""
     seen: dict[str, object] = {}
     for key, value in pairs:
-        if key in seen:
-            raise _Duplicate(key)
-        seen[key] = value
+        seen.setdefault(key, value)
     return seen
 
 
@@ -89,9 +84,7 @@ def _valid_date(text: str) -> bool:
 def rejection_reason(source: Source, raw: str) -> str | None:
     """The first problem with one landing line, or None when the line is acceptable."""
     try:
-        record = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
-    except _Duplicate as e:
-        return f"duplicate key {e.args[0]!r}"
+        record = json.loads(raw, object_pairs_hook=_first_wins, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         cut_short = e.pos >= len(raw.rstrip()) or e.msg.startswith("Unterminated string")
         what = "truncated JSON" if cut_short else "malformed JSON"

@@ -1,33 +1,31 @@
 from pathlib import Path
 
-import pytest
-
-from stedi.landing import locate
-from stedi.landing.locate import line_numbers
+from stedi.landing.locate import decode, lines_at, reject_by_reading
+from stedi.landing.sources import ACCELEROMETER
 
 
-@pytest.mark.parametrize("many", [False, True])
-def test_finds_repeated_lines_crlf_and_last_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, many: bool) -> None:
-    if many:  # the one-pass path, taken when many lines are wanted
-        monkeypatch.setattr(locate, "_MANY", 0)
+def test_positions_among_non_blank_lines_give_line_numbers_and_text(tmp_path: Path) -> None:
     path = tmp_path / "f.json"
-    path.write_bytes(b'{"a":1}\nbad\r\n{"a":2}\nbad\n\nbad')
-    found = line_numbers(path, ["bad", "bad", "bad", "missing", '{"a":2}'])
-    assert [line for line, _ in found] == [2, 4, 6, None, 3]
-    assert [text for _, text in found] == ["bad", "bad", "bad", None, '{"a":2}']
+    path.write_bytes(b'{"a":1}\r\n\r\nbad\r\n\n{"a":2}\nlast')  # CRLF, blank lines, no final newline
+    assert lines_at(path, [1, 3], non_blank_lines=4) == [(3, b"bad"), (6, b"last")]
 
 
-@pytest.mark.parametrize("many", [False, True])
-def test_a_piece_cut_at_a_lone_carriage_return_finds_its_whole_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, many: bool) -> None:
-    if many:
-        monkeypatch.setattr(locate, "_MANY", 0)
+def test_a_count_that_disagrees_means_positions_cannot_be_trusted(tmp_path: Path) -> None:
     path = tmp_path / "f.json"
-    path.write_bytes(b"ok\nbad\rtwo\nok\n")
-    assert line_numbers(path, ["bad"]) == [(2, "bad\rtwo")]
+    path.write_bytes(b"one\n   \ntwo\n")  # the reader skips the line of spaces, this count does not
+    assert lines_at(path, [1], non_blank_lines=2) is None
 
 
-def test_a_line_inside_another_line_is_not_a_match(tmp_path: Path) -> None:
+def test_reading_line_by_line_finds_rejected_lines_with_reasons(tmp_path: Path) -> None:
+    good = b'{"user": "a@x", "timestamp": 1, "x": 1, "y": 2, "z": 3}'
     path = tmp_path / "f.json"
-    path.write_bytes(b"xbad\nbady\nbad\n")
-    assert line_numbers(path, ["bad"]) == [(3, "bad")]
+    path.write_bytes(good + b"\n   \n" + b'{"user": "a@x"}\r\n' + good + b"\nbad\rtwo\n")
+    read, rejected = reject_by_reading(ACCELEROMETER, path)
+    assert read == 4
+    assert rejected == [(3, '{"user": "a@x"}', "missing required field 'timestamp'"),
+                        (5, "bad\rtwo", "malformed JSON: Expecting value at column 1")]
+
+
+def test_undecodable_bytes_are_shown_and_named() -> None:
+    raw, reason = decode(b'{"user": "\xff"}')
+    assert raw == '{"user": "\ufffd"}' and reason == "not UTF-8 text: byte 11 cannot be decoded"
