@@ -1,9 +1,20 @@
-"""Data-quality checks as queries that return the offending rows: zero rows is a pass."""
+"""Data-quality checks as queries that return the offending rows: zero rows is a pass.
+
+`stedi run` runs the privacy audits on the tables it built, before it commits any of
+them: a run whose output breaks a privacy rule commits nothing.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+
+# Checked by every run; any offending row stops the run before its commits.
+PRIVACY_AUDITS = (
+    "readings_without_consent",
+    "machine_learning_crossed_customers",
+    "machine_learning_personal_data",
+)
 
 
 @cache

@@ -127,7 +127,7 @@ class DuckDBEngine(Engine):
         directory.parent.mkdir(parents=True, exist_ok=True)
         rows, files = self.con.execute(
             f"COPY ({sql}) TO '{directory}' "
-            "(FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES '256MB', RETURN_FILES true)"
+            "(FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES '256MB', RETURN_FILES true)"
         ).fetchone()  # type: ignore[misc]
         paths = [Path(f) for f in files]
         schema = self.con.execute(f"SELECT * FROM read_parquet('{paths[0]}') LIMIT 0").to_arrow_table().schema

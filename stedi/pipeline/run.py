@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from stedi.audits import audit_sql
+from stedi.audits import PRIVACY_AUDITS, audit_sql
 from stedi.engines.base import Engine
+from stedi.errors import StediError
 from stedi.lake import Lake
 from stedi.landing import quarantine
 from stedi.landing.sources import SOURCES
@@ -90,6 +91,8 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
                 counts[main_input] = engine.count(main_input)
             counts[model.name] = written.rows
             summary.tables.append(TableResult(model.name, counts[main_input], written.rows, 0, time.perf_counter() - t0))
+        say("auditing privacy")
+        _audit(engine)
         shared = _shared_serials(engine)
         summary.shared_serial_numbers, summary.shared_serial_readings = shared
         built.append(_write_quarantine(lake, engine, summary.run_id, rejected_rows))
@@ -134,6 +137,17 @@ def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, say: Progress
             TableResult(source.landing_table, load.lines_read, load.accepted, len(load.rejected), time.perf_counter() - t0)
         )
     return rows
+
+
+def _audit(engine: Engine) -> None:
+    """Stop before any commit if a built table breaks a privacy rule."""
+    for name in PRIVACY_AUDITS:
+        found = engine.arrow(f"SELECT count(*) FROM ({audit_sql(name)})").column(0)[0].as_py()
+        if found:
+            raise StediError(
+                f"privacy audit {name} found {found} offending row(s); nothing was committed "
+                f"(the query is stedi/audits/{name}.sql)"
+            )
 
 
 def _shared_serials(engine: Engine) -> tuple[int, int]:
