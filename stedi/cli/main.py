@@ -72,7 +72,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from stedi.cli.summary import print_generation
 
     started = time.perf_counter()
-    report = generate_with_progress(args.out, args.customers, args.seed, args.overwrite)
+    report = generate_with_progress(args.out, args.customers, args.seed, args.overwrite, args.rate)
     print_generation(report, time.perf_counter() - started)
     return 0
 
@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", type=int, required=True, metavar="N", help="number of customers (about 85 accelerometer and 30 step-trainer readings each)")
     p.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes identical files (default: 0)")
     p.add_argument("--overwrite", action="store_true", help="replace landing files a previous run wrote into OUT")
+    p.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
+                   help="change one trait's rate, e.g. --rate malformed=0.01 --rate shared_serial=0.05 "
+                        "(names: the fields of stedi.generate.GeneratorRates)")
 
     p = command("demo", cmd_demo, "Generate a small data set, ingest it into a fresh lake, run, show the tables.")
     p.add_argument("--customers", type=int, default=500, metavar="N", help="customers to generate (default: 500)")

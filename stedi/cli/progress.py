@@ -6,7 +6,31 @@ from pathlib import Path
 from typing import Any
 
 
-def generate_with_progress(out: Path, customers: int, seed: int, overwrite: bool = False) -> Any:
+def parse_rates(pairs: list[str]) -> Any:
+    """GeneratorRates from NAME=VALUE pairs given on the command line."""
+    from dataclasses import fields, replace
+
+    from stedi.errors import InputError
+    from stedi.generate import GeneratorRates
+
+    known = {f.name: f.type for f in fields(GeneratorRates)}
+    changes: dict[str, float | int] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in known or not value:
+            raise InputError(f"--rate {pair}: expected NAME=VALUE with NAME one of {', '.join(known)}")
+        try:
+            changes[name] = int(value) if known[name] in ("int", int) else float(value)
+        except ValueError:
+            raise InputError(f"--rate {pair}: {value!r} is not a number") from None
+    try:
+        return replace(GeneratorRates(), **changes)
+    except ValueError as e:
+        raise InputError(f"--rate: {e}") from None
+
+
+def generate_with_progress(out: Path, customers: int, seed: int, overwrite: bool = False,
+                           rates: list[str] | None = None) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from stedi.errors import InputError
@@ -22,7 +46,8 @@ def generate_with_progress(out: Path, customers: int, seed: int, overwrite: bool
             bar.update(task, completed=done, total=total)
 
         try:
-            return generate(out, customers=customers, seed=seed, progress=progress, overwrite=overwrite)
+            return generate(out, customers=customers, seed=seed, rates=parse_rates(rates or []),
+                            progress=progress, overwrite=overwrite)
         except FileExistsError:
             raise InputError(f"{out}: already holds landing files; pass --overwrite or choose a new folder") from None
         except ValueError as e:

@@ -75,6 +75,10 @@ class Engine(ABC):
     def count(self, name: str) -> int: ...
 
     @abstractmethod
+    def fingerprint(self, name: str) -> str:
+        """A value that changes when the rows (in any order) or the columns of `name` change."""
+
+    @abstractmethod
     def arrow(self, sql: str) -> "pa.Table":
         """The (small) result of a query, e.g. a summary figure."""
 

@@ -45,6 +45,8 @@ class RunSummary:
     shared_serial_numbers: int = 0
     shared_serial_readings: int = 0
     seconds: float = 0.0
+    # Per stored table, what its current snapshot holds: fingerprint, metadata location, snapshot id.
+    table_state: dict[str, dict] = field(default_factory=dict)
 
     def table(self, name: str) -> TableResult:
         return next(t for t in self.tables if t.name == name)
@@ -97,7 +99,7 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
         summary.shared_serial_numbers, summary.shared_serial_readings = shared
         built.append(_write_quarantine(lake, engine, summary.run_id, rejected_rows))
         say("committing tables")
-        _commit(lake, built, summary)
+        _commit(lake, engine, built, summary)
     except BaseException:
         for b in built:
             shutil.rmtree(b.directory, ignore_errors=True)
@@ -165,11 +167,22 @@ def _write_quarantine(lake: Lake, engine: Engine, run_id: str, rows: list[dict[s
     return built
 
 
-def _commit(lake: Lake, built: list[_Built], summary: RunSummary) -> None:
+def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary) -> None:
+    """Commit each built table, except one whose rows are the very rows its current snapshot
+    holds (a rerun without new data): that keeps its snapshot, and this run's files go."""
     store = IcebergStore(lake.catalog_path)
     properties = {"stedi.run-id": summary.run_id, "stedi.consent-policy": summary.consent_policy}
     results = {t.name: t for t in summary.tables}
+    last = (last_run(lake) or {}).get("table_state", {})
     for b in built:
-        snapshot = store.replace_contents(b.name, b.location, b.schema, b.files, properties)  # type: ignore[arg-type]
+        fingerprint = engine.fingerprint(b.name)
+        before = last.get(b.name)
+        if before and before["fingerprint"] == fingerprint and store.metadata_location(b.name) == before["metadata_location"]:
+            shutil.rmtree(b.directory, ignore_errors=True)
+            summary.table_state[b.name] = before
+        else:
+            snapshot = store.replace_contents(b.name, b.location, b.schema, b.files, properties)  # type: ignore[arg-type]
+            summary.table_state[b.name] = {"fingerprint": fingerprint, "snapshot_id": snapshot,
+                                           "metadata_location": store.metadata_location(b.name)}
         if b.name in results:
-            results[b.name].snapshot_id = snapshot
+            results[b.name].snapshot_id = summary.table_state[b.name]["snapshot_id"]

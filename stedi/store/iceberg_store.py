@@ -89,9 +89,30 @@ class IcebergStore:
                     overwrite.delete_data_file(data_file)
                 for data_file in new_files:
                     overwrite.append_data_file(data_file)
-        table = self.load(name)
-        snapshot = table.current_snapshot() if table else None
+        snapshot = table.current_snapshot()
         return snapshot.snapshot_id if snapshot else None
+
+    def metadata_location(self, name: str) -> str | None:
+        """Where the table's current metadata is, read straight from the catalog file.
+
+        The SQLite catalog keeps the Iceberg JDBC catalog's table `iceberg_tables`; reading one
+        row of it with the standard library tells whether a table changed since a run, without
+        the 0.6 s it takes to import pyiceberg.
+        """
+        import sqlite3
+
+        if not self.catalog_path.exists():
+            return None
+        with sqlite3.connect(f"file:{self.catalog_path}?mode=ro", uri=True) as con:
+            try:
+                row = con.execute(
+                    "SELECT metadata_location FROM iceberg_tables "
+                    "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?",
+                    ("stedi", NAMESPACE, name),
+                ).fetchone()
+            except sqlite3.Error:
+                return None
+        return row[0] if row else None
 
     def data_files(self, name: str) -> list[str]:
         """Local paths of the Parquet files of a table's current snapshot."""

@@ -90,3 +90,13 @@ def test_console_command_is_installed(lake: Path) -> None:
     done = subprocess.run([str(exe), "query", "SELECT count(*) AS n FROM quarantine", "--lake", str(lake),
                            "--format", "csv"], capture_output=True, text=True, check=True)
     assert done.stdout == "n\n0\n"
+
+
+def test_generate_takes_rates_and_refuses_unknown_ones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", str(tmp_path / "g"), "--customers", "40", "--rate", "malformed=0.2"]) == 0
+    out = capsys.readouterr().out
+    assert "40 customers, seed 0" in out
+    assert main(["generate", str(tmp_path / "h"), "--customers", "40", "--rate", "nonsense=1"]) == 1
+    assert "--rate nonsense=1: expected NAME=VALUE" in capsys.readouterr().err
+    assert main(["generate", str(tmp_path / "g"), "--customers", "40"]) == 1  # files there already
+    assert "pass --overwrite" in capsys.readouterr().err

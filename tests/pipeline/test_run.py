@@ -18,7 +18,7 @@ def house(tmp_path: Path) -> Lakehouse:
     delivery = write_delivery(
         tmp_path / "d",
         customer=[customer(A, "s1", consent=100), '{"email": "broken'],
-        accelerometer=[reading(A, 500), reading(A, 600), "garbage"],
+        accelerometer=[reading(A, 50), reading(A, 500), reading(A, 600), "garbage"],  # 50: before consent
         step_trainer=[step("s1", 500), step("s1", 600)],
     )
     house = Lakehouse(tmp_path / "lake", create=True)
@@ -42,7 +42,7 @@ def test_rerun_without_new_data_leaves_rows_unchanged(house: Lakehouse) -> None:
 def test_lines_read_equal_accepted_plus_quarantined(house: Lakehouse) -> None:
     summary = house.run()
     assert [(t.name, t.rows_in, t.rows_out, t.quarantined) for t in summary.tables[:3]] == [
-        ("customer_landing", 2, 1, 1), ("accelerometer_landing", 3, 2, 1), ("step_trainer_landing", 2, 2, 0)]
+        ("customer_landing", 2, 1, 1), ("accelerometer_landing", 4, 3, 1), ("step_trainer_landing", 2, 2, 0)]
 
 
 def test_failed_run_leaves_every_table_at_its_earlier_snapshot(house: Lakehouse, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,7 +70,7 @@ def test_each_run_is_a_new_snapshot_with_its_policy(house: Lakehouse) -> None:
     snapshot = table.current_snapshot()
     assert snapshot is not None and snapshot.summary is not None
     assert snapshot.summary["stedi.consent-policy"] == "any-time"
-    house.run()
+    house.run()  # strict: the reading before consent goes, a second snapshot
     table = house.store.load("accelerometer_trusted")
     assert table is not None and len(table.history()) == 2
 
@@ -89,3 +89,15 @@ def test_line_numbers_survive_crlf_blank_lines_and_lone_carriage_returns(tmp_pat
     assert ("lone-cr.json", 4, "bad three") in found
     assert ("lone-cr.json", 2, "bad\rtwo") in found  # the whole line, though the reader broke it
     assert summary.table("accelerometer_landing").rows_out == 4
+
+
+def test_rerun_without_changes_keeps_every_snapshot_and_leaves_no_files(house: Lakehouse) -> None:
+    house.run()
+    snapshots = {t.name: t.snapshot_id for t in house.tables()}
+    files = sorted(house.path.rglob("*.parquet"))
+    house.run()
+    assert {t.name: t.snapshot_id for t in house.tables()} == snapshots
+    assert sorted(house.path.rglob("*.parquet")) == files
+    house.run(consent_policy="any-time")  # readings before consent now count: a new snapshot
+    changed = {t.name for t in house.tables() if t.snapshot_id != snapshots[t.name]}
+    assert "accelerometer_trusted" in changed and "customer_trusted" not in changed
