@@ -38,9 +38,8 @@ class LandingLoad:
 
 @dataclass(frozen=True)
 class Written:
-    files: list[Path]  # Parquet files holding at least one row
+    files: list[Path]  # Parquet files holding the rows (none when there are no rows)
     rows: int
-    schema: "pa.Schema"
 
 
 class Engine(ABC):
@@ -75,12 +74,16 @@ class Engine(ABC):
     def count(self, name: str) -> int: ...
 
     @abstractmethod
+    def schema(self, name: str) -> "pa.Schema":
+        """The Arrow schema of a readable name (for the table store)."""
+
+    @abstractmethod
     def fingerprint(self, name: str) -> str:
         """A value that changes when the rows (in any order) or the columns of `name` change."""
 
     @abstractmethod
-    def arrow(self, sql: str) -> "pa.Table":
-        """The (small) result of a query, e.g. a summary figure."""
+    def rows(self, sql: str) -> list[tuple]:
+        """The (small) result of a query as Python tuples, e.g. a summary figure."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -130,10 +130,15 @@ class DuckDBEngine(Engine):
             "(FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES '256MB', RETURN_FILES true)"
         ).fetchone()  # type: ignore[misc]
         paths = [Path(f) for f in files]
-        schema = self.con.execute(f"SELECT * FROM read_parquet('{paths[0]}') LIMIT 0").to_arrow_table().schema
-        kept = _drop_empty(paths) if rows else _drop_empty(paths, everything=True)
-        self.register_parquet(name, [str(p) for p in kept], schema)
-        return Written(kept, int(rows), schema)
+        if rows:
+            listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+            self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}])")
+            return Written(paths, int(rows))
+        # No rows still writes one empty file: the view keeps its columns, the table not the file.
+        self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM ({sql}) WHERE false")
+        for p in paths:
+            p.unlink()
+        return Written([], 0)
 
     def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: Path) -> Written:
         # Through a JSON-lines file: handing Python rows to DuckDB or pyarrow directly imports pandas (0.2 s).
@@ -165,12 +170,18 @@ class DuckDBEngine(Engine):
     def count(self, name: str) -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {_ident(name)}").fetchone()[0])  # type: ignore[index]
 
+    def schema(self, name: str) -> "pa.Schema":
+        return self.con.execute(f"SELECT * FROM {_ident(name)} LIMIT 0").to_arrow_table().schema
+
     def fingerprint(self, name: str) -> str:
         # An order-free sum of row hashes; the row's type names the columns and their types.
         rows, total, kind = self.con.execute(
             f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0), any_value(typeof(t)) FROM {_ident(name)} AS t"
         ).fetchone()  # type: ignore[misc]
         return f"{rows}:{total}:{kind}"
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
 
     def arrow(self, sql: str) -> "pa.Table":
         return self.con.execute(sql).to_arrow_table()
@@ -189,16 +200,3 @@ def _sql_type(arrow_type: "pa.DataType") -> str:
         if test(arrow_type):
             return sql
     raise TypeError(f"no DuckDB type for Arrow type {arrow_type}")
-
-
-def _drop_empty(paths: list[Path], everything: bool = False) -> list[Path]:
-    """Files with rows; an empty result still writes one empty file, which a table need not hold."""
-    import pyarrow.parquet as pq
-
-    kept = []
-    for p in paths:
-        if everything or pq.ParquetFile(p).metadata.num_rows == 0:
-            p.unlink()
-        else:
-            kept.append(p)
-    return kept

@@ -58,7 +58,6 @@ class _Built:
     location: Path
     directory: Path
     files: list[Path]
-    schema: object
 
 
 def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None = None,
@@ -85,9 +84,9 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
             t0 = time.perf_counter()
             location = lake.location(model.name)
             directory = location / "data" / f"run-{summary.run_id}"
-            built.append(_Built(model.name, location, directory, [], None))
+            built.append(_Built(model.name, location, directory, []))
             written = engine.write_parquet(model.name, model.sql, directory)
-            built[-1].files, built[-1].schema = written.files, written.schema
+            built[-1].files = written.files
             main_input = model.inputs[0]
             if main_input not in counts:
                 counts[main_input] = engine.count(main_input)
@@ -97,7 +96,7 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
         _audit(engine)
         shared = _shared_serials(engine)
         summary.shared_serial_numbers, summary.shared_serial_readings = shared
-        built.append(_write_quarantine(lake, engine, summary.run_id, rejected_rows))
+        _write_quarantine(lake, engine, summary.run_id, rejected_rows, built)
         say("committing tables")
         _commit(lake, engine, built, summary)
     except BaseException:
@@ -144,7 +143,7 @@ def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, say: Progress
 def _audit(engine: Engine) -> None:
     """Stop before any commit if a built table breaks a privacy rule."""
     for name in PRIVACY_AUDITS:
-        found = engine.arrow(f"SELECT count(*) FROM ({audit_sql(name)})").column(0)[0].as_py()
+        [(found,)] = engine.rows(f"SELECT count(*) FROM ({audit_sql(name)})")
         if found:
             raise StediError(
                 f"privacy audit {name} found {found} offending row(s); nothing was committed "
@@ -154,17 +153,16 @@ def _audit(engine: Engine) -> None:
 
 def _shared_serials(engine: Engine) -> tuple[int, int]:
     """Serial numbers held by several customers, and the step-trainer readings left out for it."""
-    found = engine.arrow(f"SELECT count(*), coalesce(sum(readings), 0) FROM ({audit_sql('shared_serial_numbers')})")
-    return int(found.column(0)[0].as_py()), int(found.column(1)[0].as_py())
+    [(serials, readings)] = engine.rows(
+        f"SELECT count(*), coalesce(sum(readings), 0) FROM ({audit_sql('shared_serial_numbers')})")
+    return int(serials), int(readings)
 
 
-def _write_quarantine(lake: Lake, engine: Engine, run_id: str, rows: list[dict[str, object]]) -> _Built:
+def _write_quarantine(lake: Lake, engine: Engine, run_id: str, rows: list[dict[str, object]],
+                      built: list[_Built]) -> None:
     location = lake.location("quarantine")
-    directory = location / "data" / f"run-{run_id}"
-    built = _Built("quarantine", location, directory, [], None)
-    written = engine.write_rows("quarantine", quarantine.COLUMNS, rows, directory)
-    built.files, built.schema = written.files, written.schema
-    return built
+    built.append(_Built("quarantine", location, location / "data" / f"run-{run_id}", []))
+    built[-1].files = engine.write_rows("quarantine", quarantine.COLUMNS, rows, built[-1].directory).files
 
 
 def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary) -> None:
@@ -181,7 +179,7 @@ def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary
             shutil.rmtree(b.directory, ignore_errors=True)
             summary.table_state[b.name] = before
         else:
-            snapshot = store.replace_contents(b.name, b.location, b.schema, b.files, properties)  # type: ignore[arg-type]
+            snapshot = store.replace_contents(b.name, b.location, engine.schema(b.name), b.files, properties)
             summary.table_state[b.name] = {"fingerprint": fingerprint, "snapshot_id": snapshot,
                                            "metadata_location": store.metadata_location(b.name)}
         if b.name in results:
