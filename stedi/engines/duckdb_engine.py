@@ -52,24 +52,21 @@ class DuckDBEngine(Engine):
             typed = parse.render(parse.typed_sql(source, tokens))
             self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM ({typed}) WHERE ok")
             return LandingLoad(source.name, -1, -1, [])
-        stored, parsed = f"_tokens_{source.name}", f"_parsed_{source.name}"
+        parsed = f"_parsed_{source.name}"
         try:  # stored in file order: a row id is the line's position among the file's lines
             self.con.execute("SET preserve_insertion_order = true")
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stored} AS {parse.render(tokens)}")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {parsed} AS {parse.render(parse.typed_sql(source, tokens))}")
         except duckdb.IOException as e:
             raise InputError(f"cannot read {source.name} landing files: {e}") from None
         finally:
-            # Elsewhere order is not needed, and keeping it halves the speed of typing lines.
+            # Elsewhere order is not needed, and keeping it slows joins and writes.
             self.con.execute("SET preserve_insertion_order = false")
-        typed = parse.render(parse.typed_sql(source, stored))
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {parsed} AS {typed}")
-        self.con.execute(f"DROP TABLE {stored}")
         self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM {parsed} WHERE ok")
         counts = self.con.execute(
-            f"SELECT file_index, min(row), count(*), count_if(ok) FROM {parsed} GROUP BY file_index"
+            f"SELECT file_index, min(rowid), count(*), count_if(ok) FROM {parsed} GROUP BY file_index"
         ).fetchall()
         bad: dict[int, list[int]] = {}
-        for index, row in self.con.execute(f"SELECT file_index, row FROM {parsed} WHERE NOT ok ORDER BY row").fetchall():
+        for index, row in self.con.execute(f"SELECT file_index, rowid FROM {parsed} WHERE NOT ok ORDER BY rowid").fetchall():
             bad.setdefault(index, []).append(row)
         read, accepted, rejected = 0, 0, []
         for index, first, rows, ok in counts:
@@ -103,15 +100,15 @@ class DuckDBEngine(Engine):
         with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False,
                                          dir=self.temp_dir) as fh:
             fh.writelines(r.raw + "\n" for r in lines)
+        typed = parse.render(parse.typed_sql(source, parse.tokens_sql(source, [fh.name])))
         try:
             self.con.execute("SET preserve_insertion_order = true")  # row id = index into lines
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _again AS {parse.render(parse.tokens_sql(source, [fh.name]))}")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _again AS {typed}")
         finally:
             self.con.execute("SET preserve_insertion_order = false")
             Path(fh.name).unlink()
-        typed = parse.render(parse.typed_sql(source, "_again"))
-        self.con.execute(f"INSERT INTO {parsed} SELECT * FROM ({typed}) WHERE ok")
-        accepted = {row for (row,) in self.con.execute(f"SELECT row FROM ({typed}) WHERE ok").fetchall()}
+        self.con.execute(f"INSERT INTO {parsed} SELECT * FROM _again WHERE ok")
+        accepted = {row for (row,) in self.con.execute("SELECT rowid FROM _again WHERE ok").fetchall()}
         self.con.execute("DROP TABLE _again")
         return [r for i, r in enumerate(lines) if i not in accepted]
 

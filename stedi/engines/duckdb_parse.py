@@ -95,16 +95,15 @@ def _field_ok(f: Field) -> exp.Expression:
 
 
 def typed_sql(source: Source, tokens: exp.Expression | str) -> exp.Select:
-    """Typed rows from tokens: file_index, row (position), ok, and the source's columns."""
+    """Typed rows from tokens, in their order: file_index, ok, and the source's columns."""
     values = exp.select(
         "file_index",
-        exp.alias_(_d("rowid"), "row") if isinstance(tokens, str) else exp.alias_(exp.null(), "row"),
         *(exp.column(_q(token(f))) for f in source.fields),
         *(exp.alias_(_value(f), _q(f.column)) for f in source.fields),
     ).from_(tokens.subquery("tokens") if isinstance(tokens, exp.Select) else exp.to_table(tokens))
     ok = exp.func("coalesce", exp.and_(*(_field_ok(f) for f in source.fields)), exp.false())
     return exp.select(
-        "file_index", "row", exp.alias_(ok, "ok"), *(exp.column(_q(f.column)) for f in source.fields)
+        "file_index", exp.alias_(ok, "ok"), *(exp.column(_q(f.column)) for f in source.fields)
     ).from_(values.subquery("v"))
 
 

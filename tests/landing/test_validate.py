@@ -56,9 +56,9 @@ def duckdb_accepts(source: Source, lines: list[str], tmp_path: Path) -> list[boo
     """What the bulk parser decides for each line, read from a file as the engine reads it."""
     path = tmp_path / f"{source.name}.json"
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE tokens AS {render(tokens_sql(source, [str(path)]))}")
-    return [ok for (ok,) in con.execute(f"SELECT ok FROM ({render(typed_sql(source, 'tokens'))}) ORDER BY row").fetchall()]
+    con = duckdb.connect()  # insertion order is kept: the row id is the line's position
+    con.execute(f"CREATE TABLE typed AS {render(typed_sql(source, tokens_sql(source, [str(path)])))}")
+    return [ok for (ok,) in con.execute("SELECT ok FROM typed ORDER BY rowid").fetchall()]
 
 
 @pytest.mark.parametrize("source, cases", [(ACCELEROMETER, READINGS), (CUSTOMER, CUSTOMERS), (STEP_TRAINER, STEPS)])
