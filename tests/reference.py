@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stedi.landing.sources import SOURCES
 from stedi.landing.validate import rejection_reason
+
+if TYPE_CHECKING:
+    from stedi import Lakehouse
 
 
 def read_source(root: Path, source: str) -> list[dict]:
@@ -67,3 +71,21 @@ def expected_tables(root: Path, policy: str) -> dict[str, list[tuple]]:
         "step_trainer_trusted": sorted(steps),
         "machine_learning_curated": sorted(ml),  # with the email where the table has its keyed hash
     }
+
+
+def assert_lake_matches(house: "Lakehouse", delivery: Path, policy: str) -> int:
+    """Every table of a lake (after a run under `policy`) row for row against the rules here.
+    Returns the machine-learning rows, so a caller can check the data exercised the join."""
+    import hashlib
+
+    expected = expected_tables(delivery, policy)
+    got = {name: house.table(name).to_arrow().to_pylist() for name in expected}
+    for name in ("customer_trusted", "customer_curated"):
+        assert sorted((r["email"],) for r in got[name]) == expected[name], name
+    for name in ("accelerometer_trusted", "step_trainer_trusted"):
+        assert sorted(tuple(r.values()) for r in got[name]) == expected[name], name
+    key = house.lake.config.pseudonym_key
+    want = sorted((hashlib.sha256((key + r[0]).encode()).hexdigest(),) + r[1:]
+                  for r in expected["machine_learning_curated"])
+    assert sorted(tuple(r.values()) for r in got["machine_learning_curated"]) == want
+    return len(want)
