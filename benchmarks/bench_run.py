@@ -8,8 +8,11 @@ million accelerometer readings, plus ~30% as many step-trainer readings), cached
 
 Each contender runs as its own process (process start included), N times; the table
 shows medians, rows/s and MB/s of landing JSON, peak RSS, and the ratio to the floor
-measured in the same run. `stedi run` is timed on a lake that was run once before (a rerun,
-the steady state); ingest is not timed.
+measured in the same run. `stedi run` is timed twice over, on a lake that was run once
+before (ingest is not timed): "commits" forgets the last run's record first, so every table
+is rebuilt and committed as a new Iceberg snapshot, the cost of a run on new data;
+"rerun" is the steady state with no new data, where every table is rebuilt and audited but
+none whose rows are unchanged is committed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -30,10 +34,12 @@ STARTER = ROOT.parent / "shared" / "data" / "stedi"
 SIZES = {"starter": None, "10m": 120_000, "100m": 1_200_000}
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+def timed(cmd: list[str], before: "Callable[[], None] | None" = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one process and the children it waited for."""
+    if before:
+        before()
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -54,7 +60,7 @@ def landing_for(size: str, work: Path) -> Path | None:
     return out
 
 
-def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[str]) -> list[dict]:
+def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[str], spark_runs: int) -> list[dict]:
     lines = sum(sum(1 for _ in p.open("rb")) for p in landing.glob("*/landing/*.json")) if size == "starter" else None
     mb = sum(p.stat().st_size for p in landing.glob("*/landing/*.json")) / 1e6
     lake = work / f"lake-{size}"
@@ -65,16 +71,23 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
                        stderr=subprocess.DEVNULL)
     if lines is None:
         lines = sum(sum(1 for _ in p.open("rb")) for p in landing.glob("*/landing/*.json"))
+    def forget_runs() -> None:
+        for record in (lake / "runs").glob("*.json"):
+            record.unlink()
+
+    stedi = [str(BIN / "stedi"), "run", "--lake", str(lake)]
+    hooks = {"stedi run (commits)": forget_runs}
     commands = {
-        "stedi run": [str(BIN / "stedi"), "run", "--lake", str(lake)],
+        "stedi run (commits)": stedi,
+        "stedi run (rerun)": stedi,
         "floor (DuckDB SQL script)": [sys.executable, str(ROOT / "benchmarks/floor.py"), str(landing), str(work / "floor-out")],
         "PySpark local[2]": [sys.executable, str(ROOT / "benchmarks/glue_style_pyspark.py"), str(landing), str(work / "spark-out")],
     }
     results = []
     for name in contenders:
-        samples = [timed(commands[name]) for _ in range(runs)]
+        samples = [timed(commands[name], hooks.get(name)) for _ in range(spark_runs if "Spark" in name else runs)]
         wall = statistics.median(s for s, _ in samples)
-        results.append({"size": size, "contender": name, "wall": wall, "runs": runs,
+        results.append({"size": size, "contender": name, "wall": wall, "runs": len(samples),
                         "rss": max(r for _, r in samples), "lines": lines, "mb": mb})
         print(f"{size:8} {name:28} median {wall:7.2f} s of {[round(s, 2) for s, _ in samples]}", file=sys.stderr)
     floor = next(r["wall"] for r in results if r["contender"].startswith("floor"))
@@ -84,14 +97,14 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
 
 
 def markdown(results: list[dict]) -> str:
-    head = ("| size | contender | wall s (median) | rows/s | MB/s of JSON | peak RSS MB | × floor |\n"
-            "|---|---|---:|---:|---:|---:|---:|\n")
+    head = ("| size | contender | runs | wall s (median) | rows/s | MB/s of JSON | peak RSS MB | × floor |\n"
+            "|---|---|---:|---:|---:|---:|---:|---:|\n")
     body = "".join(
-        f"| {r['size']} ({r['lines']:,} lines, {r['mb']:,.0f} MB) | {r['contender']} | {r['wall']:.2f} "
+        f"| {r['size']} ({r['lines']:,} lines, {r['mb']:,.0f} MB) | {r['contender']} | {r['runs']} | {r['wall']:.2f} "
         f"| {r['lines'] / r['wall']:,.0f} | {r['mb'] / r['wall']:,.1f} | {r['rss']:,.0f} | {r['ratio']:.2f} |\n"
         for r in results)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    return f"Measured {time.strftime('%Y-%m-%d')} on {machine}, {results[0]['runs']} runs each.\n\n" + head + body
+    return f"Measured {time.strftime('%Y-%m-%d')} on {machine}.\n\n" + head + body
 
 
 def main() -> None:
@@ -101,9 +114,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per contender (default: 5)")
     parser.add_argument("--work", type=Path, default=ROOT / "bench-data", help="where data and lakes go")
     parser.add_argument("--no-spark", action="store_true", help="leave out the PySpark script")
+    parser.add_argument("--spark-runs", type=int, default=None, help="runs of the PySpark script (default: --runs)")
     args = parser.parse_args()
     args.work.mkdir(exist_ok=True)
-    contenders = ["floor (DuckDB SQL script)", "stedi run"]
+    contenders = ["floor (DuckDB SQL script)", "stedi run (commits)", "stedi run (rerun)"]
     if not args.no_spark and (ROOT / "benchmarks/glue_style_pyspark.py").exists():
         try:
             import pyspark  # noqa: F401
@@ -117,7 +131,7 @@ def main() -> None:
         if landing is None:
             print(f"{size}: no data, skipped", file=sys.stderr)
             continue
-        results += measure(size, landing, args.work, args.runs, contenders)
+        results += measure(size, landing, args.work, args.runs, contenders, args.spark_runs or args.runs)
     if results:
         print(markdown(results))
 
