@@ -62,6 +62,18 @@ class DuckDBEngine(Engine):
             # Elsewhere order is not needed, and keeping it slows joins and writes.
             self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM {parsed} WHERE ok")
+        read, accepted, rejected = self._rejected_lines(source, files, parsed)
+        # After a line cut short, DuckDB's reader can lose the next line too. A rejected line
+        # the validator finds sound is read again on its own.
+        doubtful = [r for r in rejected if r.reason is None]
+        if doubtful:
+            kept = self._read_again(source, parsed, doubtful)
+            rejected = [r for r in rejected if r.reason is not None] + kept
+            accepted += len(doubtful) - len(kept)
+        return LandingLoad(source.name, read, accepted, rejected)
+
+    def _rejected_lines(self, source: Source, files: list[Path], parsed: str) -> tuple[int, int, list[Rejected]]:
+        """Lines read, lines accepted, and the rejected lines numbered and explained."""
         counts = self.con.execute(
             f"SELECT file_index, min(rowid), count(*), count_if(ok) FROM {parsed} GROUP BY file_index"
         ).fetchall()
@@ -71,7 +83,7 @@ class DuckDBEngine(Engine):
         read, accepted, rejected = 0, 0, []
         for index, first, rows, ok in counts:
             path = files[index]
-            located = lines_at(path, [row - first for row in bad.get(index, [])], rows) if index in bad else []
+            located = lines_at(path, [row - first for row in bad[index]], rows) if index in bad else []
             if located is None:
                 # The reader skipped a line this count has (one of only spaces, say): numbers
                 # by position would be wrong, so the validator reads this file line by line.
@@ -84,14 +96,7 @@ class DuckDBEngine(Engine):
             for line, data in located:
                 raw, reason = decode(data)
                 rejected.append(Rejected(str(path), raw, line, reason or rejection_reason(source, raw)))
-        # After a line cut short, DuckDB's reader can lose the next line too. A rejected line
-        # the validator finds sound is read again on its own.
-        doubtful = [r for r in rejected if r.reason is None]
-        if doubtful:
-            kept = self._read_again(source, parsed, doubtful)
-            rejected = [r for r in rejected if r.reason is not None] + kept
-            accepted += len(doubtful) - len(kept)
-        return LandingLoad(source.name, read, accepted, rejected)
+        return read, accepted, rejected
 
     def _read_again(self, source: Source, parsed: str, lines: list[Rejected]) -> list[Rejected]:
         """Type these lines again, each on its own; add the accepted ones; return the others."""
