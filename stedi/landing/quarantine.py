@@ -14,10 +14,11 @@ COLUMNS = {"source": "VARCHAR", "file": "VARCHAR", "line": "BIGINT", "raw": "VAR
 
 def explain(source: Source, rejected: list[Rejected], relative: Callable[[str], str]) -> list[dict[str, object]]:
     """Quarantine rows for the rejected lines of one source, in file and line order."""
+    shown = {file: relative(file) for file in {r.file for r in rejected}}
     rows = [
         {
             "source": source.name,
-            "file": relative(r.file),
+            "file": shown[r.file],
             "line": r.line,
             "raw": r.raw,
             "reason": r.reason or rejection_reason(source, r.raw) or "a value is out of range for its type",
