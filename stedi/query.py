@@ -26,7 +26,7 @@ def connect(lake: Lake, store: IcebergStore) -> Iterator[DuckDBEngine]:
                 continue
             table = store.load(name)
             if table is not None:
-                engine.register_parquet(name, store.data_files(name), table.schema().as_arrow())
+                engine.register_parquet(name, store.data_files(name, table), table.schema().as_arrow())
         yield engine
     finally:
         engine.close()

@@ -10,7 +10,6 @@ and 18 consenting customers are left with no reading at all (464 curated).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

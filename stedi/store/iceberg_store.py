@@ -114,9 +114,9 @@ class IcebergStore:
                 return None
         return row[0] if row else None
 
-    def data_files(self, name: str) -> list[str]:
-        """Local paths of the Parquet files of a table's current snapshot."""
-        table = self.load(name)
+    def data_files(self, name: str, table: Table | None = None) -> list[str]:
+        """Local paths of the Parquet files of a table's current snapshot (`table`: already loaded)."""
+        table = table or self.load(name)
         if table is None or table.current_snapshot() is None:
             return []
         paths = []

@@ -4,7 +4,6 @@ data, and each catches the mistake it is there for (a run that breaks one commit
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
