@@ -36,8 +36,6 @@ def generate_with_progress(out: Path, customers: int, seed: int, overwrite: bool
     from stedi.errors import InputError
     from stedi.generate import generate
 
-    if customers < 1:
-        raise InputError(f"--customers must be at least 1, not {customers}")
     with Progress(TextColumn("generating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task("generate", total=None)
@@ -50,5 +48,5 @@ def generate_with_progress(out: Path, customers: int, seed: int, overwrite: bool
                             progress=progress, overwrite=overwrite)
         except FileExistsError:
             raise InputError(f"{out}: already holds landing files; pass --overwrite or choose a new folder") from None
-        except ValueError as e:
-            raise InputError(f"{out}: {e}") from None
+        except ValueError as e:  # the generator names the argument that is wrong
+            raise InputError(str(e)) from None

@@ -53,14 +53,10 @@ class DuckDBEngine(Engine):
             self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM ({typed}) WHERE ok")
             return LandingLoad(source.name, -1, -1, [])
         parsed = f"_parsed_{source.name}"
-        try:  # stored in file order: a row id is the line's position among the file's lines
-            self.con.execute("SET preserve_insertion_order = true")
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {parsed} AS {parse.render(parse.typed_sql(source, tokens))}")
+        try:  # a row id is the line's position among the file's lines
+            self._create_in_order(parsed, parse.render(parse.typed_sql(source, tokens)))
         except duckdb.IOException as e:
             raise InputError(f"cannot read {source.name} landing files: {e}") from None
-        finally:
-            # Elsewhere order is not needed, and keeping it slows joins and writes.
-            self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM {parsed} WHERE ok")
         read, accepted, rejected = self._rejected_lines(source, files, parsed)
         # After a line cut short, DuckDB's reader can lose the next line too. A rejected line
@@ -71,6 +67,15 @@ class DuckDBEngine(Engine):
             rejected = [r for r in rejected if r.reason is not None] + kept
             accepted += len(doubtful) - len(kept)
         return LandingLoad(source.name, read, accepted, rejected)
+
+    def _create_in_order(self, table: str, sql: str) -> None:
+        """A temp table whose row ids follow the order `sql` reads its files in."""
+        try:
+            self.con.execute("SET preserve_insertion_order = true")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_ident(table)} AS {sql}")
+        finally:
+            # Elsewhere order is not needed, and keeping it slows joins and writes.
+            self.con.execute("SET preserve_insertion_order = false")
 
     def _rejected_lines(self, source: Source, files: list[Path], parsed: str) -> tuple[int, int, list[Rejected]]:
         """Lines read, lines accepted, and the rejected lines numbered and explained."""
@@ -105,12 +110,9 @@ class DuckDBEngine(Engine):
         with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False,
                                          dir=self.temp_dir) as fh:
             fh.writelines(r.raw + "\n" for r in lines)
-        typed = parse.render(parse.typed_sql(source, parse.tokens_sql(source, [fh.name])))
-        try:
-            self.con.execute("SET preserve_insertion_order = true")  # row id = index into lines
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _again AS {typed}")
+        try:  # a row id is the index into lines
+            self._create_in_order("_again", parse.render(parse.typed_sql(source, parse.tokens_sql(source, [fh.name]))))
         finally:
-            self.con.execute("SET preserve_insertion_order = false")
             Path(fh.name).unlink()
         self.con.execute(f"INSERT INTO {parsed} SELECT * FROM _again WHERE ok")
         accepted = {row for (row,) in self.con.execute("SELECT rowid FROM _again WHERE ok").fetchall()}

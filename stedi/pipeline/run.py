@@ -82,11 +82,9 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
                 continue
             say(f"building {model.name}")
             t0 = time.perf_counter()
-            location = lake.location(model.name)
-            directory = location / "data" / f"run-{summary.run_id}"
-            built.append(_Built(model.name, location, directory, []))
-            written = engine.write_parquet(model.name, model.sql, directory)
-            built[-1].files = written.files
+            staged = _stage(lake, summary.run_id, model.name, built)
+            written = engine.write_parquet(model.name, model.sql, staged.directory)
+            staged.files = written.files
             main_input = model.inputs[0]
             if main_input not in counts:
                 counts[main_input] = engine.count(main_input)
@@ -96,7 +94,8 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
         _audit(engine)
         shared = _shared_serials(engine)
         summary.shared_serial_numbers, summary.shared_serial_readings = shared
-        _write_quarantine(lake, engine, summary.run_id, rejected_rows, built)
+        staged = _stage(lake, summary.run_id, "quarantine", built)
+        staged.files = engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows, staged.directory).files
         say("committing tables")
         _commit(lake, engine, built, summary)
     except BaseException:
@@ -158,11 +157,13 @@ def _shared_serials(engine: Engine) -> tuple[int, int]:
     return int(serials), int(readings)
 
 
-def _write_quarantine(lake: Lake, engine: Engine, run_id: str, rows: list[dict[str, object]],
-                      built: list[_Built]) -> None:
-    location = lake.location("quarantine")
-    built.append(_Built("quarantine", location, location / "data" / f"run-{run_id}", []))
-    built[-1].files = engine.write_rows("quarantine", quarantine.COLUMNS, rows, built[-1].directory).files
+def _stage(lake: Lake, run_id: str, name: str, built: list[_Built]) -> _Built:
+    """The folder this run writes a table's files into; listed before any file is written,
+    so that a failed write is cleaned up too."""
+    location = lake.location(name)
+    staged = _Built(name, location, location / "data" / f"run-{run_id}", [])
+    built.append(staged)
+    return staged
 
 
 def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary) -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
     from pyiceberg.table import Table
 
+CATALOG = "stedi"
 NAMESPACE = "stedi"
 
 
@@ -42,7 +43,7 @@ class IcebergStore:
             from pyiceberg.catalog.sql import SqlCatalog
 
             self._catalog = SqlCatalog(
-                "stedi", uri=f"sqlite:///{self.catalog_path}", warehouse=self.catalog_path.parent.as_uri()
+                CATALOG, uri=f"sqlite:///{self.catalog_path}", warehouse=self.catalog_path.parent.as_uri()
             )
             self._catalog.create_namespace_if_not_exists(NAMESPACE)
         return self._catalog
@@ -100,15 +101,16 @@ class IcebergStore:
         the 0.6 s it takes to import pyiceberg.
         """
         import sqlite3
+        from contextlib import closing
 
         if not self.catalog_path.exists():
             return None
-        with sqlite3.connect(f"file:{self.catalog_path}?mode=ro", uri=True) as con:
+        with closing(sqlite3.connect(f"file:{self.catalog_path}?mode=ro", uri=True)) as con:
             try:
                 row = con.execute(
                     "SELECT metadata_location FROM iceberg_tables "
                     "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?",
-                    ("stedi", NAMESPACE, name),
+                    (CATALOG, NAMESPACE, name),
                 ).fetchone()
             except sqlite3.Error:
                 return None
