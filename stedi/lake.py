@@ -72,6 +72,13 @@ class Lake:
     def runs_dir(self) -> Path:
         return self.root / "runs"
 
+    def last_run(self) -> dict | None:
+        """The summary the last `stedi run` recorded (runs/<run-id>.json), if any."""
+        import json
+
+        runs = sorted(self.runs_dir.glob("*.json")) if self.runs_dir.is_dir() else []
+        return json.loads(runs[-1].read_text(encoding="utf-8")) if runs else None
+
     @property
     def temp_dir(self) -> Path:
         return self.root / ".tmp"

@@ -80,9 +80,7 @@ class Lakehouse:
 
     def tables(self) -> list[TableSummary]:
         """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
-        from stedi.pipeline.run import last_run
-
-        last = last_run(self.lake)
+        last = self.lake.last_run()
         accepted = {t["name"]: t["rows_out"] for t in last["tables"]} if last else {}
         found = []
         for name in TABLE_LOCATIONS:

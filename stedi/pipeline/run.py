@@ -118,13 +118,6 @@ def _record(lake: Lake, summary: RunSummary) -> None:
     (lake.runs_dir / f"{summary.run_id}.json").write_text(json.dumps(asdict(summary), indent=2), encoding="utf-8")
 
 
-def last_run(lake: Lake) -> dict | None:
-    import json
-
-    runs = sorted(lake.runs_dir.glob("*.json")) if lake.runs_dir.is_dir() else []
-    return json.loads(runs[-1].read_text(encoding="utf-8")) if runs else None
-
-
 def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, say: Progress) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for source in SOURCES.values():
@@ -172,7 +165,7 @@ def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary
     store = IcebergStore(lake.catalog_path)
     properties = {"stedi.run-id": summary.run_id, "stedi.consent-policy": summary.consent_policy}
     results = {t.name: t for t in summary.tables}
-    last = (last_run(lake) or {}).get("table_state", {})
+    last = (lake.last_run() or {}).get("table_state", {})
     for b in built:
         fingerprint = engine.fingerprint(b.name)
         before = last.get(b.name)
