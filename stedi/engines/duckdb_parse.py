@@ -20,10 +20,6 @@ from sqlglot import parse_one
 
 from stedi.landing.sources import DATE_PATTERN, Field, FieldType, Source
 
-# A JSON integer as DuckDB hands it over: digits only (a fraction or exponent makes it a number).
-_INTEGER_TOKEN = r"-?[0-9]+"
-
-
 def _d(sql: str) -> exp.Expression:
     return parse_one(sql, read="duckdb")
 
@@ -72,13 +68,15 @@ def _value(f: Field) -> exp.Expression:
                             true=exp.TryCast(this=value.copy(), to=exp.DataType.build("DATE")))]
             )
         return value
+    # Tokens are DuckDB's own rewriting of the value: a number is digits, '-', and a '.' or an
+    # exponent only where it has a fraction; anything else (a string keeps its quotes, true,
+    # [..]) does not cast from text to a number. Casting from JSON instead would coerce them.
+    text = exp.Cast(this=t.copy(), to=exp.DataType.build("VARCHAR"))
     if f.type is FieldType.INTEGER:
-        return exp.Case(
-            ifs=[exp.If(this=exp.func("regexp_full_match", t.copy(), exp.Literal.string(_INTEGER_TOKEN)),
-                        true=exp.TryCast(this=t.copy(), to=exp.DataType.build("BIGINT")))]
-        )
+        whole = exp.and_(*(exp.Not(this=exp.func("contains", t.copy(), exp.Literal.string(c))) for c in ".eE"))
+        return exp.Case(ifs=[exp.If(this=whole, true=exp.TryCast(this=text, to=exp.DataType.build("BIGINT")))])
     # A number: any JSON number that is finite (DuckDB also reads NaN and Infinity).
-    number = exp.TryCast(this=t.copy(), to=exp.DataType.build("DOUBLE"))
+    number = exp.TryCast(this=text, to=exp.DataType.build("DOUBLE"))
     return exp.Case(ifs=[exp.If(this=exp.func("isfinite", number), true=number.copy())])
 
 

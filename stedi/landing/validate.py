@@ -8,6 +8,7 @@ readable specification of them: tests check that both agree line for line.
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from stedi.landing.sources import DATE_PATTERN, Field, FieldType, Source
@@ -65,6 +66,8 @@ def _field_problem(f: Field, record: dict[str, object]) -> str | None:
             return f"field {f.key!r} must be a whole number (epoch milliseconds), got {shown}"
         if not _INT64[0] <= value <= _INT64[1]:
             return f"field {f.key!r} does not fit in 64 bits: {shown}"
+    elif not math.isfinite(value):  # 1e400 reads as infinity
+        return f"field {f.key!r} is too large a number: it reads as {shown}"
     return None
 
 

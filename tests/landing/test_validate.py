@@ -25,6 +25,12 @@ READINGS = {
     '{"timestamp":1,"x":1,"y":2,"z":3}': "missing required field 'user'",
     '{"user":"a","user":"b","timestamp":1,"x":1,"y":2,"z":3}': None,  # the first value counts
     '{"user":"a","user":5,"timestamp":1,"x":1,"y":2,"z":3}': None,
+    '{"user":"a@x.com","timestamp":1,"x":"1.5","y":2,"z":3}': "field 'x' must be a number, got string \"1.5\"",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":true,"z":3}': "field 'y' must be a number, got boolean true",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":[3]}': "field 'z' must be a number, got array [3]",
+    '{"user":"a@x.com","timestamp":1,"x":1e400,"y":2,"z":3}': "field 'x' is too large a number: it reads as Infinity",
+    '{"user":"a@x.com","timestamp":1e3,"x":1,"y":2,"z":3}': "field 'timestamp' must be a whole number (epoch milliseconds), got 1000.0",
+    '{"user":"a@x.com","timestamp":-0,"x":-0.0,"y":2.5e-7,"z":3E2}': None,
     '{"user":"a@x.com","timestamp":1,"x":NaN,"y":2,"z":3}': "malformed JSON: NaN is not valid JSON",
     '{"user":"a@x.com","timestamp":1,"x":-Infinity,"y":2,"z":3}': "malformed JSON: -Infinity is not valid JSON",
     '{"user":"a@x.com","timestamp":16555': "truncated JSON: Expecting ',' delimiter at column 36",
@@ -49,6 +55,9 @@ CUSTOMERS = {
 STEPS = {
     '{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":218}': None,
     '{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":218.5}': "field 'distanceFromObject' must be a whole number (epoch milliseconds), got 218.5",
+    '{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":"218"}': "field 'distanceFromObject' must be a number, got string \"218\"",
+    '{"sensorReadingTime":-9223372036854775808,"serialNumber":"s","distanceFromObject":0}': None,
+    '{"sensorReadingTime":9223372036854775808,"serialNumber":"s","distanceFromObject":0}': "field 'sensorReadingTime' does not fit in 64 bits: 9223372036854775808",
 }
 
 
