@@ -3,14 +3,19 @@
 -- person's step trainer with another person's phone.
 -- No personal data: the customer appears only as a keyed hash of the email (the key is
 -- in the lake's config, never in a table; 64 hex characters, so key || email is unambiguous).
+-- The hash is taken once per customer, before the join, not once per reading.
+WITH keyed AS (
+    SELECT c.email, c.serialnumber, sha256(p.pseudonym_key || c.email) AS customer_key
+    FROM customer_curated AS c
+    CROSS JOIN run_parameters AS p
+)
 SELECT
-    sha256(p.pseudonym_key || c.email) AS customer_key,
+    k.customer_key,
     s.sensorreadingtime,
     s.distancefromobject,
     a.x,
     a.y,
     a.z
 FROM step_trainer_trusted AS s
-JOIN customer_curated AS c ON c.serialnumber = s.serialnumber
-JOIN accelerometer_trusted AS a ON a.user = c.email AND a.timestamp = s.sensorreadingtime
-CROSS JOIN run_parameters AS p
+JOIN keyed AS k ON k.serialnumber = s.serialnumber
+JOIN accelerometer_trusted AS a ON a.user = k.email AND a.timestamp = s.sensorreadingtime
