@@ -94,6 +94,18 @@ class Lake:
         folder = self.landing_dir(source)
         return sorted(p for p in folder.glob("*.json") if p.is_file()) if folder.is_dir() else []
 
+    def landing_signature(self) -> str:
+        """A digest of every landing file's name, size and modification time: it changes when
+        a delivery is ingested or a landing file is rewritten."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for source in SOURCES:
+            for path in self.landing_files(source):
+                stat = path.stat()
+                digest.update(f"{self.relative(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
+
     def relative(self, path: Path | str) -> str:
         """A path as shown to users and stored in quarantine: relative to the lake."""
         try:

@@ -44,6 +44,12 @@ def lines_at(path: Path, positions: list[int], non_blank_lines: int) -> list[tup
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         buf = np.frombuffer(mm, dtype=np.uint8)
         try:
+            newlines = np.flatnonzero(buf == 0x0A)
+            if len(newlines) + (buf[-1] != 0x0A) == non_blank_lines:  # no blank line: position p is line p + 1
+                wanted = np.asarray(positions, dtype=np.int64)
+                ends = np.append(newlines, len(buf))[wanted]
+                starts = np.where(wanted == 0, 0, newlines[np.maximum(wanted - 1, 0)] + 1)
+                return [(int(p) + 1, _without_cr(mm[int(a) : int(b)])) for p, a, b in zip(wanted, starts, ends)]
             starts, ends = _bounds(buf)
         finally:
             del buf  # the map cannot close while an array views it
@@ -51,6 +57,10 @@ def lines_at(path: Path, positions: list[int], non_blank_lines: int) -> list[tup
         if len(filled) != non_blank_lines:
             return None
         return [(int(i) + 1, mm[int(starts[i]) : int(ends[i])]) for i in filled[positions]]
+
+
+def _without_cr(line: bytes) -> bytes:
+    return line[:-1] if line.endswith(b"\r") else line
 
 
 def reject_by_reading(source: Source, path: Path) -> tuple[int, list[tuple[int, str, str]]]:

@@ -37,6 +37,12 @@ class IcebergStore:
         self.catalog_path = catalog_path
         self._catalog: Catalog | None = None
 
+    @staticmethod
+    def import_modules() -> None:
+        """Import what a commit needs (pyiceberg, pyarrow: most of a commit's time on small tables)."""
+        import pyiceberg.catalog.sql  # noqa: F401
+        import pyiceberg.io.pyarrow  # noqa: F401
+
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:

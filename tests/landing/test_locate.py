@@ -10,6 +10,18 @@ def test_positions_among_non_blank_lines_give_line_numbers_and_text(tmp_path: Pa
     assert lines_at(path, [1, 3], non_blank_lines=4) == [(3, b"bad"), (6, b"last")]
 
 
+def test_positions_in_a_file_of_many_blocks_without_blank_lines(tmp_path: Path) -> None:
+    # 30,000 lines of varying length (some CRLF, no final newline) span many 64 KiB blocks,
+    # so wanted lines start and end in different blocks; the answer is Python's own split.
+    lines = [(b"x" * (i % 97) + str(i).encode() + (b"\r" if i % 7 == 0 else b"")) for i in range(30_000)]
+    path = tmp_path / "f.json"
+    path.write_bytes(b"\n".join(lines))
+    wanted = [0, 1, 655, 656, 1_000, 12_345, 29_998, 29_999]
+    expected = [(p + 1, lines[p].removesuffix(b"\r")) for p in wanted]
+    assert lines_at(path, wanted, non_blank_lines=30_000) == expected
+    assert lines_at(path, wanted, non_blank_lines=29_999) is None  # the reader saw another count
+
+
 def test_a_count_that_disagrees_means_positions_cannot_be_trusted(tmp_path: Path) -> None:
     path = tmp_path / "f.json"
     path.write_bytes(b"one\n   \ntwo\n")  # the reader skips the line of spaces, this count does not

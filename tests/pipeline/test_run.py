@@ -101,3 +101,14 @@ def test_rerun_without_changes_keeps_every_snapshot_and_leaves_no_files(house: L
     house.run(consent_policy="any-time")  # readings before consent now count: a new snapshot
     changed = {t.name for t in house.tables() if t.snapshot_id != snapshots[t.name]}
     assert "accelerometer_trusted" in changed and "customer_trusted" not in changed
+
+
+def test_a_run_records_which_landing_files_it_read(house: Lakehouse, tmp_path: Path) -> None:
+    # The signature tells a later run whether new data came (it then prepares to commit).
+    first = house.run()
+    assert first.landing_signature == house.lake.landing_signature() != ""
+    more = write_delivery(tmp_path / "more", accelerometer=[reading(A, 700)])
+    (more / "accelerometer" / "landing" / "accelerometer-1.json").rename(more / "accelerometer" / "landing" / "accelerometer-2.json")
+    assert house.ingest(more).copied
+    assert house.lake.landing_signature() != first.landing_signature
+    assert house.run().landing_signature == house.lake.landing_signature()
