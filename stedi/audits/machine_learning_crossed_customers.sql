@@ -2,19 +2,19 @@
 -- are not both of the one customer the row's key names. Zero rows = pass.
 -- The key names at most one curated customer (it hashes the email, one curated row each);
 -- a row must find that customer's step-trainer reading and that customer's phone reading.
--- Anti-joins against the key's customer, not a correlated rejoin: a third of the time.
+-- Two anti-joins against the key's customer rather than one correlated rejoin, each naming
+-- the customer in its own subquery: a CTE read by both would be stored whole in between.
 WITH keyed AS (
     SELECT c.email, c.serialnumber, sha256(p.pseudonym_key || c.email) AS customer_key
     FROM customer_curated AS c
     CROSS JOIN run_parameters AS p
-),
-named AS (
-    SELECT m.*, k.email, k.serialnumber
-    FROM machine_learning_curated AS m
-    LEFT JOIN keyed AS k ON k.customer_key = m.customer_key
 )
 SELECT n.customer_key, n.sensorreadingtime, n.distancefromobject, n.x, n.y, n.z
-FROM named AS n
+FROM (
+    SELECT m.*, k.serialnumber
+    FROM machine_learning_curated AS m
+    LEFT JOIN keyed AS k ON k.customer_key = m.customer_key
+) AS n
 WHERE NOT EXISTS (
     SELECT 1 FROM step_trainer_trusted AS s
     WHERE s.serialnumber = n.serialnumber
@@ -23,7 +23,11 @@ WHERE NOT EXISTS (
 )
 UNION
 SELECT n.customer_key, n.sensorreadingtime, n.distancefromobject, n.x, n.y, n.z
-FROM named AS n
+FROM (
+    SELECT m.*, k.email
+    FROM machine_learning_curated AS m
+    LEFT JOIN keyed AS k ON k.customer_key = m.customer_key
+) AS n
 WHERE NOT EXISTS (
     SELECT 1 FROM accelerometer_trusted AS a
     WHERE a.user = n.email
