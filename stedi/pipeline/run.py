@@ -177,20 +177,34 @@ def _stage(lake: Lake, run_id: str, name: str, built: list[_Built]) -> _Built:
 
 def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary) -> None:
     """Commit each built table, except one whose rows are the very rows its current snapshot
-    holds (a rerun without new data): that keeps its snapshot, and this run's files go."""
+    holds (a rerun without new data): that keeps its snapshot, and this run's files go.
+    The engine's last work is the fingerprints; it closes in the background (freeing its
+    memory and spill files takes seconds at scale) while the store commits."""
+    import threading
+
     store = IcebergStore(lake.catalog_path)
-    properties = {"stedi.run-id": summary.run_id, "stedi.consent-policy": summary.consent_policy}
-    results = {t.name: t for t in summary.tables}
     last = (lake.last_run() or {}).get("table_state", {})
+    plans = []
     for b in built:
         fingerprint = engine.fingerprint(b.name)
         before = last.get(b.name)
-        if before and before["fingerprint"] == fingerprint and store.metadata_location(b.name) == before["metadata_location"]:
-            shutil.rmtree(b.directory, ignore_errors=True)
-            summary.table_state[b.name] = before
-        else:
-            snapshot = store.replace_contents(b.name, b.location, engine.schema(b.name), b.files, properties)
-            summary.table_state[b.name] = {"fingerprint": fingerprint, "snapshot_id": snapshot,
-                                           "metadata_location": store.metadata_location(b.name)}
-        if b.name in results:
-            results[b.name].snapshot_id = summary.table_state[b.name]["snapshot_id"]
+        unchanged = (before is not None and before["fingerprint"] == fingerprint
+                     and store.metadata_location(b.name) == before["metadata_location"])
+        plans.append((b, fingerprint, None if unchanged else engine.schema(b.name)))
+    closing = threading.Thread(target=engine.close, name="stedi-close-engine")
+    closing.start()
+    try:
+        properties = {"stedi.run-id": summary.run_id, "stedi.consent-policy": summary.consent_policy}
+        results = {t.name: t for t in summary.tables}
+        for b, fingerprint, schema in plans:
+            if schema is None:
+                shutil.rmtree(b.directory, ignore_errors=True)
+                summary.table_state[b.name] = last[b.name]
+            else:
+                snapshot = store.replace_contents(b.name, b.location, schema, b.files, properties)
+                summary.table_state[b.name] = {"fingerprint": fingerprint, "snapshot_id": snapshot,
+                                               "metadata_location": store.metadata_location(b.name)}
+            if b.name in results:
+                results[b.name].snapshot_id = summary.table_state[b.name]["snapshot_id"]
+    finally:
+        closing.join()
