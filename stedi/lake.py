@@ -106,6 +106,9 @@ class Lake:
                 digest.update(f"{self.relative(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
         return digest.hexdigest()
 
+    def landing_bytes(self) -> int:
+        return sum(path.stat().st_size for source in SOURCES for path in self.landing_files(source))
+
     def relative(self, path: Path | str) -> str:
         """A path as shown to users and stored in quarantine: relative to the lake."""
         try:

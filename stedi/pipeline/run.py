@@ -112,10 +112,16 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
     return summary
 
 
+# From this much landing JSON on, DuckDB parses for longer than the store takes to import.
+_PREPARE_STORE_FROM_BYTES = 256 * 1024 * 1024
+
+
 def _prepare_store_if_needed(lake: Lake, summary: RunSummary) -> None:
     """Import the table store in the background when this run will likely commit (new landing
     files, another policy, no run before): 0.8 s of importing pyiceberg then overlaps DuckDB's
     work instead of following it. A rerun on the same files commits nothing and skips this."""
+    if lake.landing_bytes() < _PREPARE_STORE_FROM_BYTES:
+        return  # small data: the import would only contend with the run's own Python work
     last = lake.last_run() or {}
     if (last.get("landing_signature") == summary.landing_signature
             and last.get("consent_policy") == summary.consent_policy):
