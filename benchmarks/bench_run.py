@@ -8,7 +8,7 @@ million accelerometer readings, plus ~30% as many step-trainer readings), cached
 
 Each contender runs as its own process (process start included), N times; the table
 shows medians, rows/s and MB/s of landing JSON, peak RSS, and the ratio to the floor
-measured in the same run. `stedi run` is timed twice over, on a lake that was run once
+measured in the same run. `stedi run` is timed twice over, on a new lake that was run once
 before (ingest is not timed): "commits" forgets the last run's record first, so every table
 is rebuilt and committed as a new Iceberg snapshot, the cost of a run on new data;
 "rerun" is the steady state with no new data, where every table is rebuilt and audited but
@@ -64,6 +64,9 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
     lines = sum(sum(1 for _ in p.open("rb")) for p in landing.glob("*/landing/*.json")) if size == "starter" else None
     mb = sum(p.stat().st_size for p in landing.glob("*/landing/*.json")) / 1e6
     lake = work / f"lake-{size}"
+    # A new lake each time: a lake run many times carries many snapshots, and every commit
+    # rewrites the table's metadata, which lists them all (old snapshots are never expired).
+    shutil.rmtree(lake, ignore_errors=True)
     if not (lake / "stedi.toml").exists():
         subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(lake)], check=True,
                        stdout=subprocess.DEVNULL)
