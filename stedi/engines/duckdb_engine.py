@@ -90,12 +90,12 @@ class DuckDBEngine(Engine):
             bad.setdefault(index, []).append(row)
         # Files are numbered side by side: numpy lets go of the interpreter while it scans.
         with ThreadPoolExecutor(max_workers=max(1, min(len(bad), self.threads))) as pool:
-            found = {index: pool.submit(lines_at, files[index], [row - first for row in bad[index]], rows)
-                     for index, first, rows, _ in counts if index in bad}
+            numbering = {index: pool.submit(lines_at, files[index], [row - first for row in bad[index]], rows)
+                         for index, first, rows, _ in counts if index in bad}
         read, accepted, rejected = 0, 0, []
         for index, first, rows, ok in counts:
             path = files[index]
-            located = found[index].result() if index in found else []
+            located = numbering[index].result() if index in numbering else []
             if located is None:
                 # The reader skipped a line this count has (one of only spaces, say): numbers
                 # by position would be wrong, so the validator reads this file line by line.

@@ -91,6 +91,23 @@ def test_line_numbers_survive_crlf_blank_lines_and_lone_carriage_returns(tmp_pat
     assert summary.table("accelerometer_landing").rows_out == 4
 
 
+def test_a_file_read_line_by_line_does_not_upset_the_files_after_it(tmp_path: Path) -> None:
+    # The line of spaces makes the first file fall back to reading line by line; the second
+    # is still numbered from positions.
+    good = '{"user": "a@test.com", "timestamp": 500, "x": 1, "y": 2, "z": 3}'
+    folder = tmp_path / "d" / "accelerometer" / "landing"
+    folder.mkdir(parents=True)
+    (folder / "a-spaces.json").write_text(f"{good}\n   \nbad one\n{good}\n")
+    (folder / "b-plain.json").write_text(f"{good}\nbad two\n")
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(tmp_path / "d")
+    summary = house.run()
+    found = sorted((r["file"].split("/")[-1], r["line"], r["raw"]) for r in house.table("quarantine").to_arrow().to_pylist())
+    assert found == [("a-spaces.json", 3, "bad one"), ("b-plain.json", 2, "bad two")]
+    assert summary.table("accelerometer_landing").rows_in == 5
+    assert summary.table("accelerometer_landing").rows_out == 3
+
+
 def test_rerun_without_changes_keeps_every_snapshot_and_leaves_no_files(house: Lakehouse) -> None:
     house.run()
     snapshots = {t.name: t.snapshot_id for t in house.tables()}
