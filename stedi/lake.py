@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from stedi.config import CONFIG_FILE, Config, load_config, write_config
 from stedi.errors import NotALakeError
@@ -30,6 +31,11 @@ TABLE_LOCATIONS = {
     "machine_learning_curated": "step_trainer/curated",
     "quarantine": "quarantine",
 }
+
+
+class LandingState(NamedTuple):
+    signature: str
+    bytes: int
 
 
 def zone_of(table: str) -> str:
@@ -94,20 +100,18 @@ class Lake:
         folder = self.landing_dir(source)
         return sorted(p for p in folder.glob("*.json") if p.is_file()) if folder.is_dir() else []
 
-    def landing_signature(self) -> str:
-        """A digest of every landing file's name, size and modification time: it changes when
-        a delivery is ingested or a landing file is rewritten."""
+    def landing_state(self) -> LandingState:
+        """A digest of every landing file's name, size and modification time (it changes when
+        a delivery is ingested or a landing file is rewritten), and their total size."""
         import hashlib
 
-        digest = hashlib.sha256()
+        digest, total = hashlib.sha256(), 0
         for source in SOURCES:
             for path in self.landing_files(source):
                 stat = path.stat()
                 digest.update(f"{self.relative(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-        return digest.hexdigest()
-
-    def landing_bytes(self) -> int:
-        return sum(path.stat().st_size for source in SOURCES for path in self.landing_files(source))
+                total += stat.st_size
+        return LandingState(digest.hexdigest(), total)
 
     def relative(self, path: Path | str) -> str:
         """A path as shown to users and stored in quarantine: relative to the lake."""

@@ -66,9 +66,10 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
     say = progress or (lambda message: None)
     policy = consent_policy or lake.config.consent_policy
     started = time.perf_counter()
+    landing, last = lake.landing_state(), lake.last_run() or {}
     summary = RunSummary(run_id=time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8], consent_policy=policy,
-                         landing_signature=lake.landing_signature())
-    _prepare_store_if_needed(lake, summary)
+                         landing_signature=landing.signature)
+    _prepare_store_if_needed(landing.bytes, last, summary)
     if engine is None:
         from stedi.engines.duckdb_engine import DuckDBEngine
 
@@ -100,7 +101,7 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
         staged = _stage(lake, summary.run_id, "quarantine", built)
         staged.files = engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows, staged.directory).files
         say("committing tables")
-        _commit(lake, engine, built, summary)
+        _commit(lake, engine, built, summary, last.get("table_state", {}))
     except BaseException:
         for b in built:
             shutil.rmtree(b.directory, ignore_errors=True)
@@ -116,13 +117,13 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
 _PREPARE_STORE_FROM_BYTES = 256 * 1024 * 1024
 
 
-def _prepare_store_if_needed(lake: Lake, summary: RunSummary) -> None:
+def _prepare_store_if_needed(landing_bytes: int, last: dict, summary: RunSummary) -> None:
     """Import the table store in the background when this run will likely commit (new landing
     files, another policy, no run before): 0.8 s of importing pyiceberg then overlaps DuckDB's
-    work instead of following it. A rerun on the same files commits nothing and skips this."""
-    if lake.landing_bytes() < _PREPARE_STORE_FROM_BYTES:
+    work instead of following it. A rerun on the same files commits nothing and skips this.
+    `last` is the last run's record."""
+    if landing_bytes < _PREPARE_STORE_FROM_BYTES:
         return  # small data: the import would only contend with the run's own Python work
-    last = lake.last_run() or {}
     if (last.get("landing_signature") == summary.landing_signature
             and last.get("consent_policy") == summary.consent_policy):
         return
@@ -181,15 +182,14 @@ def _stage(lake: Lake, run_id: str, name: str, built: list[_Built]) -> _Built:
     return staged
 
 
-def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary) -> None:
+def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary, last: dict[str, dict]) -> None:
     """Commit each built table, except one whose rows are the very rows its current snapshot
     holds (a rerun without new data): that keeps its snapshot, and this run's files go.
-    The engine's last work is the fingerprints; it closes in the background (freeing its
+    `last` is the table state the last run recorded. The engine's last work is the fingerprints; it closes in the background (freeing its
     memory and spill files takes seconds at scale) while the store commits."""
     import threading
 
     store = IcebergStore(lake.catalog_path)
-    last = (lake.last_run() or {}).get("table_state", {})
     plans = []
     for b in built:
         fingerprint = engine.fingerprint(b.name)

@@ -123,9 +123,9 @@ def test_rerun_without_changes_keeps_every_snapshot_and_leaves_no_files(house: L
 def test_a_run_records_which_landing_files_it_read(house: Lakehouse, tmp_path: Path) -> None:
     # The signature tells a later run whether new data came (it then prepares to commit).
     first = house.run()
-    assert first.landing_signature == house.lake.landing_signature() != ""
+    assert first.landing_signature == house.lake.landing_state().signature != ""
     more = write_delivery(tmp_path / "more", accelerometer=[reading(A, 700)])
     (more / "accelerometer" / "landing" / "accelerometer-1.json").rename(more / "accelerometer" / "landing" / "accelerometer-2.json")
     assert house.ingest(more).copied
-    assert house.lake.landing_signature() != first.landing_signature
-    assert house.run().landing_signature == house.lake.landing_signature()
+    assert house.lake.landing_state().signature != first.landing_signature
+    assert house.run().landing_signature == house.lake.landing_state().signature
