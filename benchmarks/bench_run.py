@@ -61,19 +61,17 @@ def landing_for(size: str, work: Path) -> Path | None:
 
 
 def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[str], spark_runs: int) -> list[dict]:
-    lines = sum(sum(1 for _ in p.open("rb")) for p in landing.glob("*/landing/*.json")) if size == "starter" else None
+    lines = sum(sum(1 for _ in p.open("rb")) for p in landing.glob("*/landing/*.json"))
     mb = sum(p.stat().st_size for p in landing.glob("*/landing/*.json")) / 1e6
     lake = work / f"lake-{size}"
     # A new lake each time: a lake run many times carries many snapshots, and every commit
     # rewrites the table's metadata, which lists them all (old snapshots are never expired).
     shutil.rmtree(lake, ignore_errors=True)
-    if not (lake / "stedi.toml").exists():
-        subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(lake)], check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([str(BIN / "stedi"), "run", "--lake", str(lake)], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-    if lines is None:
-        lines = sum(sum(1 for _ in p.open("rb")) for p in landing.glob("*/landing/*.json"))
+    subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(lake)], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([str(BIN / "stedi"), "run", "--lake", str(lake)], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
     def forget_runs() -> None:
         for record in (lake / "runs").glob("*.json"):
             record.unlink()
