@@ -142,8 +142,7 @@ class DuckDBEngine(Engine):
         ).fetchone()  # type: ignore[misc]
         paths = [Path(f) for f in files]
         if rows:
-            listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
-            self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}])")
+            self._parquet_view(name, [str(p) for p in paths])
             return Written(paths, int(rows))
         # No rows still writes one empty file: the view keeps its columns, the table not the file.
         self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM ({sql}) WHERE false")
@@ -172,11 +171,14 @@ class DuckDBEngine(Engine):
 
     def register_parquet(self, name: str, files: list[str], schema: "pa.Schema") -> None:
         if files:
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}])")
+            self._parquet_view(name, files)
         else:
             empty = ", ".join(f"NULL::{_sql_type(f.type)} AS {_ident(f.name)}" for f in schema)
             self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT {empty} WHERE false")
+
+    def _parquet_view(self, name: str, files: list[str]) -> None:
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}])")
 
     def count(self, name: str) -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {_ident(name)}").fetchone()[0])  # type: ignore[index]
