@@ -11,3 +11,11 @@ class NotALakeError(StediError):
 
 class InputError(StediError):
     """Unusable input: a missing folder, an unreadable file, a bad argument."""
+
+
+class LakeBusyError(StediError):
+    """Another writer holds the lake's lock."""
+
+
+class MovedLakeError(StediError):
+    """The lake's tables name another folder: the lake was moved or copied."""

@@ -6,6 +6,9 @@
 <lake>/<source>/{trusted,curated}/        Iceberg tables (data/ and metadata/ inside)
 <lake>/quarantine/                        Iceberg table of rejected landing lines
 <lake>/runs/<run-id>.json                 summary of each `stedi run`
+<lake>/state.json                         the tables of the last complete run (what readers read)
+<lake>/journal.json                       only while a writer is at work, or after one died
+<lake>/.lock                              the writers' lock (see stedi/commit)
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from stedi.config import CONFIG_FILE, Config, load_config, write_config
 from stedi.errors import NotALakeError
 from stedi.landing.sources import SOURCES
+
+if TYPE_CHECKING:
+    from stedi.commit.state import LakeState
 
 # Where each table lives, relative to the lake: the S3 layout of the original.
 TABLE_LOCATIONS = {
@@ -78,12 +84,42 @@ class Lake:
     def runs_dir(self) -> Path:
         return self.root / "runs"
 
-    def last_run(self) -> dict | None:
-        """The summary the last `stedi run` recorded (runs/<run-id>.json), if any."""
+    def run_record(self, run_id: str) -> dict | None:
+        """The summary a `stedi run` recorded (runs/<run-id>.json); None if it is missing or unreadable."""
         import json
 
-        runs = sorted(self.runs_dir.glob("*.json")) if self.runs_dir.is_dir() else []
-        return json.loads(runs[-1].read_text(encoding="utf-8")) if runs else None
+        try:
+            return json.loads((self.runs_dir / f"{run_id}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def state(self) -> "LakeState | None":
+        """The tables of the last complete run: what readers read."""
+        from stedi.commit.state import LakeState
+
+        return LakeState.read(self.root)
+
+    @property
+    def sources(self) -> list[str]:
+        return list(SOURCES)
+
+    @property
+    def table_names(self) -> list[str]:
+        return list(TABLE_LOCATIONS)
+
+    def holds(self, location: str) -> bool:
+        """Whether a file location (a path or file:// URI) lies inside this lake."""
+        path = location[len("file://"):] if location.startswith("file://") else location
+        return Path(path).is_relative_to(self.root)
+
+    def origin(self, metadata_location: str) -> str:
+        """The lake folder a table's metadata file lies in (to say where a moved lake came from)."""
+        path = metadata_location[len("file://"):] if metadata_location.startswith("file://") else metadata_location
+        for name, relative in TABLE_LOCATIONS.items():
+            marker = f"/{relative}/metadata/"
+            if marker in path:
+                return path.split(marker)[0]
+        return str(Path(path).parent)
 
     @property
     def temp_dir(self) -> Path:

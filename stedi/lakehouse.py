@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stedi.errors import StediError
+from stedi.errors import MovedLakeError, StediError
 from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
 from stedi.store.iceberg_store import IcebergStore
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+    from pyiceberg.table import Table
 
     from stedi.landing.ingest import IngestReport
     from stedi.pipeline.run import Progress, RunSummary
@@ -46,7 +47,7 @@ class TableHandle:
     def to_arrow(self) -> "pa.Table":
         if self.name in LANDING_TABLES:
             return self._lakehouse.query(f'SELECT * FROM "{self.name}"')
-        table = self._lakehouse.store.load(self.name)
+        table = self._lakehouse.committed(self.name)
         if table is None:
             raise StediError(f"table {self.name} is not built yet: run `stedi run` first")
         return table.scan().to_arrow()
@@ -65,30 +66,58 @@ class Lakehouse:
     def path(self) -> Path:
         return self.lake.root
 
-    def ingest(self, src: Path | str) -> "IngestReport":
+    def ingest(self, src: Path | str, wait: float | None = None, progress: "Progress | None" = None) -> "IngestReport":
+        """Copy a delivery into landing, holding the writer lock (`wait`: seconds to wait for it)."""
+        from stedi.commit.writer import writing
         from stedi.landing.ingest import ingest
 
-        return ingest(self.lake, Path(src))
+        with writing(self.lake, "ingest", wait, progress):
+            return ingest(self.lake, Path(src))
 
-    def run(self, consent_policy: str | None = None, progress: "Progress | None" = None) -> "RunSummary":
+    def run(self, consent_policy: str | None = None, progress: "Progress | None" = None,
+            wait: float | None = None) -> "RunSummary":
         from stedi.pipeline.run import run
 
-        return run(self.lake, consent_policy=consent_policy, progress=progress)
+        return run(self.lake, consent_policy=consent_policy, progress=progress, wait=wait)
+
+    def committed_locations(self) -> dict[str, str]:
+        """Each stored table's metadata file as the last complete run left it: what readers read.
+        A run in progress, or one that died, is not in it."""
+        state = self.lake.state()
+        if state is not None:
+            found = {name: t.metadata_location for name, t in state.tables.items()}
+        elif (self.lake.root / "journal.json").exists():
+            found = {}  # the first run is still at work (or died): nothing is visible yet
+        else:
+            found = self.store.metadata_locations()  # a lake made before state.json existed
+        for location in found.values():
+            if not self.lake.holds(location):
+                raise MovedLakeError(
+                    f"{self.path}: this lake was moved or copied from {self.lake.origin(location)}, and its "
+                    f"tables still name that place; `stedi run --lake {self.path}` rebuilds them here from landing")
+        return found
+
+    def committed(self, name: str) -> "Table | None":
+        """A stored table as the last complete run left it; None if it was never built."""
+        location = self.committed_locations().get(name)
+        return IcebergStore.open(location) if location else None
 
     def table(self, name: str) -> TableHandle:
         return TableHandle(self, name)
 
     def tables(self) -> list[TableSummary]:
         """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
-        last = self.lake.last_run()
+        state = self.lake.state()
+        last = self.lake.run_record(state.run_id) if state else None
         accepted = {t["name"]: t["rows_out"] for t in last["tables"]} if last else {}
+        committed = self.committed_locations()
         found = []
         for name in TABLE_LOCATIONS:
             location = str(self.lake.location(name))
             if name in LANDING_TABLES:
                 found.append(TableSummary(name, zone_of(name), accepted.get(name), None, location))
                 continue
-            info = self.store.info(name)
+            info = IcebergStore.info(name, IcebergStore.open(committed[name])) if name in committed else None
             found.append(
                 TableSummary(name, zone_of(name), info.rows if info else None, info.snapshot_id if info else None, location)
             )
@@ -100,7 +129,7 @@ class Lakehouse:
 
         from stedi.query import connect
 
-        with connect(self.lake, self.store) as engine:
+        with connect(self.lake, self.committed_locations()) as engine:
             try:
                 return engine.arrow(sql)
             except duckdb.Error as e:

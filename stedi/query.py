@@ -12,9 +12,9 @@ from stedi.store.iceberg_store import IcebergStore
 
 
 @contextmanager
-def connect(lake: Lake, store: IcebergStore) -> Iterator[DuckDBEngine]:
-    """A DuckDB engine where every table name resolves: Iceberg tables read from their current
-    snapshot's files; landing tables parsed from the files only when a query reads them."""
+def connect(lake: Lake, committed: dict[str, str]) -> Iterator[DuckDBEngine]:
+    """A DuckDB engine where every table name resolves: Iceberg tables read from the snapshot the
+    last complete run left (`committed`: table -> metadata file); landing tables parsed from the files only when a query reads them."""
     from stedi.lake import TABLE_LOCATIONS
 
     engine = DuckDBEngine(lake.config, lazy_landing=True)
@@ -24,9 +24,9 @@ def connect(lake: Lake, store: IcebergStore) -> Iterator[DuckDBEngine]:
         for name in TABLE_LOCATIONS:
             if name.endswith("_landing"):
                 continue
-            table = store.load(name)
-            if table is not None:
-                engine.register_parquet(name, store.data_files(name, table), table.schema().as_arrow())
+            if name in committed:
+                table = IcebergStore.open(committed[name])
+                engine.register_parquet(name, IcebergStore.data_files(name, table), table.schema().as_arrow())
         yield engine
     finally:
         engine.close()

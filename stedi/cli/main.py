@@ -22,10 +22,12 @@ def _status(message: str) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from stedi.landing.ingest import find_delivery
     from stedi.lakehouse import Lakehouse
 
+    find_delivery(args.src)  # a delivery with nothing to ingest creates no lake
     house = Lakehouse(args.lake, create=True)
-    report = house.ingest(args.src)
+    report = house.ingest(args.src, wait=args.wait, progress=_status)
     print(f"{len(report.copied)} file(s) copied into {house.path}, {len(report.unchanged)} already there unchanged")
     for message in report.conflicts:
         print(f"stedi: refused: {message}", file=sys.stderr)
@@ -36,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from stedi.cli.summary import print_summary
     from stedi.lakehouse import Lakehouse
 
-    summary = Lakehouse(args.lake).run(consent_policy=args.consent_policy, progress=_status)
+    summary = Lakehouse(args.lake).run(consent_policy=args.consent_policy, progress=_status, wait=args.wait)
     print_summary(summary)
     return 0
 
@@ -83,6 +85,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo(args.lake, args.customers, args.seed, args.consent_policy, _status)
 
 
+def _wait_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wait", nargs="?", type=_seconds, const=float("inf"), metavar="SECONDS",
+                        help="if another command is writing the lake, wait for it to finish (at most SECONDS; "
+                             "default: as long as it takes) instead of failing at once")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"seconds must be 0 or more, not {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stedi",
@@ -100,11 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("src", type=Path, metavar="SRC",
                    help="folder in the starter layout: customer/landing/*.json, accelerometer/landing/*.json, "
                         "step_trainer/landing/*.json (or customer/*.json and the like)")
+    _wait_arg(p)
 
     policy_help = ("'strict' (default): only readings taken at or after the customer's research consent; "
                    "'any-time': every reading of consenting customers")
     p = command("run", cmd_run, "Build every trusted and curated table from landing.")
     p.add_argument("--consent-policy", choices=CONSENT_POLICIES, help=policy_help)
+    _wait_arg(p)
 
     p = command("query", cmd_query, "Run SQL (DuckDB dialect) over every table of the lake by name.")
     p.add_argument("sql", metavar="SQL", help='e.g. "SELECT count(*) FROM machine_learning_curated"')

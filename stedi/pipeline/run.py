@@ -1,9 +1,11 @@
 """`stedi run`: every trusted and curated table rebuilt from landing, then committed.
 
 Landing is parsed once; each model's SQL writes Parquet files into its table's location;
-only when every table is built does the store commit them, one atomic snapshot per
-table. A failure before the commits leaves every table as it was and removes the files
-this run wrote.
+only when every table is built and audited does the store commit them, one Iceberg
+snapshot per table, and then the lake's state makes them visible together (the protocol
+is in stedi/commit). Whatever stops a run, readers see every table as the last complete
+run left it, and the files this run wrote are removed (by this run, or by the next writer
+where this one was killed).
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from pathlib import Path
 from typing import Callable
 
 from stedi.audits import PRIVACY_AUDITS, audit_sql
+from stedi.commit.atomic import write_atomic
+from stedi.commit.journal import Journal
+from stedi.commit.recover import relocate, roll_back
+from stedi.commit.state import LakeState, TableState
+from stedi.commit.writer import writing
 from stedi.engines.base import Engine
 from stedi.errors import StediError
 from stedi.lake import Lake
@@ -46,8 +53,6 @@ class RunSummary:
     shared_serial_readings: int = 0
     seconds: float = 0.0
     landing_signature: str = ""
-    # Per stored table, what its current snapshot holds: fingerprint, metadata location, snapshot id.
-    table_state: dict[str, dict] = field(default_factory=dict)
 
     def table(self, name: str) -> TableResult:
         return next(t for t in self.tables if t.name == name)
@@ -62,21 +67,35 @@ class _Built:
 
 
 def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None = None,
-        engine: Engine | None = None) -> RunSummary:
+        engine: Engine | None = None, wait: float | None = None) -> RunSummary:
+    """Rebuild every table from landing and make them visible together, or not at all.
+    Holds the lake's writer lock throughout (`wait`: seconds to wait for another writer)."""
     say = progress or (lambda message: None)
-    policy = consent_policy or lake.config.consent_policy
+    with writing(lake, "run", wait, say):
+        relocate(lake, say)
+        return _run(lake, consent_policy or lake.config.consent_policy, say, engine)
+
+
+def _run(lake: Lake, policy: str, say: Progress, engine: Engine | None) -> RunSummary:
     started = time.perf_counter()
-    landing, last = lake.landing_state(), lake.last_run() or {}
-    summary = RunSummary(run_id=time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8], consent_policy=policy,
-                         landing_signature=landing.signature)
+    landing, last = lake.landing_state(), lake.state() or LakeState()
+    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    summary = RunSummary(run_id=run_id, consent_policy=policy, landing_signature=landing.signature)
+    # Before this run writes any file, the journal says where: a kill from here on is undone.
+    spill = lake.temp_dir / run_id
+    journal = Journal(run_id, {"spill": lake.relative(spill)})
+    journal.folders.update({m.name: lake.relative(_staging(lake, run_id, m.name)) for m in all_models() if m.stored})
+    journal.folders["quarantine"] = lake.relative(_staging(lake, run_id, "quarantine"))
+    journal.write(lake.root)
     _prepare_store_if_needed(landing.bytes, last, summary)
     if engine is None:
         from stedi.engines.duckdb_engine import DuckDBEngine
 
-        lake.temp_dir.mkdir(exist_ok=True)
-        engine = DuckDBEngine(lake.config, temp_dir=lake.temp_dir)
+        spill.mkdir(parents=True, exist_ok=True)
+        engine = DuckDBEngine(lake.config, temp_dir=spill)
     built: list[_Built] = []
     try:
+        say(f"run {run_id}")
         rejected_rows = _load_landing(lake, engine, summary, say)
         engine.set_parameters(consent_policy=policy, pseudonym_key=lake.config.pseudonym_key)
         counts: dict[str, int] = {t.name: t.rows_out for t in summary.tables}
@@ -86,7 +105,7 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
                 continue
             say(f"building {model.name}")
             t0 = time.perf_counter()
-            staged = _stage(lake, summary.run_id, model.name, built)
+            staged = _stage(lake, run_id, model.name, built)
             written = engine.write_parquet(model.name, model.sql, staged.directory)
             staged.files = written.files
             main_input = model.inputs[0]
@@ -98,34 +117,43 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
         _audit(engine)
         shared = _shared_serials(engine)
         summary.shared_serial_numbers, summary.shared_serial_readings = shared
-        staged = _stage(lake, summary.run_id, "quarantine", built)
+        staged = _stage(lake, run_id, "quarantine", built)
         staged.files = engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows, staged.directory).files
-        say("committing tables")
-        _commit(lake, engine, built, summary, last.get("table_state", {}))
+        _commit(lake, engine, built, summary, last, journal, say)
     except BaseException:
-        for b in built:
-            shutil.rmtree(b.directory, ignore_errors=True)
+        engine.close()
+        _undo(lake, journal)
         raise
     finally:
         engine.close()
+        shutil.rmtree(spill, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     _record(lake, summary)
+    Journal.delete(lake.root)
     return summary
+
+
+def _undo(lake: Lake, journal: Journal) -> None:
+    """Roll this run back in place; where that fails too, the journal stays for the next writer."""
+    try:
+        roll_back(lake, journal)
+    except BaseException as e:  # noqa: BLE001 - the run's own error is the one to report
+        import sys
+
+        print(f"stedi: could not roll back run {journal.run_id} ({e}); the next writer will", file=sys.stderr)
 
 
 # From this much landing JSON on, DuckDB parses for longer than the store takes to import.
 _PREPARE_STORE_FROM_BYTES = 256 * 1024 * 1024
 
 
-def _prepare_store_if_needed(landing_bytes: int, last: dict, summary: RunSummary) -> None:
+def _prepare_store_if_needed(landing_bytes: int, last: LakeState, summary: RunSummary) -> None:
     """Import the table store in the background when this run will likely commit (new landing
     files, another policy, no run before): 0.8 s of importing pyiceberg then overlaps DuckDB's
-    work instead of following it. A rerun on the same files commits nothing and skips this.
-    `last` is the last run's record."""
+    work instead of following it. A rerun on the same files commits nothing and skips this."""
     if landing_bytes < _PREPARE_STORE_FROM_BYTES:
         return  # small data: the import would only contend with the run's own Python work
-    if (last.get("landing_signature") == summary.landing_signature
-            and last.get("consent_policy") == summary.consent_policy):
+    if last.landing_signature == summary.landing_signature and last.consent_policy == summary.consent_policy:
         return
     import threading
 
@@ -133,12 +161,11 @@ def _prepare_store_if_needed(landing_bytes: int, last: dict, summary: RunSummary
 
 
 def _record(lake: Lake, summary: RunSummary) -> None:
-    """Keep each run's summary in the lake: `stedi tables` shows landing counts from the last one."""
+    """Keep each run's summary in the lake: `stedi tables` shows landing counts from it."""
     import json
     from dataclasses import asdict
 
-    lake.runs_dir.mkdir(exist_ok=True)
-    (lake.runs_dir / f"{summary.run_id}.json").write_text(json.dumps(asdict(summary), indent=2), encoding="utf-8")
+    write_atomic(lake.runs_dir / f"{summary.run_id}.json", json.dumps(asdict(summary), indent=2))
 
 
 def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, say: Progress) -> list[dict[str, object]]:
@@ -173,44 +200,55 @@ def _shared_serials(engine: Engine) -> tuple[int, int]:
     return int(serials), int(readings)
 
 
+def _staging(lake: Lake, run_id: str, name: str) -> Path:
+    return lake.location(name) / "data" / f"run-{run_id}"
+
+
 def _stage(lake: Lake, run_id: str, name: str, built: list[_Built]) -> _Built:
-    """The folder this run writes a table's files into; listed before any file is written,
-    so that a failed write is cleaned up too."""
-    location = lake.location(name)
-    staged = _Built(name, location, location / "data" / f"run-{run_id}", [])
+    """The folder this run writes a table's files into (the journal names it already)."""
+    staged = _Built(name, lake.location(name), _staging(lake, run_id, name), [])
     built.append(staged)
     return staged
 
 
-def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary, last: dict[str, dict]) -> None:
+def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary, last: LakeState,
+            journal: Journal, say: Progress) -> None:
     """Commit each built table, except one whose rows are the very rows its current snapshot
     holds (a rerun without new data): that keeps its snapshot, and this run's files go.
-    `last` is the table state the last run recorded. The engine's last work is the fingerprints; it closes in the background (freeing its
-    memory and spill files takes seconds at scale) while the store commits."""
+    The journal first records every table's metadata before; the new state, written last,
+    makes all commits visible at once. The engine's last work is the fingerprints; it closes
+    in the background (freeing its memory and spill files takes seconds at scale) while the
+    store commits."""
     import threading
 
     store = IcebergStore(lake.catalog_path)
+    current = store.metadata_locations()
     plans = []
     for b in built:
         fingerprint = engine.fingerprint(b.name)
-        before = last.get(b.name)
-        unchanged = (before is not None and before["fingerprint"] == fingerprint
-                     and store.metadata_location(b.name) == before["metadata_location"])
+        before = last.tables.get(b.name)
+        unchanged = (before is not None and before.fingerprint == fingerprint
+                     and current.get(b.name) == before.metadata_location)
         plans.append((b, fingerprint, None if unchanged else engine.schema(b.name)))
+    journal.previous = {b.name: current.get(b.name) for b, _, schema in plans if schema is not None}
+    journal.write(lake.root)
     closing = threading.Thread(target=engine.close, name="stedi-close-engine")
     closing.start()
     try:
+        state = LakeState(summary.run_id, summary.consent_policy, summary.landing_signature)
         properties = {"stedi.run-id": summary.run_id, "stedi.consent-policy": summary.consent_policy}
         results = {t.name: t for t in summary.tables}
         for b, fingerprint, schema in plans:
             if schema is None:
                 shutil.rmtree(b.directory, ignore_errors=True)
-                summary.table_state[b.name] = last[b.name]
+                state.tables[b.name] = last.tables[b.name]
             else:
-                snapshot = store.replace_contents(b.name, b.location, schema, b.files, properties)
-                summary.table_state[b.name] = {"fingerprint": fingerprint, "snapshot_id": snapshot,
-                                               "metadata_location": store.metadata_location(b.name)}
+                say(f"committing {b.name}")
+                done = store.replace_contents(b.name, b.location, schema, b.files, properties)
+                state.tables[b.name] = TableState(done.metadata_location, done.snapshot_id, fingerprint, summary.run_id)
             if b.name in results:
-                results[b.name].snapshot_id = summary.table_state[b.name]["snapshot_id"]
+                results[b.name].snapshot_id = state.tables[b.name].snapshot_id
+        say("making the run visible")
+        state.write(lake.root)  # the commit point of the whole run
     finally:
         closing.join()

@@ -3,6 +3,9 @@
 Engines write Parquet files into a table's location; the store commits them as one
 atomic Iceberg snapshot that replaces the table's previous contents. Engines never talk
 to the catalog, and the catalog never runs SQL.
+
+Writers go through the catalog. Readers open the exact metadata file the lake's state
+names (`open`), so they never see a commit the lake has not made visible yet.
 """
 
 from __future__ import annotations
@@ -12,14 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stedi.errors import StediError
+from stedi.store import sqlite_catalog
+from stedi.store.sqlite_catalog import CATALOG, NAMESPACE
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyiceberg.catalog import Catalog
     from pyiceberg.table import Table
-
-CATALOG = "stedi"
-NAMESPACE = "stedi"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,12 @@ class TableInfo:
     rows: int
     snapshot_id: int | None
     location: str
+
+
+@dataclass(frozen=True)
+class Committed:
+    snapshot_id: int | None
+    metadata_location: str
 
 
 class IcebergStore:
@@ -43,18 +51,25 @@ class IcebergStore:
         import pyiceberg.catalog.sql  # noqa: F401
         import pyiceberg.io.pyarrow  # noqa: F401
 
+    # -- writers -------------------------------------------------------------------------
+
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
             from pyiceberg.catalog.sql import SqlCatalog
+            from sqlalchemy.exc import SQLAlchemyError
 
-            self._catalog = SqlCatalog(
-                CATALOG, uri=f"sqlite:///{self.catalog_path}", warehouse=self.catalog_path.parent.as_uri()
-            )
-            self._catalog.create_namespace_if_not_exists(NAMESPACE)
+            try:
+                self._catalog = SqlCatalog(
+                    CATALOG, uri=f"sqlite:///{self.catalog_path}", warehouse=self.catalog_path.parent.as_uri()
+                )
+                self._catalog.create_namespace_if_not_exists(NAMESPACE)
+            except SQLAlchemyError as e:
+                raise sqlite_catalog.unreadable(self.catalog_path, e.orig or e) from None
         return self._catalog
 
     def load(self, name: str) -> Table | None:
+        """The table as the catalog has it now (writers only: it may be ahead of what readers see)."""
         from pyiceberg.exceptions import NoSuchTableError
 
         try:
@@ -64,8 +79,8 @@ class IcebergStore:
 
     def replace_contents(
         self, name: str, location: Path, schema: pa.Schema, files: list[Path], properties: dict[str, str]
-    ) -> int | None:
-        """Make `files` the whole content of table `name` in one snapshot; returns its id.
+    ) -> Committed:
+        """Make `files` the whole content of table `name` in one snapshot.
 
         The previous data files are removed from the table in the same commit, so readers
         see either the old contents or the new, never a mix. The schema evolves by name
@@ -97,35 +112,34 @@ class IcebergStore:
                 for data_file in new_files:
                     overwrite.append_data_file(data_file)
         snapshot = table.current_snapshot()
-        return snapshot.snapshot_id if snapshot else None
+        return Committed(snapshot.snapshot_id if snapshot else None, table.metadata_location)
 
-    def metadata_location(self, name: str) -> str | None:
-        """Where the table's current metadata is, read straight from the catalog file.
+    def metadata_locations(self) -> dict[str, str]:
+        """Every table in the catalog and its current metadata file (no pyiceberg import)."""
+        return sqlite_catalog.metadata_locations(self.catalog_path)
 
-        The SQLite catalog keeps the Iceberg JDBC catalog's table `iceberg_tables`; reading one
-        row of it with the standard library tells whether a table changed since a run, without
-        the 0.6 s it takes to import pyiceberg.
-        """
-        import sqlite3
-        from contextlib import closing
+    def roll_back(self, name: str, expected: str, previous: str | None) -> bool:
+        """Point a table back at its `previous` metadata (None: drop it from the catalog, files
+        untouched) if the catalog still names `expected`."""
+        return sqlite_catalog.set_metadata_location(self.catalog_path, name, expected, previous)
 
-        if not self.catalog_path.exists():
-            return None
-        with closing(sqlite3.connect(f"file:{self.catalog_path}?mode=ro", uri=True)) as con:
-            try:
-                row = con.execute(
-                    "SELECT metadata_location FROM iceberg_tables "
-                    "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?",
-                    (CATALOG, NAMESPACE, name),
-                ).fetchone()
-            except sqlite3.Error:
-                return None
-        return row[0] if row else None
+    # -- readers -------------------------------------------------------------------------
 
-    def data_files(self, name: str, table: Table | None = None) -> list[str]:
-        """Local paths of the Parquet files of a table's current snapshot (`table`: already loaded)."""
-        table = table or self.load(name)
-        if table is None or table.current_snapshot() is None:
+    @staticmethod
+    def open(metadata_location: str) -> Table:
+        """A table exactly as one metadata file describes it."""
+        from pyiceberg.table import StaticTable
+
+        try:
+            return StaticTable.from_metadata(metadata_location)
+        except (OSError, ValueError) as e:
+            raise StediError(f"{_local_path(metadata_location)}: cannot read table metadata ({e}); "
+                             "`stedi run` rebuilds the tables from landing") from None
+
+    @staticmethod
+    def data_files(name: str, table: Table) -> list[str]:
+        """Local paths of the Parquet files of a table's current snapshot."""
+        if table.current_snapshot() is None:
             return []
         paths = []
         for task in table.scan().plan_files():
@@ -134,13 +148,24 @@ class IcebergStore:
             paths.append(_local_path(task.file.file_path))
         return paths
 
-    def info(self, name: str) -> TableInfo | None:
-        table = self.load(name)
-        if table is None:
-            return None
+    @staticmethod
+    def info(name: str, table: Table) -> TableInfo:
         snapshot = table.current_snapshot()
         rows = int(snapshot.summary["total-records"]) if snapshot and snapshot.summary else 0
         return TableInfo(name, rows, snapshot.snapshot_id if snapshot else None, table.location())
+
+
+def referenced_files(metadata_location: str) -> set[str]:
+    """Local paths of every metadata file a table's metadata refers to: itself, the metadata log,
+    and the manifest lists and manifests of every snapshot it keeps."""
+    from pyiceberg.table import StaticTable
+
+    table = StaticTable.from_metadata(metadata_location)
+    found = {metadata_location} | {entry.metadata_file for entry in table.metadata.metadata_log}
+    for snapshot in table.metadata.snapshots:
+        found.add(snapshot.manifest_list)
+        found.update(manifest.manifest_path for manifest in snapshot.manifests(table.io))
+    return {_local_path(f) for f in found}
 
 
 def _same_columns(table: Table, schema: pa.Schema) -> bool:

@@ -30,9 +30,9 @@ def offending_rows(house: Lakehouse, audit: str, policy: str) -> int:
     try:
         for name in ("customer_trusted", "accelerometer_trusted", "customer_curated", "step_trainer_trusted",
                      "machine_learning_curated"):
-            table = house.store.load(name)
+            table = house.committed(name)
             assert table is not None
-            engine.register_parquet(name, house.store.data_files(name), table.schema().as_arrow())
+            engine.register_parquet(name, house.store.data_files(name, table), table.schema().as_arrow())
         engine.set_parameters(consent_policy=policy, pseudonym_key=house.lake.config.pseudonym_key)
         return len(engine.arrow(audit_sql(audit)))
     finally:

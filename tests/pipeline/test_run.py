@@ -65,13 +65,13 @@ def test_failed_run_leaves_every_table_at_its_earlier_snapshot(house: Lakehouse,
 
 def test_each_run_is_a_new_snapshot_with_its_policy(house: Lakehouse) -> None:
     house.run(consent_policy="any-time")
-    table = house.store.load("accelerometer_trusted")
+    table = house.committed("accelerometer_trusted")
     assert table is not None
     snapshot = table.current_snapshot()
     assert snapshot is not None and snapshot.summary is not None
     assert snapshot.summary["stedi.consent-policy"] == "any-time"
     house.run()  # strict: the reading before consent goes, a second snapshot
-    table = house.store.load("accelerometer_trusted")
+    table = house.committed("accelerometer_trusted")
     assert table is not None and len(table.history()) == 2
 
 

@@ -1,0 +1,49 @@
+"""`<lake>/journal.json`: what a writer in progress has written, so it can be undone.
+
+Written before the writer's first file, and again (with every table's previous metadata)
+before its first Iceberg commit; deleted when the run is complete. A journal found by the
+next writer means its run never completed: `recover` rolls it back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from stedi.commit.atomic import write_atomic
+from stedi.errors import StediError
+
+JOURNAL_FILE = "journal.json"
+
+
+@dataclass
+class Journal:
+    run_id: str
+    # What this run writes into: table name (or "spill") -> lake-relative folder.
+    folders: dict[str, str] = field(default_factory=dict)
+    # Set once the run starts committing: table -> the metadata it had before (None: the run
+    # creates the table). Tables not listed are not committed by this run.
+    previous: dict[str, str | None] | None = None
+
+    @property
+    def committing(self) -> bool:
+        return self.previous is not None
+
+    def write(self, root: Path) -> None:
+        write_atomic(root / JOURNAL_FILE, json.dumps(asdict(self), indent=2) + "\n")
+
+    @staticmethod
+    def read(root: Path) -> "Journal | None":
+        path = root / JOURNAL_FILE
+        try:
+            return Journal(**json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError) as e:
+            raise StediError(f"{path}: unreadable journal of an unfinished run ({e}); "
+                             "remove it by hand once no stedi process writes this lake") from None
+
+    @staticmethod
+    def delete(root: Path) -> None:
+        (root / JOURNAL_FILE).unlink(missing_ok=True)

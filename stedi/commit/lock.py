@@ -1,0 +1,97 @@
+"""One writer at a time per lake.
+
+The lock is an advisory `flock` on `<lake>/.lock`: the kernel releases it when its holder
+exits, however it exits (kill -9 included), so a lock left by a dead process is taken
+over by the next writer without any guessing about process ids. The file also says who
+holds it and since when, for the message a second writer gets. Readers never lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Callable
+
+from stedi.errors import LakeBusyError, StediError
+
+LOCK_FILE = ".lock"
+
+
+class WriterLock:
+    def __init__(self, root: Path, command: str):
+        self.path = root / LOCK_FILE
+        self.command = command
+        self._fd: int | None = None
+
+    def acquire(self, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> "WriterLock":
+        """Take the lock. `wait`: None fails at once if it is held; seconds to wait (inf: forever)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StediError(f"{self.path.parent}: cannot write the lake ({e.strerror}); "
+                             "writers need a writable lake folder") from None
+        try:
+            if not _try_lock(fd):
+                holder = _describe(fd)
+                if wait is None or wait <= 0:
+                    raise LakeBusyError(f"{self.path.parent}: the lake is being written by {holder}; "
+                                        "try again when it is done, or pass --wait")
+                if on_wait:
+                    on_wait(f"waiting for {holder} to finish")
+                deadline = time.monotonic() + wait
+                while not _try_lock(fd):
+                    if time.monotonic() >= deadline:
+                        raise LakeBusyError(f"{self.path.parent}: still being written by {_describe(fd)} "
+                                            f"after {wait:g} s of waiting")
+                    time.sleep(0.1)
+            _write_holder(fd, self.command)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, 0)
+        except OSError:
+            pass
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> "WriterLock":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _write_holder(fd: int, command: str) -> None:
+    holder = {"command": command, "pid": os.getpid(), "host": socket.gethostname(),
+              "since": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(holder).encode(), 0)
+
+
+def _describe(fd: int) -> str:
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        return f"`stedi {holder['command']}` (pid {holder['pid']} on {holder['host']}) since {holder['since']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another stedi process"

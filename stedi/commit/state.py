@@ -1,0 +1,50 @@
+"""`<lake>/state.json`: the tables of the last complete run, the one thing readers trust.
+
+Each stored table is named with its Iceberg metadata file and snapshot. A run replaces
+this file atomically after its last commit: that replace is the moment the run becomes
+visible. Readers open exactly these metadata files, so a run still committing, or one
+that died halfway, is invisible to them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from stedi.commit.atomic import write_atomic
+from stedi.errors import StediError
+
+STATE_FILE = "state.json"
+
+
+@dataclass(frozen=True)
+class TableState:
+    metadata_location: str
+    snapshot_id: int | None
+    fingerprint: str  # what the engine says of its rows: a rerun with the same rows commits nothing
+    run_id: str  # the run whose rows these are
+
+
+@dataclass
+class LakeState:
+    run_id: str = ""
+    consent_policy: str = ""
+    landing_signature: str = ""
+    tables: dict[str, TableState] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, root: Path) -> "LakeState | None":
+        path = root / STATE_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            tables = {name: TableState(**t) for name, t in data.pop("tables").items()}
+            return cls(tables=tables, **data)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
+            raise StediError(f"{path}: unreadable lake state ({e}); `stedi run` writes it anew "
+                             "(it rebuilds every table from landing)") from None
+
+    def write(self, root: Path) -> None:
+        write_atomic(root / STATE_FILE, json.dumps(asdict(self), indent=2) + "\n")

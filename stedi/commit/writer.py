@@ -1,0 +1,21 @@
+"""The one way into the lake for a writer: take the lock, then undo what a dead writer left."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from stedi.commit.lock import WriterLock
+from stedi.commit.recover import recover
+from stedi.lake import Lake
+
+
+@contextmanager
+def writing(lake: Lake, command: str, wait: float | None = None,
+            say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the lake's writer lock for `command` (e.g. "run"); `wait`: seconds to wait for
+    another writer (None: fail at once, with who holds it since when)."""
+    say = say or (lambda message: None)
+    with WriterLock(lake.root, command).acquire(wait, say):
+        recover(lake, say)
+        yield

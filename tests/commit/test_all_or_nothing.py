@@ -1,0 +1,122 @@
+"""A run is all-or-nothing for every table at once, and leaves no file behind when it fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stedi import Lakehouse
+from stedi.store.iceberg_store import IcebergStore
+from tests.conftest import customer, reading, step, write_delivery
+
+A = "a@test.com"
+
+
+@pytest.fixture
+def house(tmp_path: Path) -> Lakehouse:
+    delivery = write_delivery(
+        tmp_path / "d",
+        customer=[customer(A, "s1", consent=100), '{"email": "broken'],
+        accelerometer=[reading(A, 50), reading(A, 500), reading(A, 600)],  # 50: before consent
+        step_trainer=[step("s1", 50), step("s1", 500), step("s1", 600)],
+    )
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(delivery)
+    house.run(consent_policy="any-time")
+    return house
+
+
+def contents(house: Lakehouse) -> dict[str, list[str]]:
+    return {t.name: sorted(map(str, house.table(t.name).to_arrow().to_pylist())) for t in house.tables()
+            if t.zone != "landing"}
+
+
+def lake_files(house: Lakehouse) -> set[Path]:
+    """Every file of the tables (data and metadata): what a failed run must not add to."""
+    return {p for name in ("customer", "accelerometer", "step_trainer", "quarantine")
+            for p in (house.path / name).rglob("*") if p.is_file() and "landing" not in p.parts}
+
+
+@pytest.mark.parametrize("fail_at", [1, 2, 3])
+@pytest.mark.parametrize("error", [OSError("No space left on device"), KeyboardInterrupt()])
+def test_a_commit_that_fails_partway_leaves_every_table_as_before(
+        house: Lakehouse, monkeypatch: pytest.MonkeyPatch, fail_at: int, error: BaseException) -> None:
+    before, files = contents(house), lake_files(house)
+    real = IcebergStore.replace_contents
+    calls = []
+
+    def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[0])
+        if len(calls) == fail_at:
+            raise error
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(IcebergStore, "replace_contents", failing)
+    with pytest.raises(type(error)):
+        house.run(consent_policy="strict")  # three tables change: three commits planned
+    assert len(calls) == fail_at
+    assert contents(house) == before
+    assert lake_files(house) == files  # the commits it made are undone, their files gone
+    assert not (house.path / "journal.json").exists()
+    monkeypatch.undo()
+    house.run(consent_policy="strict")
+    assert contents(house) != before
+    house.run(consent_policy="any-time")
+    assert contents(house) == before
+
+
+def test_readers_do_not_see_a_run_that_died_while_committing(house: Lakehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill between two commits: the journal stays, readers see the earlier run whole, and the
+    next writer rolls the half-committed run back."""
+    from stedi.pipeline import run as run_module
+
+    before, files = contents(house), lake_files(house)
+    real = IcebergStore.replace_contents
+    calls = []
+
+    def dies(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[0])
+        if len(calls) == 3:
+            raise SystemExit("killed")  # stands for kill -9: no rollback may run in-process
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(IcebergStore, "replace_contents", dies)
+    monkeypatch.setattr(run_module, "_undo", lambda lake, journal: None)
+    with pytest.raises(SystemExit):
+        house.run(consent_policy="strict")
+    assert (house.path / "journal.json").exists()
+    reader = Lakehouse(house.path)
+    assert contents(reader) == before  # two tables are committed in the catalog, yet unseen
+    monkeypatch.undo()
+    house.run(consent_policy="any-time")  # recovers first: rolls the dead run back
+    assert contents(house) == before
+    assert lake_files(house) == files
+    assert not (house.path / "journal.json").exists()
+
+
+@pytest.mark.parametrize("fail_at", [1, 4, 6])
+def test_a_first_run_that_fails_partway_leaves_no_table_and_no_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int) -> None:
+    delivery = write_delivery(tmp_path / "d", customer=[customer(A, "s1", consent=100)],
+                              accelerometer=[reading(A, 500)], step_trainer=[step("s1", 500)])
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(delivery)
+    real = IcebergStore.replace_contents
+    calls = []
+
+    def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[0])
+        if len(calls) == fail_at:
+            raise OSError("Permission denied")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(IcebergStore, "replace_contents", failing)
+    with pytest.raises(OSError):
+        house.run()
+    assert [t.rows for t in house.tables() if t.zone != "landing"] == [None] * 6
+    assert lake_files(house) == set()
+    assert IcebergStore(house.lake.catalog_path).metadata_locations() == {}
+    monkeypatch.undo()
+    house.run()
+    assert len(house.table("machine_learning_curated").to_arrow()) == 1
