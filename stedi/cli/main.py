@@ -156,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(error: BaseException | None) -> bool:
+    """Ctrl-C, also where DuckDB turned it into its own error ("Query interrupted")."""
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt) or type(error).__name__ == "InterruptException":
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -164,7 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StediError as e:
         print(f"stedi: error: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except BaseException as e:
+        if not _interrupted(e):
+            raise
         print("stedi: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:

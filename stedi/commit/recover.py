@@ -12,6 +12,7 @@ from typing import Callable
 from stedi.commit.atomic import remove_partials
 from stedi.commit.journal import Journal
 from stedi.commit.state import STATE_FILE, LakeState
+from stedi.errors import StediError
 from stedi.lake import Lake
 from stedi.store.iceberg_store import IcebergStore, referenced_files
 
@@ -19,22 +20,30 @@ Say = Callable[[str], None]
 
 
 def recover(lake: Lake, say: Say) -> None:
-    """Roll back the run a leftover journal names, and remove half-written small files."""
+    """Settle the run a leftover journal names, and remove half-written small files."""
     for folder in [lake.root, lake.runs_dir, *(lake.landing_dir(s) for s in lake.sources)]:
         remove_partials(folder)
     journal = Journal.read(lake.root)
-    if journal is None:
-        return
-    state = LakeState.read(lake.root)
+    if journal is not None:
+        settle(lake, journal, say)
+
+
+def settle(lake: Lake, journal: Journal, say: Say | None = None) -> None:
+    """Finish an unfinished run's journal: tidy up if the run became visible (its state was
+    written, then it stopped), else roll it back."""
+    try:
+        state = LakeState.read(lake.root)
+    except StediError:
+        state = None  # unreadable: the run cannot have finished writing it
     if state is not None and state.run_id == journal.run_id:
-        # The run completed; it died before deleting its journal. Its own files stay where a
-        # table holds them; the folders of tables it left unchanged go.
+        # Its own files stay where a table holds them; the folders of tables it left unchanged go.
         for name, folder in journal.folders.items():
             if state.tables.get(name) is None or state.tables[name].run_id != journal.run_id:
                 shutil.rmtree(lake.root / folder, ignore_errors=True)
         Journal.delete(lake.root)
         return
-    say(f"rolling back unfinished run {journal.run_id}")
+    if say:
+        say(f"rolling back unfinished run {journal.run_id}")
     roll_back(lake, journal)
 
 

@@ -20,7 +20,7 @@ from typing import Callable
 from stedi.audits import PRIVACY_AUDITS, audit_sql
 from stedi.commit.atomic import write_atomic
 from stedi.commit.journal import Journal
-from stedi.commit.recover import relocate, roll_back
+from stedi.commit.recover import relocate, settle
 from stedi.commit.state import LakeState, TableState
 from stedi.commit.writer import writing
 from stedi.engines.base import Engine
@@ -78,65 +78,80 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
 
 def _run(lake: Lake, policy: str, say: Progress, engine: Engine | None) -> RunSummary:
     started = time.perf_counter()
-    landing, last = lake.landing_state(), lake.state() or LakeState()
+    landing, last = lake.landing_state(), _last_state(lake, say)
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     summary = RunSummary(run_id=run_id, consent_policy=policy, landing_signature=landing.signature)
-    # Before this run writes any file, the journal says where: a kill from here on is undone.
     spill = lake.temp_dir / run_id
     journal = Journal(run_id, {"spill": lake.relative(spill)})
     journal.folders.update({m.name: lake.relative(_staging(lake, run_id, m.name)) for m in all_models() if m.stored})
     journal.folders["quarantine"] = lake.relative(_staging(lake, run_id, "quarantine"))
-    journal.write(lake.root)
-    _prepare_store_if_needed(landing.bytes, last, summary)
-    if engine is None:
-        from stedi.engines.duckdb_engine import DuckDBEngine
-
-        spill.mkdir(parents=True, exist_ok=True)
-        engine = DuckDBEngine(lake.config, temp_dir=spill)
-    built: list[_Built] = []
     try:
-        say(f"run {run_id}")
-        rejected_rows = _load_landing(lake, engine, summary, say)
-        engine.set_parameters(consent_policy=policy, pseudonym_key=lake.config.pseudonym_key)
-        counts: dict[str, int] = {t.name: t.rows_out for t in summary.tables}
-        for model in all_models():
-            if not model.stored:
-                engine.create_view(model.name, model.sql)
-                continue
-            say(f"building {model.name}")
-            t0 = time.perf_counter()
-            staged = _stage(lake, run_id, model.name, built)
-            written = engine.write_parquet(model.name, model.sql, staged.directory)
-            staged.files = written.files
-            main_input = model.inputs[0]
-            if main_input not in counts:
-                counts[main_input] = engine.count(main_input)
-            counts[model.name] = written.rows
-            summary.tables.append(TableResult(model.name, counts[main_input], written.rows, 0, time.perf_counter() - t0))
-        say("auditing privacy")
-        _audit(engine)
-        shared = _shared_serials(engine)
-        summary.shared_serial_numbers, summary.shared_serial_readings = shared
-        staged = _stage(lake, run_id, "quarantine", built)
-        staged.files = engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows, staged.directory).files
-        _commit(lake, engine, built, summary, last, journal, say)
+        # Before this run writes any file, the journal says where: a kill from here on is undone.
+        journal.write(lake.root)
+        _prepare_store_if_needed(landing.bytes, last, summary)
+        if engine is None:
+            from stedi.engines.duckdb_engine import DuckDBEngine
+
+            spill.mkdir(parents=True, exist_ok=True)
+            engine = DuckDBEngine(lake.config, temp_dir=spill)
+        try:
+            say(f"run {run_id}")
+            _build_and_commit(lake, engine, summary, last, journal, say)
+        finally:
+            engine.close()
+        summary.seconds = time.perf_counter() - started
+        _record(lake, summary)
     except BaseException:
-        engine.close()
-        _undo(lake, journal)
+        _undo(lake, journal)  # rolls back, or only tidies up where the state names this run already
         raise
     finally:
-        engine.close()
         shutil.rmtree(spill, ignore_errors=True)
-    summary.seconds = time.perf_counter() - started
-    _record(lake, summary)
     Journal.delete(lake.root)
     return summary
 
 
-def _undo(lake: Lake, journal: Journal) -> None:
-    """Roll this run back in place; where that fails too, the journal stays for the next writer."""
+def _build_and_commit(lake: Lake, engine: Engine, summary: RunSummary, last: LakeState, journal: Journal,
+                      say: Progress) -> None:
+    built: list[_Built] = []
+    rejected_rows = _load_landing(lake, engine, summary, say)
+    engine.set_parameters(consent_policy=summary.consent_policy, pseudonym_key=lake.config.pseudonym_key)
+    counts: dict[str, int] = {t.name: t.rows_out for t in summary.tables}
+    for model in all_models():
+        if not model.stored:
+            engine.create_view(model.name, model.sql)
+            continue
+        say(f"building {model.name}")
+        t0 = time.perf_counter()
+        staged = _stage(lake, summary.run_id, model.name, built)
+        written = engine.write_parquet(model.name, model.sql, staged.directory)
+        staged.files = written.files
+        main_input = model.inputs[0]
+        if main_input not in counts:
+            counts[main_input] = engine.count(main_input)
+        counts[model.name] = written.rows
+        summary.tables.append(TableResult(model.name, counts[main_input], written.rows, 0, time.perf_counter() - t0))
+    say("auditing privacy")
+    _audit(engine)
+    summary.shared_serial_numbers, summary.shared_serial_readings = _shared_serials(engine)
+    staged = _stage(lake, summary.run_id, "quarantine", built)
+    staged.files = engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows, staged.directory).files
+    _commit(lake, engine, built, summary, last, journal, say)
+
+
+def _last_state(lake: Lake, say: Progress) -> LakeState:
+    """The state this run builds on; an unreadable one is set aside (every table is committed anew)."""
     try:
-        roll_back(lake, journal)
+        return lake.state() or LakeState()
+    except StediError as e:
+        say(f"{e}: setting it aside")
+        return LakeState()
+
+
+def _undo(lake: Lake, journal: Journal) -> None:
+    """Roll this run back in place (unless it already became visible: then only tidy up); where
+    that fails too, the journal stays for the next writer."""
+    try:
+        settle(lake, journal)
     except BaseException as e:  # noqa: BLE001 - the run's own error is the one to report
         import sys
 

@@ -61,7 +61,7 @@ class IcebergStore:
 
             try:
                 self._catalog = SqlCatalog(
-                    CATALOG, uri=f"sqlite:///{self.catalog_path}", warehouse=self.catalog_path.parent.as_uri()
+                    CATALOG, uri=f"sqlite:///{self.catalog_path}", warehouse=_file_uri(self.catalog_path.parent)
                 )
                 self._catalog.create_namespace_if_not_exists(NAMESPACE)
             except SQLAlchemyError as e:
@@ -90,7 +90,7 @@ class IcebergStore:
 
         table = self.load(name)
         if table is None:
-            table = self.catalog.create_table((NAMESPACE, name), schema=schema, location=location.as_uri())
+            table = self.catalog.create_table((NAMESPACE, name), schema=schema, location=_file_uri(location))
         elif not _same_columns(table, schema):
             with table.update_schema() as update:
                 update.union_by_name(schema)
@@ -170,6 +170,12 @@ def referenced_files(metadata_location: str) -> set[str]:
 
 def _same_columns(table: Table, schema: pa.Schema) -> bool:
     return [f.name for f in table.schema().fields] == list(schema.names)
+
+
+def _file_uri(path: Path) -> str:
+    """A file URI as pyiceberg reads it back: not percent-encoded (`Path.as_uri()` turns a space
+    into %20, and pyiceberg would then write into a folder literally named with %20)."""
+    return "file://" + str(path)
 
 
 def _local_path(uri: str) -> str:
