@@ -100,7 +100,7 @@ class Lakehouse:
 
         from stedi.query import connect
 
-        with connect(self.lake, self.store) as engine:
+        with connect(self.lake, self.store, sql) as engine:
             try:
                 return engine.arrow(sql)
             except duckdb.Error as e:

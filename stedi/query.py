@@ -11,16 +11,36 @@ from stedi.landing.sources import SOURCES
 from stedi.store.iceberg_store import IcebergStore
 
 
+def named_tables(sql: str) -> set[str]:
+    """The table names a query reads (lowercased, as DuckDB matches them); empty when it does not parse."""
+    import duckdb
+
+    try:
+        return {name.lower() for name in duckdb.get_table_names(sql)}
+    except duckdb.Error:
+        return set()
+
+
 @contextmanager
-def connect(lake: Lake, store: IcebergStore) -> Iterator[DuckDBEngine]:
+def connect(lake: Lake, store: IcebergStore, sql: str = "") -> Iterator[DuckDBEngine]:
     """A DuckDB engine where every table name resolves: Iceberg tables read from their current
-    snapshot's files; landing tables parsed from the files only when a query reads them."""
+    snapshot's files. A landing table `sql` names is loaded as a run loads it (the same rows a
+    run accepts); the others are views that parse the files only if read after all."""
     from stedi.lake import TABLE_LOCATIONS
 
-    engine = DuckDBEngine(lake.config, lazy_landing=True)
+    named = named_tables(sql)
+    temp_dir = None
+    if any(source.landing_table in named for source in SOURCES.values()):
+        temp_dir = lake.temp_dir
+        temp_dir.mkdir(exist_ok=True)
+    engine = DuckDBEngine(lake.config, temp_dir=temp_dir)
     try:
         for source in SOURCES.values():
-            engine.load_landing(source, lake.landing_files(source.name))
+            files = lake.landing_files(source.name)
+            if source.landing_table in named:
+                engine.load_landing(source, files)
+            else:
+                engine.define_landing(source, files)
         for name in TABLE_LOCATIONS:
             if name.endswith("_landing"):
                 continue
