@@ -129,7 +129,7 @@ class Lakehouse:
 
         from stedi.query import connect
 
-        with connect(self.lake, self.committed_locations()) as engine:
+        with connect(self.lake, self.committed_locations(), sql) as engine:
             try:
                 return engine.arrow(sql)
             except duckdb.Error as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from stedi.engines.duckdb_engine import DuckDBEngine
@@ -11,16 +12,38 @@ from stedi.landing.sources import SOURCES
 from stedi.store.iceberg_store import IcebergStore
 
 
+def named_tables(sql: str) -> set[str]:
+    """The table names a query reads (lowercased, as DuckDB matches them); empty when it does not parse."""
+    import duckdb
+
+    try:
+        return {name.lower() for name in duckdb.get_table_names(sql)}
+    except duckdb.Error:
+        return set()
+
+
 @contextmanager
-def connect(lake: Lake, committed: dict[str, str]) -> Iterator[DuckDBEngine]:
+def connect(lake: Lake, committed: dict[str, str], sql: str = "") -> Iterator[DuckDBEngine]:
     """A DuckDB engine where every table name resolves: Iceberg tables read from the snapshot the
-    last complete run left (`committed`: table -> metadata file); landing tables parsed from the files only when a query reads them."""
+    last complete run left (`committed`: table -> metadata file). A landing table `sql` names is
+    loaded as a run loads it (the same rows a run accepts); the others are views that parse the
+    files only if read after all. A reader writes nothing into the lake: its temp files go to
+    the system's temp folder."""
+    import shutil
+    import tempfile
+
     from stedi.lake import TABLE_LOCATIONS
 
-    engine = DuckDBEngine(lake.config, lazy_landing=True)
+    named = named_tables(sql)
+    temp_dir = Path(tempfile.mkdtemp(prefix="stedi-query-"))
+    engine = DuckDBEngine(lake.config, temp_dir=temp_dir)
     try:
         for source in SOURCES.values():
-            engine.load_landing(source, lake.landing_files(source.name))
+            files = lake.landing_files(source.name)
+            if source.landing_table in named:
+                engine.load_landing(source, files)
+            else:
+                engine.define_landing(source, files)
         for name in TABLE_LOCATIONS:
             if name.endswith("_landing"):
                 continue
@@ -30,3 +53,4 @@ def connect(lake: Lake, committed: dict[str, str]) -> Iterator[DuckDBEngine]:
         yield engine
     finally:
         engine.close()
+        shutil.rmtree(temp_dir, ignore_errors=True)

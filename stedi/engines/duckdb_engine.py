@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,24 +11,23 @@ import sqlglot.expressions as exp
 
 from stedi.config import Config
 from stedi.engines import duckdb_parse as parse
-from stedi.engines.base import Engine, LandingLoad, Rejected, Written
-from stedi.errors import InputError
-from stedi.landing.locate import decode, lines_at, reject_by_reading
+from stedi.engines.base import Engine, LandingLoad, Written
+from stedi.engines.duckdb_landing import LandingReader, ident as _ident
 from stedi.landing.sources import Source
-from stedi.landing.validate import rejection_reason
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _literal(text: str) -> str:
+    """A SQL string literal: a path holding a quote or a backslash stays one value."""
+    return exp.Literal.string(text).sql(dialect="duckdb")
 
 
 class DuckDBEngine(Engine):
     name = "duckdb"
 
-    def __init__(self, config: Config, temp_dir: Path | None = None, lazy_landing: bool = False):
+    def __init__(self, config: Config, temp_dir: Path | None = None):
         settings: dict[str, object] = {"memory_limit": config.memory_limit}
         if config.threads:
             settings["threads"] = config.threads
@@ -40,8 +38,6 @@ class DuckDBEngine(Engine):
         self.con = duckdb.connect(config=settings)
         # Progress is ours to show (on stderr); DuckDB's own bar would write into stdout.
         self.con.execute("SET enable_progress_bar = false")
-        # Queries only look at landing tables now and then: parse them when read, not up front.
-        self.lazy_landing = lazy_landing
 
     def load_landing(self, source: Source, files: list[Path]) -> LandingLoad:
         view = _ident(source.landing_table)
@@ -50,81 +46,20 @@ class DuckDBEngine(Engine):
             empty = ", ".join(f"NULL::{f.type.sql_type} AS {_ident(f.column)}" for f in source.fields)
             self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {empty} WHERE false")
             return LandingLoad(source.name, 0, 0, [])
-        tokens = parse.tokens_sql(source, [str(f) for f in files])
-        if self.lazy_landing:
-            typed = parse.render(parse.typed_sql(source, tokens))
-            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM ({typed}) WHERE ok")
-            return LandingLoad(source.name, -1, -1, [])
         parsed = f"_parsed_{source.name}"
-        try:  # a row id is the line's position among the file's lines
-            self._create_in_order(parsed, parse.render(parse.typed_sql(source, tokens)))
-        except duckdb.IOException as e:
-            raise InputError(f"cannot read {source.name} landing files: {e}") from None
+        load = LandingReader(self.con, self.temp_dir, self.threads).load(source, files, parsed)
         self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM {parsed} WHERE ok")
-        read, accepted, rejected = self._rejected_lines(source, files, parsed)
-        # After a line cut short, DuckDB's reader can lose the next line too. A rejected line
-        # the validator finds sound is read again on its own.
-        doubtful = [r for r in rejected if r.reason is None]
-        if doubtful:
-            kept = self._read_again(source, parsed, doubtful)
-            rejected = [r for r in rejected if r.reason is not None] + kept
-            accepted += len(doubtful) - len(kept)
-        return LandingLoad(source.name, read, accepted, rejected)
+        return load
 
-    def _create_in_order(self, table: str, sql: str) -> None:
-        """A temp table whose row ids follow the order `sql` reads its files in."""
-        try:
-            self.con.execute("SET preserve_insertion_order = true")
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_ident(table)} AS {sql}")
-        finally:
-            # Elsewhere order is not needed, and keeping it slows joins and writes.
-            self.con.execute("SET preserve_insertion_order = false")
-
-    def _rejected_lines(self, source: Source, files: list[Path], parsed: str) -> tuple[int, int, list[Rejected]]:
-        """Lines read, lines accepted, and the rejected lines numbered and explained."""
-        counts = self.con.execute(
-            f"SELECT file_index, min(rowid), count(*), count_if(ok) FROM {parsed} GROUP BY file_index"
-        ).fetchall()
-        bad: dict[int, list[int]] = {}
-        for index, row in self.con.execute(f"SELECT file_index, rowid FROM {parsed} WHERE NOT ok ORDER BY rowid").fetchall():
-            bad.setdefault(index, []).append(row)
-        # Files are numbered side by side: numpy lets go of the interpreter while it scans.
-        with ThreadPoolExecutor(max_workers=max(1, min(len(bad), self.threads))) as pool:
-            numbering = {index: pool.submit(lines_at, files[index], [row - first for row in bad[index]], rows)
-                         for index, first, rows, _ in counts if index in bad}
-        read, accepted, rejected = 0, 0, []
-        for index, first, rows, ok in counts:
-            path = files[index]
-            located = numbering[index].result() if index in numbering else []
-            if located is None:
-                # The reader skipped a line this count has (one of only spaces, say): numbers
-                # by position would be wrong, so the validator reads this file line by line.
-                lines, found = reject_by_reading(source, path)
-                read += lines
-                rejected += [Rejected(str(path), raw, line, reason) for line, raw, reason in found]
-                accepted += lines - len(found)
-                continue
-            read, accepted = read + rows, accepted + ok
-            for line, data in located:
-                raw, reason = decode(data)
-                rejected.append(Rejected(str(path), raw, line, reason or rejection_reason(source, raw)))
-        return read, accepted, rejected
-
-    def _read_again(self, source: Source, parsed: str, lines: list[Rejected]) -> list[Rejected]:
-        """Type these lines again, each on its own; add the accepted ones; return the others."""
-        import tempfile
-
-        with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False,
-                                         dir=self.temp_dir) as fh:
-            fh.writelines(r.raw + "\n" for r in lines)
-        try:  # a row id is the index into lines
-            self._create_in_order("_again", parse.render(parse.typed_sql(source, parse.tokens_sql(source, [fh.name]))))
-        finally:
-            Path(fh.name).unlink()
-        self.con.execute(f"INSERT INTO {parsed} SELECT * FROM _again WHERE ok")
-        accepted = {row for (row,) in self.con.execute("SELECT rowid FROM _again WHERE ok").fetchall()}
-        self.con.execute("DROP TABLE _again")
-        return [r for i, r in enumerate(lines) if i not in accepted]
+    def define_landing(self, source: Source, files: list[Path]) -> None:
+        """Make `<source>_landing` a view that parses the files when read, for a query that does
+        not name it (so it costs nothing). Not exact on hostile input: load_landing is."""
+        if not files:
+            self.load_landing(source, files)
+            return
+        typed = parse.render(parse.typed_sql(source, parse.tokens_sql(source, [str(f) for f in files])))
+        columns = ", ".join(_ident(c) for c in source.columns)
+        self.con.execute(f"CREATE OR REPLACE VIEW {_ident(source.landing_table)} AS SELECT {columns} FROM ({typed}) WHERE ok")
 
     def set_parameters(self, **values: str) -> None:
         # Literals, not bound parameters: binding makes the DuckDB client import pandas (0.3 s).
@@ -137,7 +72,7 @@ class DuckDBEngine(Engine):
     def write_parquet(self, name: str, sql: str, directory: Path) -> Written:
         directory.parent.mkdir(parents=True, exist_ok=True)
         rows, files = self.con.execute(
-            f"COPY ({sql}) TO '{directory}' "
+            f"COPY ({sql}) TO {_literal(str(directory))} "
             "(FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES '256MB', RETURN_FILES true)"
         ).fetchone()  # type: ignore[misc]
         paths = [Path(f) for f in files]
@@ -154,17 +89,23 @@ class DuckDBEngine(Engine):
         # Through a JSON-lines file: handing Python rows to DuckDB or pyarrow directly imports pandas (0.2 s).
         import json
 
-        typed = ", ".join(f"{_ident(c)}: '{t}'" for c, t in columns.items())
+        typed = ", ".join(f"{_ident(c)}: {_literal(t)}" for c, t in columns.items())
         if not rows:
             empty = ", ".join(f"NULL::{t} AS {_ident(c)}" for c, t in columns.items())
             return self.write_parquet(name, f"SELECT {empty} WHERE false", directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
         staged = directory.parent / f".{directory.name}.jsonl"
         try:
+            lines = [json.dumps(row) + "\n" for row in rows]  # ASCII: characters are bytes
             with staged.open("w", encoding="utf-8") as fh:
-                fh.writelines(json.dumps(row) + "\n" for row in rows)
+                fh.writelines(lines)
+            longest = max(map(len, lines))
+            # A quarantined line can be longer than DuckDB reads by default (16 MB).
+            limit = f", maximum_object_size = {2 * longest + 1024}" if longest > 1 << 23 else ""
             return self.write_parquet(
-                name, f"SELECT * FROM read_json('{staged}', format = 'newline_delimited', columns = {{{typed}}})", directory
+                name, f"SELECT * FROM read_json({_literal(str(staged))}, format = 'newline_delimited', "
+                      f"columns = {{{typed}}}{limit})",
+                directory,
             )
         finally:
             staged.unlink(missing_ok=True)
@@ -177,7 +118,7 @@ class DuckDBEngine(Engine):
             self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT {empty} WHERE false")
 
     def _parquet_view(self, name: str, files: list[str]) -> None:
-        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        listed = ", ".join(_literal(f) for f in files)
         self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}])")
 
     def count(self, name: str) -> int:

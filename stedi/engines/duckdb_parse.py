@@ -32,8 +32,9 @@ def token(f: Field) -> str:
     return f"token_{f.column}"
 
 
-def tokens_sql(source: Source, files: list[str]) -> exp.Select:
-    """One row per non-blank line in file order: the file's index and each field's JSON text."""
+def tokens_sql(source: Source, files: list[str], longest_line: int = 0) -> exp.Select:
+    """One row per non-blank line in file order: the file's index and each field's JSON text.
+    `longest_line`: bytes of the longest line, where it may be over DuckDB's default limit."""
     columns = exp.Struct(
         expressions=[exp.PropertyEQ(this=_q(f.key), expression=exp.Literal.string("JSON")) for f in source.fields]
     )
@@ -46,6 +47,7 @@ def tokens_sql(source: Source, files: list[str]) -> exp.Select:
                 "format": exp.Literal.string("newline_delimited"),
                 "ignore_errors": exp.true(),  # a line that is not JSON becomes a row of NULLs
                 "columns": columns,
+                **({"maximum_object_size": exp.Literal.number(min(2 * longest_line + 1024, 2**32 - 1))} if longest_line else {}),
             }.items()
         ],
     )

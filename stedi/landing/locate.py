@@ -3,16 +3,17 @@
 The engine reads a file's non-blank lines in order and knows a rejected line only by its
 position among them. This finds the line number and the text of such positions with one
 vectorized pass over the file's bytes (numpy over a memory map, no per-line Python loop).
-Where the engine saw a different number of lines than are here (a line of only spaces,
-which the reader skips, say), positions cannot be trusted, and `reject_by_reading` reads
-the file line by line with the reference validator instead: slow, exact, and rare.
+A line is blank as DuckDB's reader has it: nothing but spaces, tabs, carriage returns,
+vertical tabs and form feeds. Where the engine saw a different number of lines than are
+here anyway, positions cannot be trusted, and `read_exactly` reads the file line by line
+with the reference validator instead: slow, exact, and rare.
 """
 
 from __future__ import annotations
 
 import mmap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from stedi.landing.sources import Source
 from stedi.landing.validate import rejection_reason
@@ -20,9 +21,11 @@ from stedi.landing.validate import rejection_reason
 if TYPE_CHECKING:
     import numpy as np
 
+SPACE = b" \t\r\x0b\x0c"  # what DuckDB's reader skips around a line (bytes.strip() strips the same and \n)
 
-def _bounds(buf: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
-    """Start and end offsets of every line (its newline and carriage return excluded)."""
+
+def bounds(buf: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Start and end offsets of every line (its newline excluded, a carriage return kept)."""
     import numpy as np
 
     newlines = np.flatnonzero(buf == 0x0A)
@@ -30,8 +33,24 @@ def _bounds(buf: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
     ends = np.concatenate((newlines, [len(buf)]))
     if starts[-1] == len(buf):  # the file ends with a newline: no line after it
         starts, ends = starts[:-1], ends[:-1]
-    has_cr = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 0x0D)
-    return starts, ends - has_cr
+    return starts, ends
+
+
+def blank(buf: "np.ndarray", starts: "np.ndarray", ends: "np.ndarray") -> "np.ndarray":
+    """Which lines hold only white space. Lines that start and end with white space are
+    looked at one by one (rare outside pretty-printed files); the rest by their ends."""
+    import numpy as np
+
+    space = np.zeros(256, dtype=bool)
+    space[list(SPACE)] = True
+    empty = ends <= starts
+    if not len(buf):
+        return empty
+    maybe = ~empty & space[buf[np.minimum(starts, len(buf) - 1)]] & space[buf[np.maximum(ends - 1, 0)]]
+    out = empty.copy()
+    for i in np.flatnonzero(maybe):
+        out[i] = not buf[starts[i] : ends[i]].tobytes().strip(SPACE)
+    return out
 
 
 def lines_at(path: Path, positions: list[int], non_blank_lines: int) -> list[tuple[int, bytes]] | None:
@@ -50,25 +69,29 @@ def lines_at(path: Path, positions: list[int], non_blank_lines: int) -> list[tup
                 ends = np.append(newlines, len(buf))[wanted]
                 starts = np.where(wanted == 0, 0, newlines[np.maximum(wanted - 1, 0)] + 1)
                 return [(int(p) + 1, _without_cr(mm[int(a) : int(b)])) for p, a, b in zip(wanted, starts, ends)]
-            starts, ends = _bounds(buf)
+            del newlines
+            starts, ends = bounds(buf)
+            filled = np.flatnonzero(~blank(buf, starts, ends))
         finally:
             del buf  # the map cannot close while an array views it
-        filled = np.flatnonzero(ends > starts)
         if len(filled) != non_blank_lines:
             return None
-        return [(int(i) + 1, mm[int(starts[i]) : int(ends[i])]) for i in filled[positions]]
+        return [(int(i) + 1, _without_cr(mm[int(starts[i]) : int(ends[i])])) for i in filled[positions]]
 
 
 def _without_cr(line: bytes) -> bytes:
     return line[:-1] if line.endswith(b"\r") else line
 
 
-def reject_by_reading(source: Source, path: Path) -> tuple[int, list[tuple[int, str, str]]]:
-    """Non-blank lines read, and (line, raw, reason) of every rejected line, by the validator."""
-    read, rejected = 0, []
+def read_exactly(source: Source, path: Path,
+                 accepted: BinaryIO) -> tuple[int, list[tuple[int, str, str]], list[int], int]:
+    """The validator's reading of a file, line by line: non-blank lines read, (line, raw,
+    reason) of every rejected line, the numbers of the accepted lines, whose text goes to
+    `accepted` one a line (for DuckDB to type), and the bytes of the longest of them."""
+    read, rejected, numbers, longest = 0, [], [], 0
     with path.open("rb") as fh:
         for number, data in enumerate(fh, start=1):
-            raw_bytes = data.rstrip(b"\n").rstrip(b"\r")
+            raw_bytes = _without_cr(data.rstrip(b"\n"))
             if not raw_bytes.strip():
                 continue
             read += 1
@@ -76,7 +99,11 @@ def reject_by_reading(source: Source, path: Path) -> tuple[int, list[tuple[int, 
             reason = reason or rejection_reason(source, raw)
             if reason:
                 rejected.append((number, raw, reason))
-    return read, rejected
+            else:
+                numbers.append(number)
+                longest = max(longest, len(raw_bytes))
+                accepted.write(raw_bytes + b"\n")
+    return read, rejected, numbers, longest
 
 
 def decode(raw: bytes) -> tuple[str, str | None]:

@@ -17,12 +17,36 @@ _INT64 = (-(2**63), 2**63 - 1)
 _ISO_DATE = re.compile(DATE_PATTERN)
 
 
-def _first_wins(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    """A key given twice: its first value counts, as DuckDB's JSON reader takes it."""
-    seen: dict[str, object] = {}
-    for key, value in pairs:
-        seen.setdefault(key, value)
-    return seen
+class _Unacceptable(ValueError):
+    """A line that is JSON to a lenient reader, rejected here with its own reason."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An object; a key given twice rejects the line: readers differ on which value counts."""
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Unacceptable(f"key {key!r} is given twice: which value counts is ambiguous")
+            seen.add(key)
+    return record
+
+
+def _lone_surrogate(value: object) -> str | None:
+    """A string holding half of a UTF-16 pair (`"\\ud800"`): JSON syntax, but not Unicode text."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            return f"\\u{ord(value[e.start]):04x}"
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _lone_surrogate(key) or _lone_surrogate(item)
+        if found:
+            return found
+    return None
 
 
 def _reject_constant(name: str) -> None:
@@ -87,14 +111,21 @@ def _valid_date(text: str) -> bool:
 def rejection_reason(source: Source, raw: str) -> str | None:
     """The first problem with one landing line, or None when the line is acceptable."""
     try:
-        record = json.loads(raw, object_pairs_hook=_first_wins, parse_constant=_reject_constant)
+        record = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+    except _Unacceptable as e:
+        return str(e)
     except json.JSONDecodeError as e:
-        cut_short = e.pos >= len(raw.rstrip()) or e.msg.startswith("Unterminated string")
+        if raw[e.pos : e.pos + 1] in ("}", "]") and raw[: e.pos].rstrip().endswith(","):
+            return f"malformed JSON: a trailing comma before {raw[e.pos]!r} at column {e.colno}"
+        cut_short = e.pos >= len(raw.rstrip(" \t\r\n")) or e.msg.startswith("Unterminated string")
         what = "truncated JSON" if cut_short else "malformed JSON"
         at = "" if e.msg.endswith(" at") else " at"  # "Unterminated string starting at" has its own
         return f"{what}: {e.msg}{at} column {e.colno}"
     except (ValueError, RecursionError) as e:
         return f"malformed JSON: {e}"
+    surrogate = _lone_surrogate(record) if "\\u" in raw else None
+    if surrogate:
+        return f"not Unicode text: a string holds the lone surrogate {surrogate}"
     if not isinstance(record, dict):
         return f"not a JSON object but {_json_kind(record)}"
     for f in source.fields:

@@ -1,6 +1,7 @@
+import io
 from pathlib import Path
 
-from stedi.landing.locate import decode, lines_at, reject_by_reading
+from stedi.landing.locate import decode, lines_at, read_exactly
 from stedi.landing.sources import ACCELEROMETER
 
 
@@ -24,18 +25,26 @@ def test_positions_in_a_file_of_many_blocks_without_blank_lines(tmp_path: Path) 
 
 def test_a_count_that_disagrees_means_positions_cannot_be_trusted(tmp_path: Path) -> None:
     path = tmp_path / "f.json"
-    path.write_bytes(b"one\n   \ntwo\n")  # the reader skips the line of spaces, this count does not
+    path.write_bytes(b"one\ntwo\nthree\n")
     assert lines_at(path, [1], non_blank_lines=2) is None
+
+
+def test_lines_of_white_space_are_blank_as_the_reader_skips_them(tmp_path: Path) -> None:
+    path = tmp_path / "f.json"
+    path.write_bytes(b"one\n   \n\t\x0b\x0c \r\n two \nbad\n")
+    assert lines_at(path, [1, 2], non_blank_lines=3) == [(4, b" two "), (5, b"bad")]
 
 
 def test_reading_line_by_line_finds_rejected_lines_with_reasons(tmp_path: Path) -> None:
     good = b'{"user": "a@x", "timestamp": 1, "x": 1, "y": 2, "z": 3}'
     path = tmp_path / "f.json"
     path.write_bytes(good + b"\n   \n" + b'{"user": "a@x"}\r\n' + good + b"\nbad\rtwo\n")
-    read, rejected = reject_by_reading(ACCELEROMETER, path)
+    accepted = io.BytesIO()
+    read, rejected, numbers, longest = read_exactly(ACCELEROMETER, path, accepted)
     assert read == 4
     assert rejected == [(3, '{"user": "a@x"}', "missing required field 'timestamp'"),
                         (5, "bad\rtwo", "malformed JSON: Expecting value at column 1")]
+    assert numbers == [1, 4] and longest == len(good) and accepted.getvalue() == good + b"\n" + good + b"\n"
 
 
 def test_undecodable_bytes_are_shown_and_named() -> None:

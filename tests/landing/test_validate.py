@@ -1,13 +1,15 @@
-"""The bulk parser (DuckDB SQL) and the reference validator agree line for line."""
+"""The bulk parser (DuckDB) and the reference validator agree line for line."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from stedi.engines.duckdb_parse import render, tokens_sql, typed_sql
+from stedi.config import Config
+from stedi.engines.duckdb_engine import DuckDBEngine
+from stedi.engines.duckdb_landing import LandingReader
+from stedi.landing.locate import decode
 from stedi.landing.sources import ACCELEROMETER, CUSTOMER, STEP_TRAINER, Source
 from stedi.landing.validate import rejection_reason
 
@@ -23,8 +25,27 @@ READINGS = {
     '{"user":"","timestamp":1,"x":1,"y":2,"z":3}': "required field 'user' is empty",
     '{"user":null,"timestamp":1,"x":1,"y":2,"z":3}': "required field 'user' is null",
     '{"timestamp":1,"x":1,"y":2,"z":3}': "missing required field 'user'",
-    '{"user":"a","user":"b","timestamp":1,"x":1,"y":2,"z":3}': None,  # the first value counts
-    '{"user":"a","user":5,"timestamp":1,"x":1,"y":2,"z":3}': None,
+    '{"user":"a","user":"b","timestamp":1,"x":1,"y":2,"z":3}': "key 'user' is given twice: which value counts is ambiguous",
+    '{"user":"a","user":5,"timestamp":1,"x":1,"y":2,"z":3}': "key 'user' is given twice: which value counts is ambiguous",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3,"z":null}': "key 'z' is given twice: which value counts is ambiguous",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3,"extra":{"k":1,"k":2}}': "key 'k' is given twice: which value counts is ambiguous",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3,}': "malformed JSON: a trailing comma before '}' at column 51",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3 , }': "malformed JSON: a trailing comma before '}' at column 53",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3,"extra":[1,2,]}': "malformed JSON: a trailing comma before ']' at column 64",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3,"extra":{"k":1,}}': "malformed JSON: a trailing comma before '}' at column 66",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3,"extra":NaN}': "malformed JSON: NaN is not valid JSON",
+    '{"user":"a:b,c","timestamp":1,"x":1,"y":2,"z":3}': None,  # ':' and ',' inside a string are text
+    '{"user":"a\\u0000b","timestamp":1,"x":1,"y":2,"z":3,"n":null}': None,
+    '{"user":"a\x00b","timestamp":1,"x":1,"y":2,"z":3}': "malformed JSON: Invalid control character at column 11",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3}\x00': "malformed JSON: Extra data at column 51",
+    '{"user":"\\ud800","timestamp":1,"x":1,"y":2,"z":3}': "not Unicode text: a string holds the lone surrogate \\ud800",
+    '{"user":"a\\ud83d\\ude00","timestamp":1,"x":1,"y":2,"z":3}': None,
+    '\x0c{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3}': "malformed JSON: Expecting value at column 1",
+    '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3}\x0b': "malformed JSON: Extra data at column 51",
+    '{"user":"a@x.com",\x0b"timestamp":1,"x":1,"y":2,"z":3}': "malformed JSON: Expecting property name enclosed in double quotes at column 19",
+    '[{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":3}]': "not a JSON object but array",
+    "{": "truncated JSON: Expecting property name enclosed in double quotes at column 2",
+    "}": "malformed JSON: Expecting value at column 1",
     '{"user":"a@x.com","timestamp":1,"x":"1.5","y":2,"z":3}': "field 'x' must be a number, got string \"1.5\"",
     '{"user":"a@x.com","timestamp":1,"x":1,"y":true,"z":3}': "field 'y' must be a number, got boolean true",
     '{"user":"a@x.com","timestamp":1,"x":1,"y":2,"z":[3]}': "field 'z' must be a number, got array [3]",
@@ -45,8 +66,11 @@ CUSTOMERS = {
     '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"birthDay":"1399-02-30"}': "field 'birthDay' must be a date YYYY-MM-DD, got \"1399-02-30\"",
     '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"birthDay":"0-01-01"}': "field 'birthDay' must be a date YYYY-MM-DD, got \"0-01-01\"",
     '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"shareWithResearchAsOfDate":"5"}': "field 'shareWithResearchAsOfDate' must be a number, got string \"5\"",
-    '{"email":"a@x.com","email":"b@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2}': None,
-    '{"email":5,"email":"b@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2}': "field 'email' must be a string, got integer 5",
+    '{"email":"a@x.com","email":"b@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2}': "key 'email' is given twice: which value counts is ambiguous",
+    '{"email":5,"email":"b@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2}': "key 'email' is given twice: which value counts is ambiguous",
+    '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"shareWithResearchAsOfDate":null,"shareWithResearchAsOfDate":5}': "key 'shareWithResearchAsOfDate' is given twice: which value counts is ambiguous",
+    '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"shareWithResearchAsOfDate":null,}': "malformed JSON: a trailing comma before '}' at column 112",
+    '{"customerName":"Doe, Jane: Dr","email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"phone":null}': None,
     '{"email":"a@x.com","registrationDate":1,"lastUpdateDate":2}': "missing required field 'serialNumber'",
     '{"email":"a@x.com","serialNumber":"s","registrationDate":1}': "missing required field 'lastUpdateDate'",
     '{"email": "broken': "truncated JSON: Unterminated string starting at column 11",
@@ -61,22 +85,65 @@ STEPS = {
 }
 
 
-def duckdb_accepts(source: Source, lines: list[str], tmp_path: Path) -> list[bool]:
-    """What the bulk parser decides for each line, read from a file as the engine reads it."""
-    path = tmp_path / f"{source.name}.json"
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    con = duckdb.connect()  # insertion order is kept: the row id is the line's position
-    con.execute(f"CREATE TABLE typed AS {render(typed_sql(source, tokens_sql(source, [str(path)])))}")
-    return [ok for (ok,) in con.execute("SELECT ok FROM typed ORDER BY rowid").fetchall()]
+def bulk_accepts(source: Source, lines: list[bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What the engine's bulk path decides for each line, each in a file of its own between
+    two good lines, read as a run reads landing files (never line by line: that is the validator)."""
+    def not_in_bulk(*args: object) -> None:
+        raise AssertionError("a file went to the line-by-line path")
+
+    monkeypatch.setattr(LandingReader, "_read_exactly", not_in_bulk)
+    good = GOOD[source.name].encode()
+    paths = []
+    for i, line in enumerate(lines):
+        paths.append(tmp_path / f"{i:03}.json")
+        paths[-1].write_bytes(good + b"\n" + line + b"\n" + good + b"\n")
+    engine = DuckDBEngine(Config(), temp_dir=tmp_path)
+    try:
+        load = engine.load_landing(source, paths)
+        assert engine.count(source.landing_table) == load.accepted
+    finally:
+        engine.close()
+    assert load.lines_read == 3 * len(lines) and load.accepted + len(load.rejected) == load.lines_read
+    assert all(r.line == 2 for r in load.rejected)
+    rejected = {r.file for r in load.rejected}
+    return [str(path) not in rejected for path in paths]
+
+
+def validator_accepts(source: Source, line: bytes) -> bool:
+    raw, reason = decode(line)
+    return (reason or rejection_reason(source, raw)) is None
+
+
+GOOD = {"accelerometer": GOOD_READING, "customer": next(iter(CUSTOMERS)), "step_trainer": next(iter(STEPS))}
+# Lines that are not text, or hold bytes a str case cannot show plainly.
+HOSTILE_BYTES = [
+    b'{"user":"\xff","timestamp":1,"x":1,"y":2,"z":3}', b"\x00", b"\x1f\x8b\x08\x00\x00", b"\xef\xbb\xbf" + GOOD_READING.encode(),
+    b"\x0b" + GOOD_READING.encode() + b"\x0c", GOOD_READING.encode() + b" \r\r", b'{"user":"a@x.com","timestamp":\t1,"x":1,"y":2,"z":3}',
+]
 
 
 @pytest.mark.parametrize("source, cases", [(ACCELEROMETER, READINGS), (CUSTOMER, CUSTOMERS), (STEP_TRAINER, STEPS)])
-def test_bulk_parser_and_validator_agree(source: Source, cases: dict[str, str | None], tmp_path: Path) -> None:
-    lines = list(cases)
-    accepted = duckdb_accepts(source, lines, tmp_path)
-    assert len(accepted) == len(lines)  # every line is a row, in file order
-    for line, ok in zip(lines, accepted):
-        assert ok == (rejection_reason(source, line) is None), line
+def test_bulk_parser_and_validator_agree(source: Source, cases: dict[str, str | None], tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [line.encode() for line in cases] + HOSTILE_BYTES
+    for line, ok in zip(lines, bulk_accepts(source, lines, tmp_path, monkeypatch)):
+        assert ok == validator_accepts(source, line), line
+
+
+@pytest.mark.parametrize("source, cases", [(ACCELEROMETER, READINGS), (CUSTOMER, CUSTOMERS), (STEP_TRAINER, STEPS)])
+def test_bulk_parser_and_validator_agree_with_every_line_in_one_file(
+        source: Source, cases: dict[str, str | None], tmp_path: Path) -> None:
+    lines = [line.encode() for line in cases] + HOSTILE_BYTES
+    path = tmp_path / "all.json"
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    engine = DuckDBEngine(Config(), temp_dir=tmp_path)
+    try:
+        load = engine.load_landing(source, [path])
+    finally:
+        engine.close()
+    rejected = {r.line for r in load.rejected}
+    assert load.lines_read == len(lines)
+    assert [i + 1 not in rejected for i in range(len(lines))] == [validator_accepts(source, line) for line in lines]
 
 
 @pytest.mark.parametrize("source, cases", [(ACCELEROMETER, READINGS), (CUSTOMER, CUSTOMERS), (STEP_TRAINER, STEPS)])

@@ -1,0 +1,91 @@
+"""Strict JSON where DuckDB's reader is lenient, found by counting bytes.
+
+DuckDB's JSON reader accepts trailing commas (`{"a": 1,}`), a key given twice (its first
+value counts) and vertical tabs or form feeds as white space; JSON and the validator do
+not. Rather than parse every line twice, count. An accepted line with n declared fields
+present and not null holds at least n ':' (one per key) and n - 1 ',' (between them), and
+no vertical tab or form feed (JSON has none outside strings, and strings may not hold
+them raw). So per file, if the ':' and ',' bytes equal what the accepted rows need plus
+what the rejected lines hold, and there is no vertical tab or form feed outside rejected
+lines, no accepted line holds another key, a duplicate or a trailing comma: equality is
+exact, since every line holds at least its share. Otherwise one pass over the file counts
+per line, and only lines over their share (suspects: explicit nulls, extra keys, ':' or
+',' inside strings, duplicates, trailing commas) go to the validator.
+"""
+
+from __future__ import annotations
+
+import mmap
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from stedi.landing.locate import blank, bounds
+
+COLON, COMMA, VTAB, FORM_FEED = 0x3A, 0x2C, 0x0B, 0x0C
+_CHUNK = 1 << 18  # bytes counted at a time: fits in a core's cache
+_BLOCK = 1 << 25  # bytes of whole lines looked at at a time in the per-line pass
+
+
+def counts_in(raw: bytes) -> np.ndarray:
+    """':' bytes, ',' bytes, and vertical tabs or form feeds, in one line."""
+    return np.array([raw.count(b":"), raw.count(b","), raw.count(b"\x0b") + raw.count(b"\x0c")], dtype=np.int64)
+
+
+def byte_counts(path: Path) -> np.ndarray:
+    """counts_in over a whole file, without a per-line loop (numpy lets go of the interpreter)."""
+    total = np.zeros(3, dtype=np.int64)
+    if path.stat().st_size == 0:
+        return total
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        buf = np.frombuffer(mm, dtype=np.uint8)
+        try:
+            for at in range(0, len(buf), _CHUNK):
+                chunk = buf[at : at + _CHUNK]
+                total[0] += np.count_nonzero(chunk == COLON)
+                total[1] += np.count_nonzero(chunk == COMMA)
+                total[2] += np.count_nonzero(chunk == VTAB) + np.count_nonzero(chunk == FORM_FEED)
+            del chunk
+        finally:
+            del buf  # the map cannot close while an array views it
+    return total
+
+
+def suspects(path: Path, keys: np.ndarray) -> list[tuple[int, int, bytes]] | None:
+    """(position, line number, raw bytes) of the non-blank lines whose ':' or ',' count is not
+    what `keys[position]` keys need, or that hold a vertical tab or form feed. A negative
+    entry in `keys` marks a line already rejected. None where the file has another number of
+    non-blank lines than `keys` (positions would lie)."""
+    found: list[tuple[int, int, bytes]] = []
+    position = line = 0
+    for data in _blocks(path):
+        block = np.frombuffer(data, dtype=np.uint8)
+        starts, ends = bounds(block)
+        filled = np.flatnonzero(~blank(block, starts, ends))
+        if position + len(filled) > len(keys):
+            return None
+        # Per line, how many of each byte: each byte's line is the first line ending at or after it.
+        per_line = [np.bincount(np.searchsorted(ends, np.flatnonzero(block == byte)), minlength=len(starts))[filled]
+                    for byte in (COLON, COMMA, VTAB, FORM_FEED)]
+        want = keys[position : position + len(filled)].astype(np.int64)
+        odd = (per_line[0] != want) | (per_line[1] != want - 1) | (per_line[2] + per_line[3] > 0)
+        for i in np.flatnonzero((want >= 0) & odd):
+            raw = data[int(starts[filled[i]]) : int(ends[filled[i]])]
+            found.append((position + int(i), line + int(filled[i]) + 1, raw[:-1] if raw.endswith(b"\r") else raw))
+        position, line = position + len(filled), line + len(starts)
+    return found if position == len(keys) else None
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    """The file in blocks of whole lines (a block ends after a newline, or at the end)."""
+    carry = b""
+    with path.open("rb") as fh:
+        while data := fh.read(_BLOCK):
+            data = carry + data
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                yield data[:cut]
+            carry = data[cut:]
+    if carry:
+        yield carry
