@@ -8,6 +8,7 @@ so a key cannot leak into a shell history or a CI log.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
@@ -100,12 +101,16 @@ def load_config(lake: Path, env: Mapping[str, str] | None = None) -> Config:
     if path.exists():
         try:
             from_file = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as e:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise StediError(f"{path}: cannot read the lake config: {e}") from None
         for name, value in from_file.items():
             if name not in known:
                 raise StediError(f"{path}: unknown setting {name!r} (known: {', '.join(sorted(known))})")
             values[name] = _coerce(name, value, str(path))
+        # A missing, empty or short key would make customer_key a hash anyone can recompute from an email.
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", str(values.get("pseudonym_key", ""))):
+            raise StediError(f"{path}: pseudonym_key must be the 64 hex digits written when the lake was made "
+                             "(restore it from a copy of this file)")
     for name in _ENV_FIELDS:
         var = f"STEDI_{name.upper()}"
         if env.get(var):

@@ -87,3 +87,17 @@ def test_config_made_in_code_is_checked_too() -> None:
         Config(memory_limit="lots")
     with pytest.raises(StediError, match="threads must be 0"):
         Config(threads=-1)
+
+
+@pytest.mark.parametrize("text", ["", 'pseudonym_key = ""', 'pseudonym_key = "ab"', 'pseudonym_key = "' + "zz" * 32 + '"'])
+def test_the_key_in_the_file_must_be_256_bits_of_hex(tmp_path: Path, text: str) -> None:
+    # Without it customer_key would be sha256(email), or a hash with a guessable key.
+    (tmp_path / "stedi.toml").write_text('consent_policy = "strict"\n' + text + "\n")
+    with pytest.raises(StediError, match="stedi.toml: pseudonym_key must be the 64 hex digits"):
+        load_config(tmp_path, env={})
+
+
+def test_a_file_that_is_not_utf8_is_one_error(tmp_path: Path) -> None:
+    (tmp_path / "stedi.toml").write_bytes(b'consent_policy = "\xff"\n')
+    with pytest.raises(StediError, match="stedi.toml: cannot read the lake config: 'utf-8' codec"):
+        load_config(tmp_path, env={})
