@@ -163,3 +163,9 @@ def test_bad_demo_count_keeps_the_previous_demo_lake(tmp_path: Path, capsys: pyt
     (previous / ".stedi-demo").write_text("made by `stedi demo`\n")
     code, _ = stedi(["demo", "--customers", "0", "--lake", str(previous)], capsys)
     assert code == 2 and (previous / ".stedi-demo").exists()
+
+
+def test_wrong_rate_writes_nothing_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["generate", str(tmp_path / "g"), "--customers", "5", "--rate", "malformed=2"]) == 1
+    assert capsys.readouterr().out == ""
