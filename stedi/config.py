@@ -8,8 +8,10 @@ so a key cannot leak into a shell history or a CI log.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
@@ -17,37 +19,76 @@ from stedi.errors import StediError
 
 CONSENT_POLICIES = ("strict", "any-time")
 CONFIG_FILE = "stedi.toml"
+DEFAULT_MEMORY_LIMIT = "3GB"
+# DuckDB aborts the whole process when it cannot start the threads it is told to (tried:
+# 1,000,000); no machine this runs on has more cores than this.
+MAX_THREADS = 1024
 
 
 @dataclass(frozen=True)
 class Config:
     consent_policy: str = "strict"
     # DuckDB may use this much memory before it spills to the lake's temp folder.
-    memory_limit: str = "3GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int = 0  # 0: one per core
     pseudonym_key: str = ""  # hex; generated when the lake is created
 
     def __post_init__(self) -> None:
-        if self.consent_policy not in CONSENT_POLICIES:
-            raise StediError(
-                f"consent policy {self.consent_policy!r} is not one of {', '.join(CONSENT_POLICIES)}"
-            )
-        if self.threads < 0:
-            raise StediError(f"threads must be 0 (one per core) or more, not {self.threads}")
+        # load_config checks each value as it reads it, naming its source; this catches the rest
+        # (Config built in code, command-line overrides).
+        for name in _CHECKED:
+            problem = _problem(name, getattr(self, name))
+            if problem:
+                raise StediError(problem)
 
 
 _ENV_FIELDS = ("consent_policy", "memory_limit", "threads")
+_CHECKED = ("consent_policy", "memory_limit", "threads")
+
+
+def _problem(name: str, value: object) -> str | None:
+    """What is wrong with one setting's value, in words; None if nothing."""
+    if name == "consent_policy" and value not in CONSENT_POLICIES:
+        return f"consent_policy {value!r} is not one of {', '.join(CONSENT_POLICIES)}"
+    if name == "threads" and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_THREADS):
+        return f"threads must be 0 (one per core) to {MAX_THREADS}, not {value!r}"
+    if name == "memory_limit" and not isinstance(value, str):
+        return f"memory_limit must be a string such as '3GB', not {value!r}"
+    if name == "memory_limit" and value != DEFAULT_MEMORY_LIMIT:
+        return _memory_limit_problem(value)
+    return None
+
+
+@lru_cache(maxsize=None)  # one throwaway connection per value and process
+def _memory_limit_problem(value: str) -> str | None:
+    """Ask DuckDB itself, the way the engine opens it, so every form it takes ("3GB", "1.5 GiB",
+    "500mb", "-1" for no limit) passes and anything else fails here rather than mid-run.
+    A limit too small for the work is found only by the work: the CLI then names this setting."""
+    import duckdb
+
+    try:
+        duckdb.connect(config={"memory_limit": value}).close()
+    except duckdb.Error as e:
+        reason = str(e).strip().splitlines()[0].removeprefix("Parser Error: ")
+        return f"memory_limit {value!r} is not a size DuckDB understands ({reason}); e.g. '3GB', '500MB', '1.5GiB'"
+    return None
 
 
 def _coerce(name: str, value: object, source: str) -> object:
     wanted = {f.name: f.type for f in fields(Config)}[name]
     if wanted == "int":
         try:
-            return int(value)  # type: ignore[arg-type]
+            # A TOML float or boolean is not a whole number, though int() would take it.
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                raise TypeError
+            value = int(value)
         except (TypeError, ValueError):
             raise StediError(f"{source}: {name} must be a whole number, not {value!r}") from None
-    if not isinstance(value, str):
+    elif not isinstance(value, str):
         raise StediError(f"{source}: {name} must be a string, not {value!r}")
+    problem = _problem(name, value)
+    if problem:
+        raise StediError(f"{source}: {problem}")
     return value
 
 
@@ -60,12 +101,16 @@ def load_config(lake: Path, env: Mapping[str, str] | None = None) -> Config:
     if path.exists():
         try:
             from_file = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as e:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise StediError(f"{path}: cannot read the lake config: {e}") from None
         for name, value in from_file.items():
             if name not in known:
                 raise StediError(f"{path}: unknown setting {name!r} (known: {', '.join(sorted(known))})")
             values[name] = _coerce(name, value, str(path))
+        # A missing, empty or short key would make customer_key a hash anyone can recompute from an email.
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", str(values.get("pseudonym_key", ""))):
+            raise StediError(f"{path}: pseudonym_key must be the 64 hex digits written when the lake was made "
+                             "(restore it from a copy of this file)")
     for name in _ENV_FIELDS:
         var = f"STEDI_{name.upper()}"
         if env.get(var):

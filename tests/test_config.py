@@ -21,7 +21,7 @@ def test_the_key_never_comes_from_the_environment(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, message", [
-    ('consent_policy = "sometimes"', "consent policy 'sometimes' is not one of strict, any-time"),
+    ('consent_policy = "sometimes"', "consent_policy 'sometimes' is not one of strict, any-time"),
     ('colour = "blue"', "unknown setting 'colour'"),
     ("threads = 'many'", "threads must be a whole number"),
     ("threads = ", "cannot read the lake config"),
@@ -35,3 +35,69 @@ def test_bad_settings_name_the_file_and_the_setting(tmp_path: Path, text: str, m
 def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(StediError, match="STEDI_THREADS: threads must be a whole number"):
         load_config(tmp_path, env={"STEDI_THREADS": "lots"})
+
+
+@pytest.mark.parametrize("value", ["3GB", "500MB", "1.5GiB", "3 GB", "3gb", "2 gib", " 1GB ", "-1"])
+def test_memory_limit_takes_every_form_duckdb_takes(tmp_path: Path, value: str) -> None:
+    assert load_config(tmp_path, env={"STEDI_MEMORY_LIMIT": value}).memory_limit == value
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("lots", "Memory must have a number"),
+    ("80%", "Unknown unit for memory: '%'"),  # DuckDB 1.5.5 takes no percentages
+    ("3PB", "Unknown unit for memory: 'pb'"),
+    ("3'GB", "Unknown unit"),  # a quote reaches DuckDB as a value, never as SQL
+])
+def test_bad_memory_limit_names_the_variable_and_the_value(tmp_path: Path, value: str, reason: str) -> None:
+    with pytest.raises(StediError) as e:
+        load_config(tmp_path, env={"STEDI_MEMORY_LIMIT": value})
+    assert str(e.value).startswith(f"STEDI_MEMORY_LIMIT: memory_limit {value!r} ")
+    assert reason in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('memory_limit = "lots"', "memory_limit 'lots' is not a size DuckDB understands"),
+    ("memory_limit = 3", "memory_limit must be a string, not 3"),
+    ('consent_policy = "sometimes"', "consent_policy 'sometimes' is not one of strict, any-time"),
+    ("threads = 1.5", "threads must be a whole number, not 1.5"),  # not silently 1
+    ("threads = true", "threads must be a whole number, not True"),
+    ("threads = -1", "threads must be 0 (one per core) to 1024, not -1"),
+    ("threads = 1000000", "threads must be 0 (one per core) to 1024"),  # DuckDB would abort the process
+])
+def test_bad_file_values_start_with_the_file(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "stedi.toml").write_text(text + "\n")
+    with pytest.raises(StediError) as e:
+        load_config(tmp_path, env={})
+    assert str(e.value).startswith(f"{tmp_path / 'stedi.toml'}: {message}")
+
+
+@pytest.mark.parametrize("var, value, message", [
+    ("STEDI_CONSENT_POLICY", "sometimes", "STEDI_CONSENT_POLICY: consent_policy 'sometimes' is not one of"),
+    ("STEDI_THREADS", "two", "STEDI_THREADS: threads must be a whole number, not 'two'"),
+    ("STEDI_THREADS", "-2", "STEDI_THREADS: threads must be 0 (one per core) to 1024, not -2"),
+])
+def test_bad_environment_values_start_with_the_variable(tmp_path: Path, var: str, value: str, message: str) -> None:
+    with pytest.raises(StediError) as e:
+        load_config(tmp_path, env={var: value})
+    assert str(e.value).startswith(message)
+
+
+def test_config_made_in_code_is_checked_too() -> None:
+    with pytest.raises(StediError, match="memory_limit 'lots' is not a size DuckDB understands"):
+        Config(memory_limit="lots")
+    with pytest.raises(StediError, match="threads must be 0"):
+        Config(threads=-1)
+
+
+@pytest.mark.parametrize("text", ["", 'pseudonym_key = ""', 'pseudonym_key = "ab"', 'pseudonym_key = "' + "zz" * 32 + '"'])
+def test_the_key_in_the_file_must_be_256_bits_of_hex(tmp_path: Path, text: str) -> None:
+    # Without it customer_key would be sha256(email), or a hash with a guessable key.
+    (tmp_path / "stedi.toml").write_text('consent_policy = "strict"\n' + text + "\n")
+    with pytest.raises(StediError, match="stedi.toml: pseudonym_key must be the 64 hex digits"):
+        load_config(tmp_path, env={})
+
+
+def test_a_file_that_is_not_utf8_is_one_error(tmp_path: Path) -> None:
+    (tmp_path / "stedi.toml").write_bytes(b'consent_policy = "\xff"\n')
+    with pytest.raises(StediError, match="stedi.toml: cannot read the lake config: 'utf-8' codec"):
+        load_config(tmp_path, env={})

@@ -8,13 +8,35 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from stedi.config import CONSENT_POLICIES
-from stedi.errors import StediError
+from stedi.errors import InputError, StediError
 
 LAKE_HELP = "the lake folder (default: $STEDI_LAKE, else ./lake)"
 
 
 def _lake_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake", type=Path, metavar="PATH", help=LAKE_HELP)
+
+
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum` (else a usage error naming the option)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, not {value}")
+        return value
+    return parse
+
+
+def _has_statement(sql: str) -> bool:
+    import duckdb
+
+    try:
+        return bool(duckdb.extract_statements(sql))  # none: blank, only comments or semicolons
+    except duckdb.Error:
+        return True  # not valid SQL: the query reports DuckDB's own parser error
 
 
 def _status(message: str) -> None:
@@ -47,6 +69,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     from stedi.cli.output import print_arrow
     from stedi.lakehouse import Lakehouse
 
+    if not _has_statement(args.sql):
+        raise InputError('no SQL given: pass a query, e.g. stedi query "SELECT count(*) FROM quarantine"')
     result = Lakehouse(args.lake).query(args.sql)
     print_arrow(result, args.format, limit=args.max_rows)
     return 0
@@ -129,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("query", cmd_query, "Run SQL (DuckDB dialect) over every table of the lake by name.")
     p.add_argument("sql", metavar="SQL", help='e.g. "SELECT count(*) FROM machine_learning_curated"')
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
-    p.add_argument("--max-rows", type=int, default=50, metavar="N", help="rows shown in table format (default: 50)")
+    p.add_argument("--max-rows", type=_whole(0), default=50, metavar="N", help="rows shown in table format (default: 50)")
 
     p = command("tables", cmd_tables, "List every table with its zone, row count, current snapshot and location.")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
@@ -142,16 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("generate", cmd_generate, "Write a realistic, seeded STEDI data set in the starter layout.")
     p.add_argument("out", type=Path, metavar="OUT", help="folder to write customer/, accelerometer/, step_trainer/ into")
-    p.add_argument("--customers", type=int, required=True, metavar="N", help="number of customers (about 85 accelerometer and 30 step-trainer readings each)")
-    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes identical files (default: 0)")
+    p.add_argument("--customers", type=_whole(1), required=True, metavar="N", help="number of customers (about 85 accelerometer and 30 step-trainer readings each)")
+    p.add_argument("--seed", type=_whole(0), default=0, help="random seed: the same seed writes identical files (default: 0)")
     p.add_argument("--overwrite", action="store_true", help="replace landing files a previous run wrote into OUT")
     p.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
                    help="change one trait's rate, e.g. --rate malformed=0.01 --rate shared_serial=0.05 "
                         "(names: the fields of stedi.generate.GeneratorRates)")
 
     p = command("demo", cmd_demo, "Generate a small data set, ingest it into a fresh lake, run, show the tables.")
-    p.add_argument("--customers", type=int, default=500, metavar="N", help="customers to generate (default: 500)")
-    p.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    # Checked here, by argparse: a bad count must fail before demo replaces the previous demo lake.
+    p.add_argument("--customers", type=_whole(1), default=500, metavar="N", help="customers to generate (default: 500)")
+    p.add_argument("--seed", type=_whole(0), default=42, help="random seed (default: 42)")
     p.add_argument("--consent-policy", choices=CONSENT_POLICIES, help=policy_help)
     return parser
 
@@ -180,6 +205,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # a path the user gave cannot be used, e.g. `generate` into a file
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"stedi: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
+    except Exception as e:
+        code = _duckdb_error(e)
+        if code is None:
+            raise
+        return code
+
+
+def _duckdb_error(e: Exception) -> int | None:
+    """Ctrl-C in a query and running out of memory, as DuckDB reports them: one line, not a traceback."""
+    duckdb = sys.modules.get("duckdb")
+    if isinstance(e, RuntimeError) and str(e) == "Query interrupted":  # DuckDB's KeyboardInterrupt
+        print("stedi: interrupted", file=sys.stderr)
+        return 130
+    if duckdb is not None and isinstance(e, duckdb.OutOfMemoryException):
+        reason = str(e).strip().splitlines()[0]
+        print(f"stedi: error: {reason}; raise memory_limit (STEDI_MEMORY_LIMIT or the lake's stedi.toml)",
+              file=sys.stderr)
+        return 1
+    return None  # a bug: let its traceback show
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ def generate_with_progress(out: Path, customers: int, seed: int, overwrite: bool
     from stedi.errors import InputError
     from stedi.generate import generate
 
+    parsed = parse_rates(rates or [])  # before the bar opens: a wrong rate leaves stdout empty
     with Progress(TextColumn("generating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task("generate", total=None)
@@ -44,7 +45,7 @@ def generate_with_progress(out: Path, customers: int, seed: int, overwrite: bool
             bar.update(task, completed=done, total=total)
 
         try:
-            return generate(out, customers=customers, seed=seed, rates=parse_rates(rates or []),
+            return generate(out, customers=customers, seed=seed, rates=parsed,
                             progress=progress, overwrite=overwrite)
         except FileExistsError:
             raise InputError(f"{out}: already holds landing files; pass --overwrite or choose a new folder") from None
