@@ -129,8 +129,10 @@ class Lakehouse:
 
         from stedi.query import connect
 
-        with connect(self.lake, self.committed_locations(), sql) as engine:
-            try:
+        try:
+            if not duckdb.extract_statements(sql):  # blank, only comments or ';': DuckDB returns no result
+                raise StediError('no SQL given: pass a query, e.g. "SELECT count(*) FROM quarantine"')
+            with connect(self.lake, self.committed_locations(), sql) as engine:
                 return engine.arrow(sql)
-            except duckdb.Error as e:
-                raise StediError(f"query failed: {str(e).strip().splitlines()[0]}") from None
+        except duckdb.Error as e:
+            raise StediError(f"query failed: {str(e).strip().splitlines()[0]}") from None
