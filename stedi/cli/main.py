@@ -181,15 +181,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interrupted(error: BaseException | None) -> bool:
-    """Ctrl-C, also where DuckDB turned it into its own error ("Query interrupted")."""
-    while error is not None:
-        if isinstance(error, KeyboardInterrupt) or type(error).__name__ == "InterruptException":
-            return True
-        error = error.__cause__ or error.__context__
-    return False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -198,9 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StediError as e:
         print(f"stedi: error: {e}", file=sys.stderr)
         return 1
-    except BaseException as e:
-        if not _interrupted(e):
-            raise
+    except KeyboardInterrupt:
         print("stedi: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
@@ -216,10 +205,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
 
+def _interrupted(error: BaseException | None) -> bool:
+    """Ctrl-C, also where DuckDB turned it into its own error chained to the KeyboardInterrupt."""
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt) or type(error).__name__ == "InterruptException":
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def _duckdb_error(e: Exception) -> int | None:
     """Ctrl-C in a query and running out of memory, as DuckDB reports them: one line, not a traceback."""
     duckdb = sys.modules.get("duckdb")
-    if isinstance(e, RuntimeError) and str(e) == "Query interrupted":  # DuckDB's KeyboardInterrupt
+    if _interrupted(e) or (isinstance(e, RuntimeError) and str(e) == "Query interrupted"):
         print("stedi: interrupted", file=sys.stderr)
         return 130
     if duckdb is not None and isinstance(e, duckdb.OutOfMemoryException):
