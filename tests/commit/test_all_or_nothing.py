@@ -66,9 +66,11 @@ def test_a_commit_that_fails_partway_leaves_every_table_as_before(
     assert contents(house) == before
 
 
-def test_readers_do_not_see_a_run_that_died_while_committing(house: Lakehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("next_writer", ["run", "ingest"])
+def test_readers_do_not_see_a_run_that_died_while_committing(house: Lakehouse, monkeypatch: pytest.MonkeyPatch,
+                                                             next_writer: str) -> None:
     """A kill between two commits: the journal stays, readers see the earlier run whole, and the
-    next writer rolls the half-committed run back."""
+    next writer (a run, or an ingest) rolls the half-committed run back."""
     from stedi.pipeline import run as run_module
 
     before, files = contents(house), lake_files(house)
@@ -89,7 +91,10 @@ def test_readers_do_not_see_a_run_that_died_while_committing(house: Lakehouse, m
     reader = Lakehouse(house.path)
     assert contents(reader) == before  # two tables are committed in the catalog, yet unseen
     monkeypatch.undo()
-    house.run(consent_policy="any-time")  # recovers first: rolls the dead run back
+    if next_writer == "run":
+        house.run(consent_policy="any-time")  # recovers first: rolls the dead run back
+    else:
+        house.ingest(house.path.parent / "d")  # nothing new to copy, but a writer: it recovers
     assert contents(house) == before
     assert lake_files(house) == files
     assert not (house.path / "journal.json").exists()

@@ -100,15 +100,18 @@ def test_two_runs_started_together_never_mix(house: Lakehouse, tmp_path: Path) -
 
 
 def test_an_ingest_during_a_run_feeds_it_all_of_a_delivery_or_none(house: Lakehouse, tmp_path: Path) -> None:
-    second = write_delivery(tmp_path / "d2", accelerometer=[reading(A, 700 + i) for i in range(200)])
-    (second / "accelerometer" / "landing" / "accelerometer-1.json").rename(
-        second / "accelerometer" / "landing" / "accelerometer-2.json")
-    run = stedi("run", "--lake", str(house.path))
-    ingest = stedi("ingest", str(second), "--lake", str(house.path), "--wait")
-    assert ingest.wait(timeout=120) == 0 and run.wait(timeout=120) == 0, (ingest.communicate(), run.communicate())
-    state = house.lake.state()
-    assert state is not None
-    record = house.lake.run_record(state.run_id)
-    assert record is not None
-    read = {t["name"]: t["rows_in"] for t in record["tables"]}["accelerometer_landing"]
-    assert read in (2, 202)  # never part of the second delivery
+    read_before = 2
+    for n in range(3):
+        second = write_delivery(tmp_path / f"d{n + 2}", accelerometer=[reading(A, 700 + i) for i in range(200)])
+        (second / "accelerometer" / "landing" / "accelerometer-1.json").rename(
+            second / "accelerometer" / "landing" / f"accelerometer-{n + 2}.json")
+        run = stedi("run", "--lake", str(house.path))
+        ingest = stedi("ingest", str(second), "--lake", str(house.path), "--wait")
+        assert ingest.wait(timeout=120) == 0 and run.wait(timeout=120) == 0, (ingest.communicate(), run.communicate())
+        state = house.lake.state()
+        assert state is not None
+        record = house.lake.run_record(state.run_id)
+        assert record is not None
+        read = {t["name"]: t["rows_in"] for t in record["tables"]}["accelerometer_landing"]
+        assert read in (read_before, read_before + 200)  # never part of a delivery
+        read_before += 200
