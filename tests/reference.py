@@ -246,11 +246,13 @@ def expected_quarantine(root: Path) -> list[tuple[str, str, int]]:
     return sorted((source, file, line) for source in FIELDS for file, line in read_landing(root, source)[1])
 
 
-def assert_lake_matches(house: "Lakehouse", delivery: Path | None, policy: str) -> int:
+def assert_lake_matches(house: "Lakehouse", delivery: Path | None, policy: str, landing: bool = True) -> int:
     """Every table of a lake (after a run under `policy`) row for row, every column, against
-    the rules here, and its quarantine line for line. `delivery` is a folder in the starter
+    the rules here; the landing views and the quarantine line for line. `delivery` is a folder in the starter
     layout holding all the lake's landing files (None: read the lake's own landing folders).
-    Returns the machine-learning rows, so a caller can check the data exercised the join."""
+    Returns the machine-learning rows, so a caller can check the data exercised the join.
+    landing=False leaves the landing views out (see tests/landing/test_line_rules.py: today
+    they lose the line after a truncated one)."""
     root = house.path if delivery is None else delivery
     expected = expected_tables(root, policy)
     got = {name: house.table(name).to_arrow().to_pylist() for name in expected}
@@ -262,6 +264,10 @@ def assert_lake_matches(house: "Lakehouse", delivery: Path | None, policy: str) 
     want = sorted((hashlib.sha256((key + r[0]).encode()).hexdigest(),) + r[1:]
                   for r in expected["machine_learning_curated"])
     assert sorted(tuple(r.values()) for r in got["machine_learning_curated"]) == want
+    for source in FIELDS if landing else ():  # the landing views: the accepted lines, typed
+        view = house.table(f"{source}_landing").to_arrow().to_pylist()
+        assert sorted(_sortable(tuple(r.values())) for r in view) == sorted(
+            _sortable(tuple(r.values())) for r in read_source(root, source)), f"{source}_landing"
     quarantine = house.table("quarantine").to_arrow().to_pylist()
     assert sorted((r["source"], r["file"], r["line"]) for r in quarantine) == expected_quarantine(root), "quarantine"
     return len(want)

@@ -189,3 +189,20 @@ def test_malformed_lines_go_to_quarantine_and_the_run_goes_on(tmp_path: Path) ->
     assert reasons[5] == "not a JSON object but array"
     assert out["quarantine"][2]["raw"] == "not json at all"
     assert out["quarantine"][1]["file"] == "accelerometer/landing/accelerometer-1.json"
+
+
+def test_duplicate_step_trainer_records_count_once(tmp_path: Path) -> None:
+    out = build(tmp_path, customer=[customer(A, "s1", consent=100)], accelerometer=[reading(A, 500)],
+                step_trainer=[step("s1", 500, 7), step("s1", 500, 7), step("s1", 500, 8)])
+    assert sorted(r["distancefromobject"] for r in out["step_trainer_trusted"]) == [7, 8]
+    assert sorted(r["distancefromobject"] for r in out["machine_learning_curated"]) == [7, 8]
+
+
+def test_step_readings_need_their_customer_curated(tmp_path: Path) -> None:
+    # A consented at 300 and has a phone reading only before that: trusted, but not curated
+    # under strict, so A's step trainer readings (after consent) are not trusted either.
+    out = build(tmp_path, customer=[customer(A, "s1", consent=300), customer(B, "s2", consent=300)],
+                accelerometer=[reading(A, 100), reading(B, 400)],
+                step_trainer=[step("s1", 400), step("s2", 400)])
+    assert emails(out["customer_trusted"]) == [A, B] and emails(out["customer_curated"]) == [B]
+    assert [r["serialnumber"] for r in out["step_trainer_trusted"]] == ["s2"]
