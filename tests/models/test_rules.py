@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -53,9 +54,54 @@ def test_resent_record_withdrawing_consent_wins(tmp_path: Path) -> None:
     assert [r["user"] for r in out["accelerometer_trusted"]] == [B]
 
 
-def test_same_millisecond_update_resolves_towards_no_consent(tmp_path: Path) -> None:
-    out = build(tmp_path, customer=[customer(A, "s1", updated=1000, consent=100), customer(A, "s1", updated=1000)])
-    assert out["customer_trusted"] == []
+@pytest.mark.parametrize("none", ["absent", None])
+@pytest.mark.parametrize("consent_first", [True, False])
+def test_same_millisecond_update_resolves_towards_no_consent(tmp_path: Path, none: object, consent_first: bool) -> None:
+    records = [customer(A, "s1", updated=1000, consent=100), customer(A, "s1", updated=1000, consent=none)]
+    out = build(tmp_path, customer=records if consent_first else records[::-1], accelerometer=[reading(A, 500)])
+    assert out["customer_trusted"] == [] and out["accelerometer_trusted"] == []
+
+
+@pytest.mark.parametrize("later_first", [True, False])
+def test_same_millisecond_update_with_two_consent_dates_takes_the_later(tmp_path: Path, later_first: bool) -> None:
+    # Both records consent, at 100 and at 300, updated in the same millisecond. The later
+    # date wins: under strict, the readings at 100 and 200 (between the two dates) are out.
+    records = [customer(A, "s1", updated=1000, consent=300), customer(A, "s1", updated=1000, consent=100)]
+    out = build(tmp_path, customer=records if later_first else records[::-1],
+                accelerometer=[reading(A, t) for t in (100, 200, 300, 400)],
+                step_trainer=[step("s1", t) for t in (100, 200, 300, 400)])
+    assert [r["sharewithresearchasofdate"] for r in out["customer_trusted"]] == [300]
+    assert [r["sharewithresearchasofdate"] for r in out["customer_curated"]] == [300]
+    assert sorted(r["timestamp"] for r in out["accelerometer_trusted"]) == [300, 400]
+    assert sorted(r["sensorreadingtime"] for r in out["step_trainer_trusted"]) == [300, 400]
+    assert sorted(r["sensorreadingtime"] for r in out["machine_learning_curated"]) == [300, 400]
+
+
+def test_a_later_update_wins_over_a_later_consent_date(tmp_path: Path) -> None:
+    # The tie rules only break ties: the record updated last decides, though its consent is earlier.
+    out = build(tmp_path, accelerometer=[reading(A, 200)],
+                customer=[customer(A, "s1", updated=1000, consent=300), customer(A, "s1", updated=2000, consent=100)])
+    assert [r["sharewithresearchasofdate"] for r in out["customer_trusted"]] == [100]
+    assert [r["timestamp"] for r in out["accelerometer_trusted"]] == [200]
+
+
+def test_customer_tables_keep_every_column(tmp_path: Path) -> None:
+    full = customer(A, "s1", updated=1000, consent=100, customerName="Ann Smith", phone="8015550123",
+                    birthDay="993-01-05", registrationDate=400, shareWithPublicAsOfDate=150,
+                    shareWithFriendsAsOfDate=160)
+    bare = {"email": B, "serialNumber": "s2", "registrationDate": 450, "lastUpdateDate": 1100,
+            "shareWithResearchAsOfDate": 120}  # the optional fields absent
+    out = build(tmp_path, customer=[full, bare], accelerometer=[reading(A, 500), reading(B, 500)])
+    expected = [
+        {"customername": "Ann Smith", "email": A, "phone": "8015550123", "birthday": datetime.date(993, 1, 5),
+         "serialnumber": "s1", "registrationdate": 400, "lastupdatedate": 1000, "sharewithresearchasofdate": 100,
+         "sharewithpublicasofdate": 150, "sharewithfriendsasofdate": 160},
+        {"customername": None, "email": B, "phone": None, "birthday": None, "serialnumber": "s2",
+         "registrationdate": 450, "lastupdatedate": 1100, "sharewithresearchasofdate": 120,
+         "sharewithpublicasofdate": None, "sharewithfriendsasofdate": None},
+    ]
+    for name in ("customer_trusted", "customer_curated"):
+        assert sorted(out[name], key=lambda r: r["email"]) == expected, name
 
 
 def test_duplicate_accelerometer_records_count_once(tmp_path: Path) -> None:
@@ -143,3 +189,20 @@ def test_malformed_lines_go_to_quarantine_and_the_run_goes_on(tmp_path: Path) ->
     assert reasons[5] == "not a JSON object but array"
     assert out["quarantine"][2]["raw"] == "not json at all"
     assert out["quarantine"][1]["file"] == "accelerometer/landing/accelerometer-1.json"
+
+
+def test_duplicate_step_trainer_records_count_once(tmp_path: Path) -> None:
+    out = build(tmp_path, customer=[customer(A, "s1", consent=100)], accelerometer=[reading(A, 500)],
+                step_trainer=[step("s1", 500, 7), step("s1", 500, 7), step("s1", 500, 8)])
+    assert sorted(r["distancefromobject"] for r in out["step_trainer_trusted"]) == [7, 8]
+    assert sorted(r["distancefromobject"] for r in out["machine_learning_curated"]) == [7, 8]
+
+
+def test_step_readings_need_their_customer_curated(tmp_path: Path) -> None:
+    # A consented at 300 and has a phone reading only before that: trusted, but not curated
+    # under strict, so A's step trainer readings (after consent) are not trusted either.
+    out = build(tmp_path, customer=[customer(A, "s1", consent=300), customer(B, "s2", consent=300)],
+                accelerometer=[reading(A, 100), reading(B, 400)],
+                step_trainer=[step("s1", 400), step("s2", 400)])
+    assert emails(out["customer_trusted"]) == [A, B] and emails(out["customer_curated"]) == [B]
+    assert [r["serialnumber"] for r in out["step_trainer_trusted"]] == ["s2"]
