@@ -89,7 +89,7 @@ class Lakehouse:
         elif (self.lake.root / "journal.json").exists():
             found = {}  # the first run is still at work (or died): nothing is visible yet
         else:
-            found = self.store.metadata_locations()  # a lake made before state.json existed
+            found = self.store.metadata_locations(write=False)  # a lake made before state.json existed
         for location in found.values():
             if not self.lake.holds(location):
                 raise MovedLakeError(

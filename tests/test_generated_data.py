@@ -41,9 +41,6 @@ def test_tables_equal_the_reference_rules(generated, policy: str) -> None:  # ty
     assert assert_lake_matches(house, delivery, policy, landing=False) > 1000  # the data exercises the join
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a landing view read after the run (stedi query, "
-                   "Lakehouse.table) parses the files again without the run's second reading of the line after "
-                   "a truncated one, so it lacks accepted lines the run counted and used")
 def test_landing_views_hold_every_accepted_line(generated) -> None:  # type: ignore[no-untyped-def]
     delivery, report, house = generated
     house.run()

@@ -90,8 +90,11 @@ def _write_holder(fd: int, command: str) -> None:
 
 
 def _describe(fd: int) -> str:
-    try:
-        holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
-        return f"`stedi {holder['command']}` (pid {holder['pid']} on {holder['host']}) since {holder['since']}"
-    except (OSError, ValueError, KeyError, TypeError):
-        return "another stedi process"
+    # The holder writes who it is just after it takes the lock: give it a moment to.
+    for _ in range(25):
+        try:
+            holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            return f"`stedi {holder['command']}` (pid {holder['pid']} on {holder['host']}) since {holder['since']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            time.sleep(0.02)
+    return "another stedi process"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlglot.expressions as exp
 from sqlglot import parse_one
 
-from stedi.landing.sources import DATE_PATTERN, Field, FieldType, Source
+from stedi.landing.sources import DATE_PATTERN, WHITE_SPACE, Field, FieldType, Source
 
 def _d(sql: str) -> exp.Expression:
     return parse_one(sql, read="duckdb")
@@ -86,9 +86,11 @@ def _field_ok(f: Field) -> exp.Expression:
     t, v = exp.column(_q(token(f))), exp.column(_q(f.column))
     good: exp.Expression = exp.Not(this=exp.Is(this=v, expression=exp.null()))
     if f.type is FieldType.STRING and f.required:
-        # Not empty nor only white space; trim (which copies) only where the first byte is space-like.
-        good = exp.and_(good, _d(f"{v.sql('duckdb')} <> '' AND CASE WHEN ascii({v.sql('duckdb')}) > 32 "
-                                 f"THEN true ELSE trim({v.sql('duckdb')}) <> '' END"))
+        # Not empty nor only white space: a string starting with a printable ASCII character is
+        # neither, so the pattern (which costs more) runs only where the first one is not.
+        blank = "[" + "".join(f"\\x{{{ord(c):04X}}}" for c in WHITE_SPACE) + "]*"
+        good = exp.and_(good, _d(f"CASE WHEN ascii({v.sql('duckdb')}) BETWEEN 33 AND 126 THEN true "
+                                 f"ELSE NOT regexp_full_match({v.sql('duckdb')}, '{blank}') END"))
     if f.required:
         return exp.paren(good)
     return exp.paren(exp.or_(exp.Is(this=t, expression=exp.null()), good))

@@ -57,6 +57,11 @@ class Source:
 # Year 0 does not exist; the year group is 1 to 9999.
 DATE_PATTERN = r"(0*[1-9][0-9]{0,3})-([0-9]{2})-([0-9]{2})"
 
+# What "only white space" means for a required string: the characters Python's str.isspace()
+# accepts (Unicode White_Space, plus the ASCII separators 0x1C-0x1F). Both judges use this list.
+WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+               "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
 S, I, N, D = FieldType.STRING, FieldType.INTEGER, FieldType.NUMBER, FieldType.DATE
 
 CUSTOMER = Source(

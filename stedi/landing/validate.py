@@ -11,7 +11,7 @@ import json
 import math
 import re
 
-from stedi.landing.sources import DATE_PATTERN, Field, FieldType, Source
+from stedi.landing.sources import DATE_PATTERN, WHITE_SPACE, Field, FieldType, Source
 
 _INT64 = (-(2**63), 2**63 - 1)
 _ISO_DATE = re.compile(DATE_PATTERN)
@@ -80,7 +80,7 @@ def _field_problem(f: Field, record: dict[str, object]) -> str | None:
             return f"field {f.key!r} must be a string, got {kind} {shown}"
         if f.type is FieldType.DATE and not _valid_date(value):
             return f"field {f.key!r} must be a date YYYY-MM-DD, got {shown}"
-        if f.required and not value.strip():
+        if f.required and not value.strip(WHITE_SPACE):
             return f"required field {f.key!r} is empty"
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -90,9 +90,16 @@ def _field_problem(f: Field, record: dict[str, object]) -> str | None:
             return f"field {f.key!r} must be a whole number (epoch milliseconds), got {shown}"
         if not _INT64[0] <= value <= _INT64[1]:
             return f"field {f.key!r} does not fit in 64 bits: {shown}"
-    elif not math.isfinite(value):  # 1e400 reads as infinity
+    elif not _finite(value):  # 1e400 reads as infinity; a 400-digit whole number does not fit a double
         return f"field {f.key!r} is too large a number: it reads as {shown}"
     return None
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # float() of a whole number of 309 digits or more
+        return False
 
 
 def _valid_date(text: str) -> bool:

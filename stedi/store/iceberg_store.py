@@ -114,9 +114,10 @@ class IcebergStore:
         snapshot = table.current_snapshot()
         return Committed(snapshot.snapshot_id if snapshot else None, table.metadata_location)
 
-    def metadata_locations(self) -> dict[str, str]:
-        """Every table in the catalog and its current metadata file (no pyiceberg import)."""
-        return sqlite_catalog.metadata_locations(self.catalog_path)
+    def metadata_locations(self, write: bool = True) -> dict[str, str]:
+        """Every table in the catalog and its current metadata file (no pyiceberg import).
+        `write`: False for a reader, which must not change the catalog file."""
+        return sqlite_catalog.metadata_locations(self.catalog_path, write)
 
     def roll_back(self, name: str, expected: str, previous: str | None) -> bool:
         """Point a table back at its `previous` metadata (None: drop it from the catalog, files

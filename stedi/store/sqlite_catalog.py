@@ -28,12 +28,13 @@ def unreadable(path: Path, error: Exception) -> StediError:
                       "backup, or delete it and `stedi run` rebuilds every table from landing")
 
 
-def metadata_locations(path: Path) -> dict[str, str]:
-    """Every table of the lake's namespace and its current metadata file."""
+def metadata_locations(path: Path, write: bool = True) -> dict[str, str]:
+    """Every table of the lake's namespace and its current metadata file. Writers open the file
+    for writing: after a writer was killed mid-commit, SQLite must roll its journal back first."""
     if not path.exists():
         return {}
     try:
-        with closing(_connect(path, write=False)) as con:
+        with closing(_connect(path, write=write)) as con:
             rows = con.execute(
                 "SELECT table_name, metadata_location FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ?",
                 (CATALOG, NAMESPACE),
