@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from stedi import Lakehouse
+from stedi.pipeline.run import RunSummary
 from tests.reference import Rejected, expected_quarantine, landing_lines, parse_line, read_source
 
 R = '{"user":"a@x.com","timestamp":1655564444103,"x":1.0,"y":-1,"z":0.5}'
@@ -294,6 +295,16 @@ def test_a_run_quarantines_lines_with_a_key_given_twice(tmp_path: Path) -> None:
     assert quarantined(house) == rejected
 
 
+def run_one_file(tmp_path: Path, lines: list[str]) -> tuple[Lakehouse, RunSummary]:
+    """A lake whose only landing file is these accelerometer lines, after one run."""
+    folder = tmp_path / "delivery" / "accelerometer" / "landing"
+    folder.mkdir(parents=True)
+    (folder / "a.json").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(tmp_path / "delivery")
+    return house, house.run()
+
+
 @pytest.mark.parametrize("line", [
     R[:-1] + ",}",  # a trailing comma
     reading_with(extra="[1,2,]"),
@@ -307,40 +318,22 @@ def test_a_run_quarantines_lines_with_a_key_given_twice(tmp_path: Path) -> None:
 ])
 def test_lines_a_lenient_reader_would_accept_are_quarantined(tmp_path: Path, line: str) -> None:
     assert not accepted("accelerometer", line)
-    delivery = tmp_path / "delivery"
-    folder = delivery / "accelerometer" / "landing"
-    folder.mkdir(parents=True)
-    (folder / "a.json").write_text(f"{R}\n{line}\n{R}\n", encoding="utf-8")
-    house = Lakehouse(tmp_path / "lake", create=True)
-    house.ingest(delivery)
-    house.run()
+    house, _ = run_one_file(tmp_path, [R, line, R])
     assert [(r["line"], r["raw"]) for r in house.table("quarantine").to_arrow().to_pylist()] == [(2, line)]
 
 
 def test_a_line_of_spaces_does_not_make_a_rejected_line_vanish(tmp_path: Path) -> None:
     surrogate = reading_with(user='"\\ud800"', timestamp="7")
     assert not accepted("accelerometer", surrogate)
-    delivery = tmp_path / "delivery"
-    folder = delivery / "accelerometer" / "landing"
-    folder.mkdir(parents=True)
-    (folder / "a.json").write_text(f"{R}\n   \n{surrogate}\n{R}\n", encoding="utf-8")
-    house = Lakehouse(tmp_path / "lake", create=True)
-    house.ingest(delivery)
-    summary = house.run()
+    house, summary = run_one_file(tmp_path, [R, "   ", surrogate, R])
     landing = summary.table("accelerometer_landing")
     assert landing.rows_out == len(house.table("accelerometer_landing").to_arrow()) == 2
     assert [r["line"] for r in house.table("quarantine").to_arrow().to_pylist()] == [3]
 
 
 def test_the_landing_view_keeps_the_line_after_a_truncated_one(tmp_path: Path) -> None:
-    delivery = tmp_path / "delivery"
-    folder = delivery / "accelerometer" / "landing"
-    folder.mkdir(parents=True)
     lines = [reading_with(timestamp="1"), reading_with(timestamp="2")[:-8], reading_with(timestamp="3"),
              reading_with(timestamp="4")]
-    (folder / "a.json").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    house = Lakehouse(tmp_path / "lake", create=True)
-    house.ingest(delivery)
-    summary = house.run()
+    house, summary = run_one_file(tmp_path, lines)
     assert summary.table("accelerometer_landing").rows_out == 3
     assert sorted(r["timestamp"] for r in house.table("accelerometer_landing").to_arrow().to_pylist()) == [1, 3, 4]
