@@ -151,7 +151,8 @@ class LandingReader:
                 continue
             need = np.array([f.keys, f.keys - f.ok, 0]) + f.in_rejected
             if not np.array_equal(counted[f.path].result(), need):
-                passes[id(f)] = pool.submit(suspects, f.path, self._keys_per_line(source, parsed, f))
+                keys, nulls = self._keys_per_line(source, parsed, f)
+                passes[id(f)] = pool.submit(suspects, f.path, keys, nulls)
         for f in found:
             if id(f) not in passes:
                 continue
@@ -166,17 +167,23 @@ class LandingReader:
                     f.flipped.append(f.first + position)
                     f.rejected.append(Rejected(str(f.path), raw, line, reason))
 
-    def _keys_per_line(self, source: Source, parsed: str, f: _File) -> np.ndarray:
-        """Per position, the keys its accepted row has (-1: a rejected row)."""
-        if all(field.required for field in source.fields):
+    def _keys_per_line(self, source: Source, parsed: str, f: _File) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Per position, the keys its accepted row has (-1: a rejected row), and per optional
+        key where the row has no value for it (strict_json.suspects)."""
+        optional = [field for field in source.fields if not field.required]
+        if not optional:
             keys = np.full(f.rows, len(source.fields), dtype=np.int16)
+            nulls: dict[str, np.ndarray] = {}
         else:
             present = " + ".join(f"({ident(field.column)} IS NOT NULL)::SMALLINT" for field in source.fields)
-            keys = self.con.execute(
-                f"SELECT {present} AS keys FROM {parsed} WHERE rowid BETWEEN {f.first} AND {f.first + f.rows - 1} "
-                "ORDER BY rowid").fetchnumpy()["keys"].astype(np.int16)
+            absent = ", ".join(f"{ident(field.column)} IS NULL AS {ident(field.key)}" for field in optional)
+            rows = self.con.execute(
+                f"SELECT {present} AS keys, {absent} FROM {parsed} "
+                f"WHERE rowid BETWEEN {f.first} AND {f.first + f.rows - 1} ORDER BY rowid").fetchnumpy()
+            keys = rows["keys"].astype(np.int16)
+            nulls = {field.key: np.asarray(rows[field.key], dtype=bool) for field in optional}
         keys[np.asarray(f.bad, dtype=np.int64)] = -1
-        return keys
+        return keys, nulls
 
     def _read_exactly(self, source: Source, parsed: str, path: Path) -> tuple[int, int, list[Rejected]]:
         """Lines read, accepted, and rejected, by the validator line by line; DuckDB types the

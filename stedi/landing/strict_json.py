@@ -9,8 +9,14 @@ them raw). So per file, if the ':' and ',' bytes equal what the accepted rows ne
 what the rejected lines hold, and there is no vertical tab or form feed outside rejected
 lines, no accepted line holds another key, a duplicate or a trailing comma: equality is
 exact, since every line holds at least its share. Otherwise one pass over the file counts
-per line, and only lines over their share (suspects: explicit nulls, extra keys, ':' or
-',' inside strings, duplicates, trailing commas) go to the validator.
+per line, and only lines off their share (suspects: extra keys, ':' or ',' inside strings,
+duplicates, trailing commas) go to the validator.
+
+An optional field given as an explicit null is a key DuckDB reports as absent. Its share is
+counted too, exactly: where DuckDB saw no value for key K and the line holds the bytes
+`"K":null` (or `"K": null`), one more key is due. Those bytes cannot stand inside a JSON
+string (its quotes would be escaped), so they are a key K with a null value; and counting at
+most one per key keeps a key given twice one ':' over its share.
 """
 
 from __future__ import annotations
@@ -52,11 +58,13 @@ def byte_counts(path: Path) -> np.ndarray:
     return total
 
 
-def suspects(path: Path, keys: np.ndarray) -> list[tuple[int, int, bytes]] | None:
+def suspects(path: Path, keys: np.ndarray, nulls: dict[str, np.ndarray] | None = None
+             ) -> list[tuple[int, int, bytes]] | None:
     """(position, line number, raw bytes) of the non-blank lines whose ':' or ',' count is not
     what `keys[position]` keys need, or that hold a vertical tab or form feed. A negative
-    entry in `keys` marks a line already rejected. None where the file has another number of
-    non-blank lines than `keys` (positions would lie)."""
+    entry in `keys` marks a line already rejected. `nulls`: per optional key, where DuckDB saw
+    no value (such a key given as null is due its share). None where the file has another
+    number of non-blank lines than `keys` (positions would lie)."""
     found: list[tuple[int, int, bytes]] = []
     position = line = 0
     for data in _blocks(path):
@@ -69,12 +77,27 @@ def suspects(path: Path, keys: np.ndarray) -> list[tuple[int, int, bytes]] | Non
         per_line = [np.bincount(np.searchsorted(ends, np.flatnonzero(block == byte)), minlength=len(starts))[filled]
                     for byte in (COLON, COMMA, VTAB, FORM_FEED)]
         want = keys[position : position + len(filled)].astype(np.int64)
+        for key, absent in (nulls or {}).items():
+            given = np.zeros(len(starts), dtype=bool)
+            given[_lines_holding(data, ends, key)] = True
+            want += given[filled] & absent[position : position + len(filled)]
         odd = (per_line[0] != want) | (per_line[1] != want - 1) | (per_line[2] + per_line[3] > 0)
         for i in np.flatnonzero((want >= 0) & odd):
             raw = data[int(starts[filled[i]]) : int(ends[filled[i]])]
             found.append((position + int(i), line + int(filled[i]) + 1, raw[:-1] if raw.endswith(b"\r") else raw))
         position, line = position + len(filled), line + len(starts)
     return found if position == len(keys) else None
+
+
+def _lines_holding(data: bytes, ends: np.ndarray, key: str) -> list[int]:
+    """Indices of the lines of a block that give `key` the value null."""
+    found = []
+    for pattern in (f'"{key}":null'.encode(), f'"{key}": null'.encode()):
+        at = data.find(pattern)
+        while at >= 0:
+            found.append(at)
+            at = data.find(pattern, at + len(pattern))
+    return np.searchsorted(ends, np.asarray(found, dtype=np.int64)).tolist() if found else []
 
 
 def _blocks(path: Path) -> Iterator[bytes]:

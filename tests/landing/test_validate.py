@@ -70,6 +70,14 @@ CUSTOMERS = {
     '{"email":5,"email":"b@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2}': "key 'email' is given twice: which value counts is ambiguous",
     '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"shareWithResearchAsOfDate":null,"shareWithResearchAsOfDate":5}': "key 'shareWithResearchAsOfDate' is given twice: which value counts is ambiguous",
     '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"shareWithResearchAsOfDate":null,}': "malformed JSON: a trailing comma before '}' at column 112",
+    # Explicit nulls are counted as keys by their bytes; a key given twice still shows.
+    '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"shareWithResearchAsOfDate":5,"shareWithResearchAsOfDate":null}': "key 'shareWithResearchAsOfDate' is given twice: which value counts is ambiguous",
+    '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"shareWithResearchAsOfDate":null,"shareWithResearchAsOfDate":null}': "key 'shareWithResearchAsOfDate' is given twice: which value counts is ambiguous",
+    '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"phone":null,"phone": null}': "key 'phone' is given twice: which value counts is ambiguous",
+    '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"shareWithResearchAsOfDate": null,"phone":null,"birthDay":null}': None,
+    '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"phone":null,"extra":{"phone":null}}': None,
+    '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"phone":null,"note":"\\"phone\\":null"}': None,
+    '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"phone":null,"customerName":null,}': "malformed JSON: a trailing comma before '}' at column 112",
     '{"customerName":"Doe, Jane: Dr","email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2,"phone":null}': None,
     '{"email":"a@x.com","registrationDate":1,"lastUpdateDate":2}': "missing required field 'serialNumber'",
     '{"email":"a@x.com","serialNumber":"s","registrationDate":1}': "missing required field 'lastUpdateDate'",
@@ -150,3 +158,21 @@ def test_bulk_parser_and_validator_agree_with_every_line_in_one_file(
 def test_reasons_name_the_problem(source: Source, cases: dict[str, str | None]) -> None:
     for line, reason in cases.items():
         assert rejection_reason(source, line) == reason, line
+
+
+def test_explicit_nulls_need_no_validator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Customer records with null consent keys are proven sound by counting, not re-parsed."""
+    from stedi.engines import duckdb_landing
+
+    asked: list[str] = []
+    real = duckdb_landing.rejection_reason
+    monkeypatch.setattr(duckdb_landing, "rejection_reason", lambda source, raw: asked.append(raw) or real(source, raw))
+    good = '{"email":"a@x.com","serialNumber":"s","registrationDate":1,"lastUpdateDate":2'
+    path = tmp_path / "c.json"
+    path.write_text("".join(f'{good},"phone":null,"shareWithResearchAsOfDate": null}}\n{good}}}\n' for _ in range(50)))
+    engine = DuckDBEngine(Config(), temp_dir=tmp_path)
+    try:
+        load = engine.load_landing(CUSTOMER, [path])
+    finally:
+        engine.close()
+    assert (load.lines_read, load.accepted, asked) == (100, 100, [])
