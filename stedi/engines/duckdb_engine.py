@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,9 @@ class DuckDBEngine(Engine):
         self.temp_dir = temp_dir
         self.threads = config.threads or os.cpu_count() or 1
         self.con = duckdb.connect(config=settings)
+        # The run closes the engine in a thread while it commits, and again on its way out
+        # (a Ctrl-C may come between): one close at a time.
+        self._closing = threading.Lock()
         # Progress is ours to show (on stderr); DuckDB's own bar would write into stdout.
         self.con.execute("SET enable_progress_bar = false")
 
@@ -141,7 +145,8 @@ class DuckDBEngine(Engine):
         return self.con.execute(sql).to_arrow_table()
 
     def close(self) -> None:
-        self.con.close()
+        with self._closing:
+            self.con.close()
 
 
 def _sql_type(arrow_type: "pa.DataType") -> str:
