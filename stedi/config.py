@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
+from stedi.commit.atomic import write_atomic
 from stedi.errors import StediError
 
 CONSENT_POLICIES = ("strict", "any-time")
@@ -124,9 +125,8 @@ def write_config(lake: Path, config: Config) -> None:
     for f in fields(Config):
         value = getattr(config, f.name)
         lines.append(f"{f.name} = {value if isinstance(value, int) else _toml_str(value)}\n")
-    path = lake / CONFIG_FILE
-    path.write_text("".join(lines), encoding="utf-8")
-    path.chmod(0o600)
+    # Created private: the key is never in a file others can read, not even for a moment.
+    write_atomic(lake / CONFIG_FILE, "".join(lines), mode=0o600)
 
 
 def _toml_str(value: str) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from stedi.config import CONFIG_FILE, Config, load_config, write_config
 from stedi.errors import NotALakeError
 from stedi.landing.sources import SOURCES
+from stedi.locations import local_path
 
 if TYPE_CHECKING:
     from stedi.commit.state import LakeState
@@ -109,12 +110,11 @@ class Lake:
 
     def holds(self, location: str) -> bool:
         """Whether a file location (a path or file:// URI) lies inside this lake."""
-        path = location[len("file://"):] if location.startswith("file://") else location
-        return Path(path).is_relative_to(self.root)
+        return Path(local_path(location)).is_relative_to(self.root)
 
     def origin(self, metadata_location: str) -> str:
         """The lake folder a table's metadata file lies in (to say where a moved lake came from)."""
-        path = metadata_location[len("file://"):] if metadata_location.startswith("file://") else metadata_location
+        path = local_path(metadata_location)
         for name, relative in TABLE_LOCATIONS.items():
             marker = f"/{relative}/metadata/"
             if marker in path:

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyiceberg.table import Table
 
+    from stedi.commit.state import LakeState
+
     from stedi.landing.ingest import IngestReport
     from stedi.pipeline.run import Progress, RunSummary
 
@@ -80,10 +82,10 @@ class Lakehouse:
 
         return run(self.lake, consent_policy=consent_policy, progress=progress, wait=wait)
 
-    def committed_locations(self) -> dict[str, str]:
+    def committed_locations(self, state: "LakeState | None" = None) -> dict[str, str]:
         """Each stored table's metadata file as the last complete run left it: what readers read.
-        A run in progress, or one that died, is not in it."""
-        state = self.lake.state()
+        A run in progress, or one that died, is not in it. `state`: the lake's, already read."""
+        state = state or self.lake.state()
         if state is not None:
             found = {name: t.metadata_location for name, t in state.tables.items()}
         elif (self.lake.root / "journal.json").exists():
@@ -110,7 +112,7 @@ class Lakehouse:
         state = self.lake.state()
         last = self.lake.run_record(state.run_id) if state else None
         accepted = {t["name"]: t["rows_out"] for t in last["tables"]} if last else {}
-        committed = self.committed_locations()
+        committed = self.committed_locations(state)
         found = []
         for name in TABLE_LOCATIONS:
             location = str(self.lake.location(name))

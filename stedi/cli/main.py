@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from stedi.config import CONSENT_POLICIES
-from stedi.errors import InputError, StediError
+from stedi.errors import StediError
 
 LAKE_HELP = "the lake folder (default: $STEDI_LAKE, else ./lake)"
 
@@ -28,15 +28,6 @@ def _whole(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be {minimum} or more, not {value}")
         return value
     return parse
-
-
-def _has_statement(sql: str) -> bool:
-    import duckdb
-
-    try:
-        return bool(duckdb.extract_statements(sql))  # none: blank, only comments or semicolons
-    except duckdb.Error:
-        return True  # not valid SQL: the query reports DuckDB's own parser error
 
 
 def _status(message: str) -> None:
@@ -69,8 +60,6 @@ def cmd_query(args: argparse.Namespace) -> int:
     from stedi.cli.output import print_arrow
     from stedi.lakehouse import Lakehouse
 
-    if not _has_statement(args.sql):
-        raise InputError('no SQL given: pass a query, e.g. stedi query "SELECT count(*) FROM quarantine"')
     result = Lakehouse(args.lake).query(args.sql)
     print_arrow(result, args.format, limit=args.max_rows)
     return 0

@@ -7,17 +7,16 @@ import uuid
 from pathlib import Path
 
 
-def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
-    """Replace `path` with `text` so that a crash leaves the old file or the new, never half."""
+def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Replace `path` with `text` so that a crash leaves the old file or the new, never half.
+    `mode` is the file's from its creation on (0o600: a secret is never readable by others)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
     try:
-        with partial.open("w", encoding="utf-8") as fh:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            partial.chmod(mode)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)

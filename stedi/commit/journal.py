@@ -26,10 +26,6 @@ class Journal:
     # creates the table). Tables not listed are not committed by this run.
     previous: dict[str, str | None] | None = None
 
-    @property
-    def committing(self) -> bool:
-        return self.previous is not None
-
     def write(self, root: Path) -> None:
         write_atomic(root / JOURNAL_FILE, json.dumps(asdict(self), indent=2) + "\n")
 

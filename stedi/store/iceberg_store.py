@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stedi.errors import StediError
+from stedi.locations import file_uri, local_path
 from stedi.store import sqlite_catalog
 from stedi.store.sqlite_catalog import CATALOG, NAMESPACE
 
@@ -61,7 +62,7 @@ class IcebergStore:
 
             try:
                 self._catalog = SqlCatalog(
-                    CATALOG, uri=f"sqlite:///{self.catalog_path}", warehouse=_file_uri(self.catalog_path.parent)
+                    CATALOG, uri=f"sqlite:///{self.catalog_path}", warehouse=file_uri(self.catalog_path.parent)
                 )
                 self._catalog.create_namespace_if_not_exists(NAMESPACE)
             except SQLAlchemyError as e:
@@ -90,7 +91,7 @@ class IcebergStore:
 
         table = self.load(name)
         if table is None:
-            table = self.catalog.create_table((NAMESPACE, name), schema=schema, location=_file_uri(location))
+            table = self.catalog.create_table((NAMESPACE, name), schema=schema, location=file_uri(location))
         elif not _same_columns(table, schema):
             with table.update_schema() as update:
                 update.union_by_name(schema)
@@ -134,7 +135,7 @@ class IcebergStore:
         try:
             return StaticTable.from_metadata(metadata_location)
         except (OSError, ValueError) as e:
-            raise StediError(f"{_local_path(metadata_location)}: cannot read table metadata ({e}); "
+            raise StediError(f"{local_path(metadata_location)}: cannot read table metadata ({e}); "
                              "`stedi run` rebuilds the tables from landing") from None
 
     @staticmethod
@@ -146,7 +147,7 @@ class IcebergStore:
         for task in table.scan().plan_files():
             if task.delete_files:
                 raise StediError(f"table {name} has row-level delete files; read it with Lakehouse.table()")
-            paths.append(_local_path(task.file.file_path))
+            paths.append(local_path(task.file.file_path))
         return paths
 
     @staticmethod
@@ -166,18 +167,10 @@ def referenced_files(metadata_location: str) -> set[str]:
     for snapshot in table.metadata.snapshots:
         found.add(snapshot.manifest_list)
         found.update(manifest.manifest_path for manifest in snapshot.manifests(table.io))
-    return {_local_path(f) for f in found}
+    return {local_path(f) for f in found}
 
 
 def _same_columns(table: Table, schema: pa.Schema) -> bool:
     return [f.name for f in table.schema().fields] == list(schema.names)
 
 
-def _file_uri(path: Path) -> str:
-    """A file URI as pyiceberg reads it back: not percent-encoded (`Path.as_uri()` turns a space
-    into %20, and pyiceberg would then write into a folder literally named with %20)."""
-    return "file://" + str(path)
-
-
-def _local_path(uri: str) -> str:
-    return uri[len("file://") :] if uri.startswith("file://") else uri
