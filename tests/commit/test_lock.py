@@ -48,6 +48,12 @@ def test_a_second_writer_is_told_who_writes_since_when(house: Lakehouse) -> None
         assert " since 20" in err and "--wait" in err
         proc = stedi("ingest", str(house.path.parent / "d"), "--lake", str(house.path))
         assert proc.wait(timeout=60) == 1 and "being written by `stedi run`" in proc.communicate()[1]
+        # Readers never wait for a writer.
+        proc = stedi("query", "SELECT count(*) AS n FROM accelerometer_landing", "--lake", str(house.path),
+                     "--format", "csv")
+        assert proc.communicate(timeout=60) == ("n\n2\n", "") and proc.returncode == 0
+        proc = stedi("tables", "--lake", str(house.path), "--format", "csv")
+        assert proc.wait(timeout=60) == 0
 
 
 def test_wait_waits_for_the_writer_and_gives_up_after_its_seconds(house: Lakehouse) -> None:
