@@ -125,3 +125,13 @@ def test_a_first_run_that_fails_partway_leaves_no_table_and_no_file(
     monkeypatch.undo()
     house.run()
     assert len(house.table("machine_learning_curated").to_arrow()) == 1
+
+
+def test_half_copied_landing_files_of_a_killed_ingest_are_removed_by_the_next_writer(house: Lakehouse) -> None:
+    # An ingest copies into `.<name>.partial` and renames; killed in between, the copy stays.
+    landing = house.path / "accelerometer" / "landing"
+    half = landing / ".accelerometer-9.json.partial"
+    half.write_text('{"user": "a@test.com", "timestamp": 9')
+    assert house.lake.landing_files("accelerometer") == [landing / "accelerometer-1.json"]  # never read
+    house.run()
+    assert not half.exists()
