@@ -102,7 +102,7 @@ def _run(lake: Lake, policy: str, say: Progress, engine: Engine | None) -> RunSu
         summary.seconds = time.perf_counter() - started
         _record(lake, summary)
     except BaseException:
-        _undo(lake, journal)  # rolls back, or only tidies up where the state names this run already
+        _undo(lake, journal, say)  # rolls back, or only tidies up where the state names this run already
         raise
     finally:
         shutil.rmtree(spill, ignore_errors=True)
@@ -147,15 +147,13 @@ def _last_state(lake: Lake, say: Progress) -> LakeState:
         return LakeState()
 
 
-def _undo(lake: Lake, journal: Journal) -> None:
+def _undo(lake: Lake, journal: Journal, say: Progress) -> None:
     """Roll this run back in place (unless it already became visible: then only tidy up); where
     that fails too, the journal stays for the next writer."""
     try:
         settle(lake, journal)
     except BaseException as e:  # noqa: BLE001 - the run's own error is the one to report
-        import sys
-
-        print(f"stedi: could not roll back run {journal.run_id} ({e}); the next writer will", file=sys.stderr)
+        say(f"could not roll back run {journal.run_id} ({e}); the next writer will")
 
 
 # From this much landing JSON on, DuckDB parses for longer than the store takes to import.
