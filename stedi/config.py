@@ -32,7 +32,9 @@ class Config:
     # DuckDB may use this much memory before it spills to the lake's temp folder.
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int = 0  # 0: one per core
-    pseudonym_key: str = ""  # hex; generated when the lake is created
+    pseudonym_key: str = ""  # hex; generated when a local lake is created (an S3 lake's is in Secrets Manager)
+    # A lake in S3 keeps its tables in this AWS Glue database.
+    glue_database: str = "stedi"
 
     def __post_init__(self) -> None:
         # load_config checks each value as it reads it, naming its source; this catches the rest
@@ -43,8 +45,8 @@ class Config:
                 raise StediError(problem)
 
 
-_ENV_FIELDS = ("consent_policy", "memory_limit", "threads")
-_CHECKED = ("consent_policy", "memory_limit", "threads")
+_ENV_FIELDS = ("consent_policy", "memory_limit", "threads", "glue_database")
+_CHECKED = ("consent_policy", "memory_limit", "threads", "glue_database")
 
 
 def _problem(name: str, value: object) -> str | None:
@@ -53,6 +55,8 @@ def _problem(name: str, value: object) -> str | None:
         return f"consent_policy {value!r} is not one of {', '.join(CONSENT_POLICIES)}"
     if name == "threads" and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_THREADS):
         return f"threads must be 0 (one per core) to {MAX_THREADS}, not {value!r}"
+    if name == "glue_database" and not (isinstance(value, str) and re.fullmatch(r"[a-z0-9_]{1,255}", value)):
+        return f"glue_database must be 1-255 lowercase letters, digits or underscores (as Athena names it), not {value!r}"
     if name == "memory_limit" and not isinstance(value, str):
         return f"memory_limit must be a string such as '3GB', not {value!r}"
     if name == "memory_limit" and value != DEFAULT_MEMORY_LIMIT:

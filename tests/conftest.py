@@ -54,3 +54,47 @@ def write_delivery(root: Path, **sources: list[Any]) -> Path:
         lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
         (folder / f"{source}-1.json").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return root
+
+
+# -- AWS: moto's server, one per test session ---------------------------------------------
+
+AWS_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
+                 "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_GLUE", "AWS_ENDPOINT_URL_SECRETS_MANAGER")
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    from tests.moto_server import MotoServer
+
+    server = MotoServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """The standard AWS variables pointing at moto's server, nothing else of the developer's."""
+    from stedi.aws import session
+
+    for name in AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    for name, value in moto_server.environment().items():
+        monkeypatch.setenv(name, value)
+    session.reset()
+    yield moto_server
+    session.reset()
+
+
+@pytest.fixture
+def bucket(aws) -> str:
+    """A new, empty bucket on moto's server."""
+    import boto3
+
+    from tests.moto_server import REGION, new_bucket_name
+
+    name = new_bucket_name()
+    boto3.client("s3", region_name=REGION).create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    return name

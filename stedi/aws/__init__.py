@@ -1,0 +1,1 @@
+"""AWS: one resolution of credentials, region and endpoints for every library (see session)."""

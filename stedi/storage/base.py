@@ -1,0 +1,198 @@
+"""One storage layer for every lake: a root folder on a pyarrow filesystem.
+
+The lake, the commit protocol, ingest and the readers talk only to this interface, with
+lake-relative paths (`customer/landing/x.json`). A local lake and a lake in S3 differ in
+the few things their media differ in, each a method of their own class: how a small file
+is replaced atomically, how writers take turns, where the Iceberg catalog and the
+pseudonym key are kept, and where DuckDB spills.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator
+
+if TYPE_CHECKING:
+    import pyarrow.fs
+
+    from stedi.config import Config
+    from stedi.store.catalog import CatalogAccess
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    relative: str  # to the storage's root, with '/'
+    size: int
+    mtime_ns: int
+
+    @property
+    def name(self) -> str:
+        return self.relative.rsplit("/", 1)[-1]
+
+
+class Storage(ABC):
+    """A lake's (or a delivery's) root: `root` is how users and DuckDB name it."""
+
+    root: str
+    fs: "pyarrow.fs.FileSystem"
+
+    @abstractmethod
+    def _fs_path(self, relative: str) -> str:
+        """The path of a lake-relative file in `fs`."""
+
+    # -- names ------------------------------------------------------------------------
+
+    def path(self, relative: str = "") -> str:
+        """A file as DuckDB reads it and users see it: /abs/lake/rel or s3://bucket/prefix/rel."""
+        return f"{self.root}/{relative}" if relative else self.root
+
+    def uri(self, relative: str = "") -> str:
+        """A location as Iceberg records it."""
+        return self.path(relative)
+
+    def relative(self, location: str) -> str | None:
+        """The lake-relative path of a location (a path or URI), None if it lies outside."""
+        location = location.removeprefix("file://")
+        if location == self.root:
+            return ""
+        if location.startswith(self.root + "/"):
+            return location[len(self.root) + 1 :].strip("/")
+        return None
+
+    def holds(self, location: str) -> bool:
+        return self.relative(location) is not None
+
+    def shown(self, location: str) -> str:
+        """A location as shown to users and stored in quarantine: lake-relative where it can be."""
+        relative = self.relative(location)
+        return relative if relative is not None else location.removeprefix("file://")
+
+    # -- files --------------------------------------------------------------------------
+
+    def exists(self, relative: str) -> bool:
+        from pyarrow.fs import FileType
+
+        return self._call(lambda: self.fs.get_file_info(self._fs_path(relative)).type, relative) != FileType.NotFound
+
+    def is_file(self, relative: str) -> bool:
+        from pyarrow.fs import FileType
+
+        return self._call(lambda: self.fs.get_file_info(self._fs_path(relative)).type, relative) == FileType.File
+
+    def read_bytes(self, relative: str) -> bytes | None:
+        """A whole (small) file; None if there is none."""
+        def read() -> bytes | None:
+            try:
+                with self.fs.open_input_stream(self._fs_path(relative)) as fh:
+                    return fh.read()
+            except FileNotFoundError:
+                return None
+        return self._call(read, relative)
+
+    def read_text(self, relative: str) -> str | None:
+        data = self.read_bytes(relative)
+        return None if data is None else data.decode("utf-8")
+
+    def open_input(self, relative: str) -> BinaryIO:
+        return self._call(lambda: self.fs.open_input_stream(self._fs_path(relative)), relative)
+
+    @abstractmethod
+    def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
+        """Replace a small file so that a reader sees the old one or the new, never half.
+        `private`: readable by its owner only, from the start (where the medium has modes)."""
+
+    def files(self, relative: str, suffix: str = "", recursive: bool = False) -> list[FileEntry]:
+        """The files in a folder (none if it is missing), sorted by path."""
+        from pyarrow.fs import FileSelector, FileType
+
+        base = self._fs_path(relative)
+        def list_() -> list[Any]:
+            return self.fs.get_file_info(FileSelector(base, allow_not_found=True, recursive=recursive))
+        found = []
+        for info in self._call(list_, relative):
+            if info.type != FileType.File or not info.base_name.endswith(suffix):
+                continue
+            inner = info.path[len(base) :].strip("/")
+            mtime = info.mtime_ns if info.mtime_ns is not None else 0
+            found.append(FileEntry(f"{relative}/{inner}" if relative else inner, info.size or 0, mtime))
+        return sorted(found, key=lambda e: e.relative)
+
+    def folders(self, relative: str) -> list[str]:
+        """The names of the folders directly in a folder."""
+        from pyarrow.fs import FileSelector, FileType
+
+        infos = self._call(lambda: self.fs.get_file_info(FileSelector(self._fs_path(relative), allow_not_found=True)),
+                           relative)
+        return sorted(i.base_name for i in infos if i.type == FileType.Directory)
+
+    def delete(self, relative: str) -> None:
+        try:
+            self._call(lambda: self.fs.delete_file(self._fs_path(relative)), relative)
+        except FileNotFoundError:
+            pass
+
+    @abstractmethod
+    def delete_tree(self, relative: str) -> None:
+        """Delete a folder and everything in it; nothing if it is missing."""
+
+    def digest(self, relative: str) -> str:
+        h = hashlib.sha256()
+        with self.open_input(relative) as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+
+    @abstractmethod
+    def put(self, source: "Storage", source_relative: str, relative: str) -> None:
+        """Copy a file from another storage in, so that readers never see half of it."""
+
+    @abstractmethod
+    def local_file(self, relative: str, scratch: Path) -> Path:
+        """A local file with the bytes of `relative`, for Python code that needs one (numbering
+        lines, counting bytes): the file itself on a local disk, else a copy under `scratch`."""
+
+    def remove_partials(self, relative: str) -> None:
+        """Delete the half-written small files a killed writer left (only where writes are not atomic)."""
+
+    def _call(self, action: Callable[[], Any], relative: str) -> Any:
+        """Run a filesystem call; storage-specific errors become one line naming the file."""
+        return action()
+
+    # -- what differs by medium ----------------------------------------------------------
+
+    @abstractmethod
+    def writer_lock(self, command: str) -> Any:
+        """The lock writers take (a WriterLock-like object: acquire(wait, on_wait), release())."""
+
+    @abstractmethod
+    def catalog(self, config: "Config") -> "CatalogAccess":
+        """The Iceberg catalog of the lake's tables."""
+
+    @abstractmethod
+    def create_key(self, config: "Config") -> "Config":
+        """Make and keep a new pseudonym key for a new lake; return the config to write."""
+
+    @abstractmethod
+    def pseudonym_key(self, config: "Config") -> str:
+        """The lake's pseudonym key, from where this medium keeps it."""
+
+    @abstractmethod
+    def spill_folder(self, run_id: str) -> tuple[Path, str | None]:
+        """A local folder for DuckDB to spill into during a run, and its lake-relative path where
+        it lies inside the lake (then the journal names it, and a dead run's is removed)."""
+
+    @property
+    def catalog_inside(self) -> bool:
+        """Whether the catalog lives inside the lake (then a moved lake carries it along)."""
+        return False
+
+    def duckdb_setup(self) -> list[str]:
+        """Statements a DuckDB connection runs before it reads or writes this storage."""
+        return []
+
+
+def iter_blocks(fh: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
+    return iter(lambda: fh.read(size), b"")

@@ -1,0 +1,92 @@
+"""A lake in a local folder: files renamed into place after an fsync, an flock for writers,
+a SQLite catalog file and the pseudonym key in the lake's private stedi.toml."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stedi.storage.base import Storage
+
+if TYPE_CHECKING:
+    from stedi.config import Config
+    from stedi.store.catalog import CatalogAccess
+
+
+class LocalStorage(Storage):
+    def __init__(self, root: Path):
+        from pyarrow.fs import LocalFileSystem
+
+        self.folder = root
+        self.root = str(root)
+        self.fs = LocalFileSystem()
+
+    def _fs_path(self, relative: str) -> str:
+        return self.path(relative)
+
+    def uri(self, relative: str = "") -> str:
+        # Not percent-encoded: pyiceberg reads file URIs back verbatim (a space as %20 would
+        # make it write into a folder literally named with %20).
+        return "file://" + self.path(relative)
+
+    def local(self, relative: str = "") -> Path:
+        return self.folder / relative if relative else self.folder
+
+    def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
+        from stedi.commit.atomic import write_atomic
+
+        write_atomic(self.local(relative), text, mode=0o600 if private else 0o644)
+
+    def delete_tree(self, relative: str) -> None:
+        shutil.rmtree(self.local(relative), ignore_errors=True)
+
+    def put(self, source: Storage, source_relative: str, relative: str) -> None:
+        target = self.local(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with source.open_input(source_relative) as src, partial.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            os.replace(partial, target)  # readers never see half a file
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+
+    def local_file(self, relative: str, scratch: Path) -> Path:
+        return self.local(relative)
+
+    def remove_partials(self, relative: str) -> None:
+        from stedi.commit.atomic import remove_partials
+
+        remove_partials(self.local(relative))
+
+    def writer_lock(self, command: str) -> Any:
+        from stedi.commit.lock import WriterLock
+
+        return WriterLock(self.folder, command)
+
+    def catalog(self, config: "Config") -> "CatalogAccess":
+        from stedi.store.sqlite_catalog import SqliteCatalog
+
+        return SqliteCatalog(self.folder / "catalog.db", self.uri())
+
+    @property
+    def catalog_inside(self) -> bool:
+        return True
+
+    def create_key(self, config: "Config") -> "Config":
+        import secrets
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return replace(config, pseudonym_key=secrets.token_hex(32))
+
+    def pseudonym_key(self, config: "Config") -> str:
+        return config.pseudonym_key
+
+    def spill_folder(self, run_id: str) -> tuple[Path, str | None]:
+        # In the lake: its disk is the one sized for the data.
+        relative = f".tmp/{run_id}"
+        return self.local(relative), relative

@@ -1,0 +1,158 @@
+"""A lake under an S3 prefix: objects replaced whole by one PUT, a conditional-write lock
+for writers, the Glue Data Catalog for its Iceberg tables, the pseudonym key in AWS Secrets
+Manager (never beside the data it protects), DuckDB reading and writing through httpfs."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from stedi.aws.session import session
+from stedi.errors import InputError, StediError
+from stedi.storage.base import Storage
+
+if TYPE_CHECKING:
+    from stedi.config import Config
+    from stedi.store.catalog import CatalogAccess
+
+# S3's rules for bucket names (3-63 characters; lowercase letters, digits, dots, hyphens).
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+class S3Storage(Storage):
+    def __init__(self, bucket: str, prefix: str):
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        self.root = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        self._fs: Any = None
+
+    @classmethod
+    def parse(cls, location: str) -> "S3Storage":
+        rest = location[len("s3://") :]
+        bucket, _, prefix = rest.partition("/")
+        if not bucket:
+            raise InputError(f"{location}: an S3 location needs a bucket: s3://BUCKET/PREFIX")
+        if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+            raise InputError(f"{location}: {bucket!r} is not a valid S3 bucket name "
+                             "(3-63 lowercase letters, digits, dots and hyphens)")
+        if "//" in prefix.strip("/"):
+            raise InputError(f"{location}: the prefix has an empty folder name ('//')")
+        return cls(bucket, prefix)
+
+    @property
+    def fs(self) -> Any:  # made on first use: opening a lake object costs no AWS call
+        if self._fs is None:
+            self._fs = session().pyarrow_s3()
+        return self._fs
+
+    def key(self, relative: str) -> str:
+        return "/".join(p for p in (self.prefix, relative) if p)
+
+    def _fs_path(self, relative: str) -> str:
+        return f"{self.bucket}/{self.key(relative)}".rstrip("/")
+
+    def _call(self, action: Callable[[], Any], relative: str) -> Any:
+        try:
+            return action()
+        except FileNotFoundError:
+            raise
+        except OSError as e:
+            raise StediError(f"{self.path(relative)}: {_reason(str(e))}") from None
+
+    def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
+        # One PUT replaces an object whole: readers get the old bytes or the new.
+        self._client_call(lambda s3: s3.put_object(Bucket=self.bucket, Key=self.key(relative),
+                                                   Body=text.encode("utf-8")), relative)
+
+    def delete_tree(self, relative: str) -> None:
+        try:
+            self._call(lambda: self.fs.delete_dir_contents(self._fs_path(relative), missing_dir_ok=True), relative)
+        except FileNotFoundError:
+            pass
+
+    def put(self, source: Storage, source_relative: str, relative: str) -> None:
+        # An upload becomes visible only once complete; a failed one is aborted (s3transfer).
+        if isinstance(source, S3Storage):
+            copy = {"Bucket": source.bucket, "Key": source.key(source_relative)}
+            self._client_call(lambda s3: s3.copy(copy, self.bucket, self.key(relative)), relative)
+            return
+        with source.open_input(source_relative) as fh:
+            self._client_call(lambda s3: s3.upload_fileobj(fh, self.bucket, self.key(relative)), relative)
+
+    def local_file(self, relative: str, scratch: Path) -> Path:
+        target = scratch / "landing" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._client_call(lambda s3: s3.download_file(self.bucket, self.key(relative), str(target)), relative)
+        return target
+
+    def _client_call(self, action: Callable[[Any], Any], relative: str) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from stedi.aws.session import explain
+
+        try:
+            return action(session().client("s3"))
+        except (BotoCoreError, ClientError) as e:
+            raise explain(e, self.path(relative)) from None
+
+    # -- what differs by medium ----------------------------------------------------------
+
+    def writer_lock(self, command: str) -> Any:
+        from stedi.commit.s3_lock import S3WriterLock
+
+        return S3WriterLock(self, command)
+
+    def catalog(self, config: "Config") -> "CatalogAccess":
+        from stedi.store.glue_catalog import GlueCatalog
+
+        return GlueCatalog(config.glue_database, self.uri())
+
+    def create_key(self, config: "Config") -> "Config":
+        from stedi.aws.secrets import create_pseudonym_key
+
+        create_pseudonym_key(self.root)
+        return config  # the config file in the bucket holds no key
+
+    def pseudonym_key(self, config: "Config") -> str:
+        from stedi.aws.secrets import read_pseudonym_key
+
+        return read_pseudonym_key(self.root)
+
+    def spill_folder(self, run_id: str) -> tuple[Path, str | None]:
+        return Path(tempfile.mkdtemp(prefix=f"stedi-spill-{run_id}-")), None
+
+    def duckdb_setup(self) -> list[str]:
+        return [f"LOAD {_literal(str(httpfs_extension()))}", session().duckdb_secret(self.bucket)]
+
+
+def httpfs_extension() -> Path:
+    """DuckDB's httpfs extension from its pip package (nothing is downloaded at run time)."""
+    import duckdb
+    import duckdb_extension_httpfs
+
+    folder = Path(duckdb_extension_httpfs.__file__).parent / "extensions"
+    found = sorted(folder.glob(f"v{duckdb.__version__}/httpfs.duckdb_extension"))
+    if not found:
+        raise StediError(f"the httpfs extension for DuckDB {duckdb.__version__} is not installed "
+                         f"(pip install duckdb-extension-httpfs=={duckdb.__version__})")
+    return found[0]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _reason(message: str) -> str:
+    """pyarrow's S3 error in a user's words (its messages carry no credential, only key ids)."""
+    known = (("NO_SUCH_BUCKET", "the bucket does not exist"), ("NoSuchBucket", "the bucket does not exist"),
+             ("InvalidAccessKeyId", "the AWS access key is not valid (check your credentials)"),
+             ("SignatureDoesNotMatch", "the AWS secret key does not match the access key (check your credentials)"),
+             ("ACCESS_DENIED", "access denied (the credentials lack permission for this prefix)"),
+             ("AccessDenied", "access denied (the credentials lack permission for this prefix)"),
+             ("HTTP status 403", "access denied (the credentials lack permission for this prefix)"),
+             ("NETWORK_CONNECTION", "cannot reach S3 (check AWS_ENDPOINT_URL and the network)"))
+    for marker, reason in known:
+        if marker in message:
+            return reason
+    return message.strip().splitlines()[0]

@@ -1,0 +1,67 @@
+"""moto's server as the S3, Glue and Secrets Manager endpoint of the tests: started on
+127.0.0.1 on a free port by the tests themselves, stopped after."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+
+# Fake credentials the tests hand to the standard AWS chain (moto accepts any); scanned for
+# in every object of a bucket to prove no credential is ever written there.
+ACCESS_KEY = "AKIASTEDITESTKEY0001"
+SECRET_KEY = "stedi-test-secret-Zq8vW3nR5tY7uI9oP1aS"
+REGION = "eu-west-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class MotoServer:
+    endpoint: str
+    process: subprocess.Popen
+
+    @classmethod
+    def start(cls, env: dict[str, str] | None = None) -> "MotoServer":
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    raise RuntimeError(f"moto server did not start on {endpoint}")
+                time.sleep(0.1)
+        return cls(endpoint, process)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def environment(self) -> dict[str, str]:
+        """What a user sets to point the standard AWS chain at this server."""
+        return {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION": REGION,
+                "AWS_ENDPOINT_URL": self.endpoint}
+
+
+def new_bucket_name() -> str:
+    return f"stedi-test-{uuid.uuid4().hex[:12]}"
