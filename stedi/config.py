@@ -13,10 +13,12 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from stedi.commit.atomic import write_atomic
 from stedi.errors import StediError
+
+if TYPE_CHECKING:
+    from stedi.storage import Storage
 
 CONSENT_POLICIES = ("strict", "any-time")
 CONFIG_FILE = "stedi.toml"
@@ -97,23 +99,34 @@ def _coerce(name: str, value: object, source: str) -> object:
     return value
 
 
-def load_config(lake: Path, env: Mapping[str, str] | None = None) -> Config:
-    """The effective config of a lake: defaults < lake file < environment."""
+def load_config(lake: "Storage | Path", env: Mapping[str, str] | None = None) -> Config:
+    """The effective config of a lake (its storage, or a local folder): defaults < lake file < environment."""
+    from stedi.storage import open_storage
+
+    lake = open_storage(lake) if isinstance(lake, Path) else lake
     env = os.environ if env is None else env
     known = {f.name for f in fields(Config)}
     values: dict[str, object] = {}
-    path = lake / CONFIG_FILE
-    if path.exists():
+    path = lake.path(CONFIG_FILE)
+    try:
+        text = lake.read_text(CONFIG_FILE)
+    except (OSError, UnicodeDecodeError) as e:
+        raise StediError(f"{path}: cannot read the lake config: {e}") from None
+    if text is not None:
         try:
-            from_file = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            from_file = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
             raise StediError(f"{path}: cannot read the lake config: {e}") from None
         for name, value in from_file.items():
             if name not in known:
                 raise StediError(f"{path}: unknown setting {name!r} (known: {', '.join(sorted(known))})")
-            values[name] = _coerce(name, value, str(path))
+            values[name] = _coerce(name, value, path)
+        if not lake.keeps_key_in_config:
+            if "pseudonym_key" in values:  # whoever reads the bucket could re-identify customers
+                raise StediError(f"{path}: holds a pseudonym_key, which must not lie beside the data it protects; "
+                                 "remove it (the lake's key is in AWS Secrets Manager)")
         # A missing, empty or short key would make customer_key a hash anyone can recompute from an email.
-        if not re.fullmatch(r"[0-9a-fA-F]{64}", str(values.get("pseudonym_key", ""))):
+        elif not re.fullmatch(r"[0-9a-fA-F]{64}", str(values.get("pseudonym_key", ""))):
             raise StediError(f"{path}: pseudonym_key must be the 64 hex digits written when the lake was made "
                              "(restore it from a copy of this file)")
     for name in _ENV_FIELDS:
@@ -123,14 +136,22 @@ def load_config(lake: Path, env: Mapping[str, str] | None = None) -> Config:
     return Config(**values)  # type: ignore[arg-type]
 
 
-def write_config(lake: Path, config: Config) -> None:
+def write_config(lake: "Storage | Path", config: Config) -> None:
     """Write the lake's config file (only scalars, so plain TOML lines suffice)."""
-    lines = ["# STEDI lake settings. Keep pseudonym_key secret: it re-identifies customers.\n"]
+    from stedi.storage import open_storage
+
+    lake = open_storage(lake) if isinstance(lake, Path) else lake
+    if lake.keeps_key_in_config:
+        lines = ["# STEDI lake settings. Keep pseudonym_key secret: it re-identifies customers.\n"]
+    else:
+        lines = ["# STEDI lake settings. The pseudonym key is kept in AWS Secrets Manager, not here.\n"]
     for f in fields(Config):
+        if f.name == "pseudonym_key" and not lake.keeps_key_in_config:
+            continue
         value = getattr(config, f.name)
         lines.append(f"{f.name} = {value if isinstance(value, int) else _toml_str(value)}\n")
     # Created private: the key is never in a file others can read, not even for a moment.
-    write_atomic(lake / CONFIG_FILE, "".join(lines), mode=0o600)
+    lake.write_atomic(CONFIG_FILE, "".join(lines), private=True)
 
 
 def _toml_str(value: str) -> str:

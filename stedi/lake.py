@@ -1,7 +1,8 @@
-"""A lake on disk: its zone folders, its config and its catalog.
+"""A lake: its zone folders, its config and its catalog, on a local disk or in S3.
 
-<lake>/stedi.toml                         settings and the pseudonym key (marks a lake)
-<lake>/catalog.db                         the Iceberg catalog (SQLite)
+<lake>/stedi.toml                         settings (marks a lake); a local lake's pseudonym key
+<lake>/catalog.db                         a local lake's Iceberg catalog (SQLite); an S3 lake's
+                                          tables are in the AWS Glue Data Catalog
 <lake>/<source>/landing/*.json            raw files as delivered
 <lake>/<source>/{trusted,curated}/        Iceberg tables (data/ and metadata/ inside)
 <lake>/quarantine/                        Iceberg table of rejected landing lines
@@ -9,22 +10,28 @@
 <lake>/state.json                         the tables of the last complete run (what readers read)
 <lake>/journal.json                       only while a writer is at work, or after one died
 <lake>/.lock                              the writers' lock (see stedi/commit)
+
+The layout is the same in S3 (`s3://bucket/prefix/customer/landing/`, ...), as in the original.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from stedi.config import CONFIG_FILE, Config, load_config, write_config
 from stedi.errors import NotALakeError
 from stedi.landing.sources import SOURCES
-from stedi.locations import local_path
+from stedi.storage import FileEntry, Storage, open_storage
 
 if TYPE_CHECKING:
     from stedi.commit.state import LakeState
+    from stedi.engines.base import LandingFile
+    from stedi.engines.base import LandingFile
+    from stedi.store.catalog import CatalogAccess
+    from stedi.store.iceberg_store import IcebergStore
 
 # Where each table lives, relative to the lake: the S3 layout of the original.
 TABLE_LOCATIONS = {
@@ -50,55 +57,82 @@ def zone_of(table: str) -> str:
 
 
 class Lake:
-    def __init__(self, root: Path, config: Config):
-        self.root = root
+    def __init__(self, storage: Storage, config: Config):
+        self.storage = storage
         self.config = config
 
     @classmethod
-    def open(cls, root: Path | str) -> "Lake":
-        root = Path(root).expanduser().absolute()
-        if not root.exists():
-            raise NotALakeError(f"{root}: no lake here (create one with `stedi ingest SRC --lake {root}`)")
-        if not (root / CONFIG_FILE).is_file():
-            raise NotALakeError(f"{root}: not a STEDI lake (it has no {CONFIG_FILE})")
-        return cls(root, load_config(root))
+    def open(cls, location: Path | str) -> "Lake":
+        storage = open_storage(location)
+        if not storage.is_file(CONFIG_FILE):
+            storage.check()
+            if storage.exists(""):
+                raise NotALakeError(f"{storage.root}: not a STEDI lake (it has no {CONFIG_FILE})")
+            raise NotALakeError(f"{storage.root}: no lake here (create one with `stedi ingest SRC --lake {storage.root}`)")
+        return cls(storage, load_config(storage))
 
     @classmethod
-    def open_or_create(cls, root: Path | str) -> "Lake":
-        """Open a lake, creating it where the folder is missing or empty."""
-        root = Path(root).expanduser().absolute()
-        if (root / CONFIG_FILE).is_file():
-            return cls.open(root)
-        if root.exists() and (not root.is_dir() or any(root.iterdir())):
-            raise NotALakeError(f"{root}: not a STEDI lake and not empty; choose a new folder for the lake")
-        root.mkdir(parents=True, exist_ok=True)
+    def open_or_create(cls, location: Path | str) -> "Lake":
+        """Open a lake, creating it where the folder (or S3 prefix) is missing or empty."""
+        storage = open_storage(location)
+        storage.check()
+        if storage.is_file(CONFIG_FILE):
+            return cls.open(location)
+        if storage.exists("") and (storage.files("") or storage.folders("")):
+            raise NotALakeError(f"{storage.root}: not a STEDI lake and not empty; choose a new place for the lake")
+        # Settings as defaults, except the Glue database: where the tables go is fixed at creation.
+        config = storage.create_key(replace(Config(), glue_database=load_config(storage).glue_database))
+        storage.make_folder("")
         for source in SOURCES:
-            (root / source / "landing").mkdir(parents=True, exist_ok=True)
-        write_config(root, replace(Config(), pseudonym_key=secrets.token_hex(32)))
-        return cls(root, load_config(root))
+            storage.make_folder(f"{source}/landing")
+        lake = cls(storage, config)
+        lake.register_landing()
+        write_config(storage, config)  # last: a lake is made once its config is there
+        return cls(storage, load_config(storage))
 
     @property
-    def catalog_path(self) -> Path:
-        return self.root / "catalog.db"
+    def root(self) -> str:
+        """The lake as users name it: a local folder or s3://bucket/prefix."""
+        return self.storage.root
+
+    @cached_property
+    def catalog(self) -> "CatalogAccess":
+        return self.storage.catalog(self.config)
 
     @property
-    def runs_dir(self) -> Path:
-        return self.root / "runs"
+    def store(self) -> "IcebergStore":
+        from stedi.store.iceberg_store import IcebergStore
+
+        return IcebergStore(self.catalog, self.storage.iceberg_properties())
+
+    @property
+    def pseudonym_key(self) -> str:
+        return self.storage.pseudonym_key(self.config)
+
+    def register_landing(self) -> None:
+        """Make the landing zones external JSON tables where other engines read the catalog (Glue)."""
+        if self.catalog.keeps_landing:
+            from stedi.ddl.athena import landing_tables
+
+            self.catalog.register_landing(landing_tables(self.storage.uri()))
 
     def run_record(self, run_id: str) -> dict | None:
         """The summary a `stedi run` recorded (runs/<run-id>.json); None if it is missing or unreadable."""
         import json
 
+        from stedi.errors import StediError
+
         try:
-            return json.loads((self.runs_dir / f"{run_id}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = self.storage.read_text(f"runs/{run_id}.json")
+            return json.loads(text) if text is not None else None
+        except (StediError, OSError, ValueError):
             return None
 
     def state(self) -> "LakeState | None":
         """The tables of the last complete run: what readers read."""
         from stedi.commit.state import LakeState
 
-        return LakeState.read(self.root)
+        return LakeState.read(self.storage)
 
     @property
     def sources(self) -> list[str]:
@@ -109,32 +143,42 @@ class Lake:
         return list(TABLE_LOCATIONS)
 
     def holds(self, location: str) -> bool:
-        """Whether a file location (a path or file:// URI) lies inside this lake."""
-        return Path(local_path(location)).is_relative_to(self.root)
+        """Whether a location (a path or URI) lies inside this lake."""
+        return self.storage.holds(location)
 
     def origin(self, metadata_location: str) -> str:
-        """The lake folder a table's metadata file lies in (to say where a moved lake came from)."""
-        path = local_path(metadata_location)
-        for name, relative in TABLE_LOCATIONS.items():
+        """The lake a table's metadata file lies in (to say where a moved lake came from)."""
+        path = metadata_location.removeprefix("file://")
+        for relative in TABLE_LOCATIONS.values():
             marker = f"/{relative}/metadata/"
             if marker in path:
                 return path.split(marker)[0]
-        return str(Path(path).parent)
+        return path.rsplit("/", 1)[0]
 
-    @property
-    def temp_dir(self) -> Path:
-        return self.root / ".tmp"
+    def table_folder(self, table: str) -> str:
+        """A table's folder, relative to the lake."""
+        return TABLE_LOCATIONS[table]
 
-    def location(self, table: str) -> Path:
-        return self.root / TABLE_LOCATIONS[table]
+    def location(self, table: str) -> str:
+        """A table's folder as Iceberg records it."""
+        return self.storage.uri(TABLE_LOCATIONS[table])
 
-    def landing_dir(self, source: str) -> Path:
-        return self.root / source / "landing"
+    def landing_dir(self, source: str) -> str:
+        return f"{source}/landing"
 
-    def landing_files(self, source: str) -> list[Path]:
+    def landing_files(self, source: str) -> list[FileEntry]:
         """Landing files of a source in delivery order (names carry the delivery time)."""
-        folder = self.landing_dir(source)
-        return sorted(p for p in folder.glob("*.json") if p.is_file()) if folder.is_dir() else []
+        return self.storage.files(self.landing_dir(source), suffix=".json")
+
+    def landing_inputs(self, source: str, scratch: Path) -> list["LandingFile"]:
+        """A source's landing files as an engine reads them; a file in S3 is fetched into
+        `scratch` only when a check needs its bytes locally."""
+        from functools import partial
+
+        from stedi.engines.base import LandingFile
+
+        return [LandingFile(self.storage.path(e.relative), partial(self.storage.local_file, e.relative, scratch))
+                for e in self.landing_files(source)]
 
     def landing_state(self) -> LandingState:
         """A digest of every landing file's name, size and modification time (it changes when
@@ -143,15 +187,11 @@ class Lake:
 
         digest, total = hashlib.sha256(), 0
         for source in SOURCES:
-            for path in self.landing_files(source):
-                stat = path.stat()
-                digest.update(f"{self.relative(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-                total += stat.st_size
+            for entry in self.landing_files(source):
+                digest.update(f"{entry.relative}\0{entry.size}\0{entry.mtime_ns}\n".encode())
+                total += entry.size
         return LandingState(digest.hexdigest(), total)
 
-    def relative(self, path: Path | str) -> str:
-        """A path as shown to users and stored in quarantine: relative to the lake."""
-        try:
-            return str(Path(path).absolute().relative_to(self.root))
-        except ValueError:
-            return str(path)
+    def relative(self, location: str) -> str:
+        """A location as shown to users and stored in quarantine: relative to the lake."""
+        return self.storage.shown(str(location))

@@ -25,8 +25,8 @@ LANDING_TABLES = tuple(t for t in TABLE_LOCATIONS if t.endswith("_landing"))
 STORED_TABLES = tuple(t for t in TABLE_LOCATIONS if t not in LANDING_TABLES)
 
 
-def default_lake_path() -> Path:
-    return Path(os.environ.get("STEDI_LAKE") or "lake")
+def default_lake_path() -> str:
+    return os.environ.get("STEDI_LAKE") or "lake"
 
 
 @dataclass(frozen=True)
@@ -60,21 +60,28 @@ class TableHandle:
 
 class Lakehouse:
     def __init__(self, path: Path | str | None = None, create: bool = False):
-        path = default_lake_path() if path is None else Path(path)
+        """`path`: a local folder or s3://bucket/prefix (default: $STEDI_LAKE, else ./lake)."""
+        path = default_lake_path() if path is None else path
         self.lake = Lake.open_or_create(path) if create else Lake.open(path)
-        self.store = IcebergStore(self.lake.catalog_path)
 
     @property
-    def path(self) -> Path:
+    def store(self) -> IcebergStore:
+        return self.lake.store
+
+    @property
+    def path(self) -> str:
+        """The lake: a local folder or s3://bucket/prefix."""
         return self.lake.root
 
     def ingest(self, src: Path | str, wait: float | None = None, progress: "Progress | None" = None) -> "IngestReport":
-        """Copy a delivery into landing, holding the writer lock (`wait`: seconds to wait for it)."""
+        """Copy a delivery (a local folder or s3:// prefix) into landing, holding the writer lock
+        (`wait`: seconds to wait for it)."""
         from stedi.commit.writer import writing
         from stedi.landing.ingest import ingest
+        from stedi.storage import open_storage
 
         with writing(self.lake, "ingest", wait, progress):
-            return ingest(self.lake, Path(src))
+            return ingest(self.lake, open_storage(src))
 
     def run(self, consent_policy: str | None = None, progress: "Progress | None" = None,
             wait: float | None = None) -> "RunSummary":
@@ -88,10 +95,10 @@ class Lakehouse:
         state = state or self.lake.state()
         if state is not None:
             found = {name: t.metadata_location for name, t in state.tables.items()}
-        elif (self.lake.root / "journal.json").exists():
+        elif self.lake.storage.exists("journal.json"):
             found = {}  # the first run is still at work (or died): nothing is visible yet
         else:
-            found = self.store.metadata_locations(write=False)  # a lake made before state.json existed
+            found = self.lake.store.metadata_locations(write=False)  # a lake made before state.json existed
         for location in found.values():
             if not self.lake.holds(location):
                 raise MovedLakeError(
@@ -102,7 +109,10 @@ class Lakehouse:
     def committed(self, name: str) -> "Table | None":
         """A stored table as the last complete run left it; None if it was never built."""
         location = self.committed_locations().get(name)
-        return IcebergStore.open(location) if location else None
+        return self.open_table(location) if location else None
+
+    def open_table(self, metadata_location: str) -> "Table":
+        return IcebergStore.open(metadata_location, self.lake.storage.iceberg_properties())
 
     def table(self, name: str) -> TableHandle:
         return TableHandle(self, name)
@@ -115,11 +125,11 @@ class Lakehouse:
         committed = self.committed_locations(state)
         found = []
         for name in TABLE_LOCATIONS:
-            location = str(self.lake.location(name))
+            location = self.lake.storage.path(self.lake.table_folder(name))
             if name in LANDING_TABLES:
                 found.append(TableSummary(name, zone_of(name), accepted.get(name), None, location))
                 continue
-            info = IcebergStore.info(name, IcebergStore.open(committed[name])) if name in committed else None
+            info = IcebergStore.info(name, self.open_table(committed[name])) if name in committed else None
             found.append(
                 TableSummary(name, zone_of(name), info.rows if info else None, info.snapshot_id if info else None, location)
             )
@@ -134,7 +144,7 @@ class Lakehouse:
         try:
             if not duckdb.extract_statements(sql):  # blank, only comments or ';': DuckDB returns no result
                 raise StediError('no SQL given: pass a query, e.g. "SELECT count(*) FROM quarantine"')
-            with connect(self.lake, self.committed_locations(), sql) as engine:
+            with connect(self.lake, self.committed_locations(), self.open_table, sql) as engine:
                 return engine.arrow(sql)
         except duckdb.Error as e:
             raise StediError(f"query failed: {str(e).strip().splitlines()[0]}") from None

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from stedi.engines.duckdb_engine import DuckDBEngine
 from stedi.lake import Lake
 from stedi.landing.sources import SOURCES
 from stedi.store.iceberg_store import IcebergStore
+
+if TYPE_CHECKING:
+    from pyiceberg.table import Table
 
 
 def named_tables(sql: str) -> set[str]:
@@ -23,7 +26,8 @@ def named_tables(sql: str) -> set[str]:
 
 
 @contextmanager
-def connect(lake: Lake, committed: dict[str, str], sql: str = "") -> Iterator[DuckDBEngine]:
+def connect(lake: Lake, committed: dict[str, str], open_table: "Callable[[str], Table]",
+            sql: str = "") -> Iterator[DuckDBEngine]:
     """A DuckDB engine where every table name resolves: Iceberg tables read from the snapshot the
     last complete run left (`committed`: table -> metadata file). A landing table `sql` names is
     loaded as a run loads it (the same rows a run accepts); the others are views that parse the
@@ -36,10 +40,10 @@ def connect(lake: Lake, committed: dict[str, str], sql: str = "") -> Iterator[Du
 
     named = named_tables(sql)
     temp_dir = Path(tempfile.mkdtemp(prefix="stedi-query-"))
-    engine = DuckDBEngine(lake.config, temp_dir=temp_dir)
+    engine = DuckDBEngine(lake.config, temp_dir=temp_dir, setup=lake.storage.duckdb_setup())
     try:
         for source in SOURCES.values():
-            files = lake.landing_files(source.name)
+            files = lake.landing_inputs(source.name, temp_dir)
             if source.landing_table in named:
                 engine.load_landing(source, files)
             else:
@@ -48,7 +52,7 @@ def connect(lake: Lake, committed: dict[str, str], sql: str = "") -> Iterator[Du
             if name.endswith("_landing"):
                 continue
             if name in committed:
-                table = IcebergStore.open(committed[name])
+                table = open_table(committed[name])
                 engine.register_parquet(name, IcebergStore.data_files(name, table), table.schema().as_arrow())
         yield engine
     finally:

@@ -55,5 +55,5 @@ def test_quarantine_points_at_the_exact_line(generated) -> None:  # type: ignore
     files: dict[str, list[str]] = {}
     for row in rows:
         if row["file"] not in files:
-            files[row["file"]] = (house.path / row["file"]).read_text(encoding="utf-8").split("\n")
+            files[row["file"]] = (Path(house.path) / row["file"]).read_text(encoding="utf-8").split("\n")
         assert files[row["file"]][row["line"] - 1] == row["raw"]

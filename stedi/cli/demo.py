@@ -25,13 +25,18 @@ def _fresh_lake(path: Path) -> None:
     raise StediError(f"{path}: {what}; the demo needs a fresh lake: pass --lake with a new folder")
 
 
-def demo(lake: Path | None, customers: int, seed: int, consent_policy: str | None,
+def demo(lake: str | None, customers: int, seed: int, consent_policy: str | None,
          status: Callable[[str], None]) -> int:
     from stedi.cli.progress import generate_with_progress
     from stedi.cli.summary import print_summary, print_tables
     from stedi.lakehouse import Lakehouse, default_lake_path
 
-    path = (lake or default_lake_path()).absolute()
+    from stedi.storage import is_remote
+
+    where = lake or default_lake_path()
+    if is_remote(where):
+        raise StediError(f"{where}: the demo builds a local lake; for a lake in S3 use `stedi ingest` and `stedi run`")
+    path = Path(where).absolute()
     _fresh_lake(path)
     with tempfile.TemporaryDirectory(prefix="stedi-demo-") as delivery:
         status(f"generating {customers} customers (seed {seed})")

@@ -10,11 +10,11 @@ from typing import Callable, Sequence
 from stedi.config import CONSENT_POLICIES
 from stedi.errors import StediError
 
-LAKE_HELP = "the lake folder (default: $STEDI_LAKE, else ./lake)"
+LAKE_HELP = "the lake: a local folder or s3://BUCKET/PREFIX (default: $STEDI_LAKE, else ./lake)"
 
 
 def _lake_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lake", type=Path, metavar="PATH", help=LAKE_HELP)
+    parser.add_argument("--lake", metavar="PATH_OR_S3_URI", help=LAKE_HELP)
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
@@ -37,8 +37,9 @@ def _status(message: str) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from stedi.landing.ingest import find_delivery
     from stedi.lakehouse import Lakehouse
+    from stedi.storage import open_storage
 
-    find_delivery(args.src)  # a delivery with nothing to ingest creates no lake
+    find_delivery(open_storage(args.src))  # a delivery with nothing to ingest creates no lake
     house = Lakehouse(args.lake, create=True)
     report = house.ingest(args.src, wait=args.wait, progress=_status)
     print(f"{len(report.copied)} file(s) copied into {house.path}, {len(report.unchanged)} already there unchanged")
@@ -75,8 +76,16 @@ def cmd_tables(args: argparse.Namespace) -> int:
 
 def cmd_ddl(args: argparse.Namespace) -> int:
     from stedi.ddl.athena import statements
+    from stedi.lakehouse import default_lake_path
+    from stedi.storage import is_remote
 
-    print(";\n\n".join(statements(args.location, args.database)) + ";")
+    location, database = args.location, args.database
+    lake = args.lake or default_lake_path()
+    if location is None and is_remote(lake):  # the statements for this very lake
+        from stedi.lake import Lake
+
+        location, database = lake, database or Lake.open(lake).config.glue_database
+    print(";\n\n".join(statements(location or "s3://YOUR-BUCKET/stedi", database or "stedi")) + ";")
     return 0
 
 
@@ -128,9 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("ingest", cmd_ingest, "Copy delivered landing files into the lake's landing zone, as delivered.")
-    p.add_argument("src", type=Path, metavar="SRC",
-                   help="folder in the starter layout: customer/landing/*.json, accelerometer/landing/*.json, "
-                        "step_trainer/landing/*.json (or customer/*.json and the like)")
+    p.add_argument("src", metavar="SRC",
+                   help="a folder or s3://BUCKET/PREFIX in the starter layout: customer/landing/*.json, "
+                        "accelerometer/landing/*.json, step_trainer/landing/*.json (or customer/*.json and the like)")
     _wait_arg(p)
 
     policy_help = ("'strict' (default): only readings taken at or after the customer's research consent; "
@@ -149,9 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("ddl", cmd_ddl, "Print the CREATE statements that make every table queryable in Athena.")
     p.add_argument("--dialect", choices=("athena",), default="athena", help="SQL dialect (default: athena)")
-    p.add_argument("--location", default="s3://YOUR-BUCKET/stedi", metavar="S3_URI",
-                   help="S3 folder that holds the lake (default: s3://YOUR-BUCKET/stedi)")
-    p.add_argument("--database", default="stedi", help="Glue database name (default: stedi)")
+    p.add_argument("--location", metavar="S3_URI",
+                   help="S3 folder that holds the lake (default: the --lake if it is in S3, else s3://YOUR-BUCKET/stedi)")
+    p.add_argument("--database", help="Glue database name (default: the lake's glue_database, else stedi)")
 
     p = command("generate", cmd_generate, "Write a realistic, seeded STEDI data set in the starter layout.")
     p.add_argument("out", type=Path, metavar="OUT", help="folder to write customer/, accelerometer/, step_trainer/ into")

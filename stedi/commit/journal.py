@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stedi.commit.atomic import write_atomic
 from stedi.errors import StediError
+
+if TYPE_CHECKING:
+    from stedi.storage import Storage
 
 JOURNAL_FILE = "journal.json"
 
@@ -26,20 +28,19 @@ class Journal:
     # creates the table). Tables not listed are not committed by this run.
     previous: dict[str, str | None] | None = None
 
-    def write(self, root: Path) -> None:
-        write_atomic(root / JOURNAL_FILE, json.dumps(asdict(self), indent=2) + "\n")
+    def write(self, lake: "Storage") -> None:
+        lake.write_atomic(JOURNAL_FILE, json.dumps(asdict(self), indent=2) + "\n")
 
     @staticmethod
-    def read(root: Path) -> "Journal | None":
-        path = root / JOURNAL_FILE
+    def read(lake: "Storage") -> "Journal | None":
+        path = lake.path(JOURNAL_FILE)
         try:
-            return Journal(**json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return None
+            text = lake.read_text(JOURNAL_FILE)
+            return None if text is None else Journal(**json.loads(text))
         except (OSError, ValueError, TypeError) as e:
             raise StediError(f"{path}: unreadable journal of an unfinished run ({e}); "
                              "remove it by hand once no stedi process writes this lake") from None
 
     @staticmethod
-    def delete(root: Path) -> None:
-        (root / JOURNAL_FILE).unlink(missing_ok=True)
+    def delete(lake: "Storage") -> None:
+        lake.delete(JOURNAL_FILE)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stedi.commit.atomic import write_atomic
 from stedi.errors import StediError
+
+if TYPE_CHECKING:
+    from stedi.storage import Storage
 
 STATE_FILE = "state.json"
 
@@ -34,17 +36,18 @@ class LakeState:
     tables: dict[str, TableState] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, root: Path) -> "LakeState | None":
-        path = root / STATE_FILE
+    def read(cls, lake: "Storage") -> "LakeState | None":
+        path = lake.path(STATE_FILE)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = lake.read_text(STATE_FILE)
+            if text is None:
+                return None
+            data = json.loads(text)
             tables = {name: TableState(**t) for name, t in data.pop("tables").items()}
             return cls(tables=tables, **data)
-        except FileNotFoundError:
-            return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
             raise StediError(f"{path}: unreadable lake state ({e}); `stedi run` writes it anew "
                              "(it rebuilds every table from landing)") from None
 
-    def write(self, root: Path) -> None:
-        write_atomic(root / STATE_FILE, json.dumps(asdict(self), indent=2) + "\n")
+    def write(self, lake: "Storage") -> None:
+        lake.write_atomic(STATE_FILE, json.dumps(asdict(self), indent=2) + "\n")

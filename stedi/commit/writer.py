@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from stedi.commit.lock import WriterLock
 from stedi.commit.recover import recover
 from stedi.lake import Lake
 
@@ -16,6 +15,6 @@ def writing(lake: Lake, command: str, wait: float | None = None,
     """Hold the lake's writer lock for `command` (e.g. "run"); `wait`: seconds to wait for
     another writer (None: fail at once, with who holds it since when)."""
     say = say or (lambda message: None)
-    with WriterLock(lake.root, command).acquire(wait, say):
+    with lake.storage.writer_lock(command).acquire(wait, say):
         recover(lake, say)
         yield

@@ -6,15 +6,36 @@ table's location. It never talks to the catalog: the table store commits its fil
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from stedi.landing.sources import Source
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+
+class LandingFile:
+    """A landing file as an engine reads it (`path`: a local path or an s3:// URI), and a
+    local file with its bytes for the Python checks that need one (fetched once, on demand)."""
+
+    def __init__(self, path: str, fetch: Callable[[], Path] | None = None):
+        self.path = path
+        self._fetch = fetch or (lambda: Path(path))
+        self._local: Path | None = None
+        self._lock = threading.Lock()
+
+    def local(self) -> Path:
+        with self._lock:
+            if self._local is None:
+                self._local = self._fetch()
+            return self._local
+
+    def __repr__(self) -> str:
+        return f"LandingFile({self.path!r})"
 
 
 @dataclass(frozen=True)
@@ -38,15 +59,18 @@ class LandingLoad:
 
 @dataclass(frozen=True)
 class Written:
-    files: list[Path]  # Parquet files holding the rows (none when there are no rows)
+    files: list[str]  # Parquet files holding the rows (none when there are no rows)
     rows: int
+    # Files the engine wrote but that hold no rows (an empty result still writes one): the
+    # caller removes them, through the lake's storage.
+    empty: list[str] = field(default_factory=list)
 
 
 class Engine(ABC):
     name: str
 
     @abstractmethod
-    def load_landing(self, source: Source, files: list[Path]) -> LandingLoad:
+    def load_landing(self, source: Source, files: list[LandingFile]) -> LandingLoad:
         """Parse and type the landing files; make `<source>_landing` readable by later SQL."""
 
     @abstractmethod
@@ -58,12 +82,12 @@ class Engine(ABC):
         """Make `name` readable as the result of `sql` (DuckDB dialect), without storing it."""
 
     @abstractmethod
-    def write_parquet(self, name: str, sql: str, directory: Path) -> Written:
-        """Write the result of `sql` as Parquet files into `directory` (new, empty); then
-        make `name` readable from those files."""
+    def write_parquet(self, name: str, sql: str, directory: str) -> Written:
+        """Write the result of `sql` as Parquet files into `directory` (new, empty; a local
+        path or an s3:// URI, its parent already made); then make `name` readable from them."""
 
     @abstractmethod
-    def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: Path) -> Written:
+    def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> Written:
         """Write a few Python rows (columns: name → SQL type) as Parquet, like write_parquet."""
 
     @abstractmethod

@@ -1,4 +1,5 @@
-"""The embedded default engine: DuckDB in the same process, spilling to the lake's temp folder."""
+"""The embedded default engine: DuckDB in the same process, spilling to a local temp folder.
+It reads and writes a lake in S3 through the httpfs extension (the storage's `duckdb_setup`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sqlglot.expressions as exp
 
 from stedi.config import Config
 from stedi.engines import duckdb_parse as parse
-from stedi.engines.base import Engine, LandingLoad, Written
+from stedi.engines.base import Engine, LandingFile, LandingLoad, Written
 from stedi.engines.duckdb_landing import LandingReader, ident as _ident
 from stedi.landing.sources import Source
 
@@ -28,8 +29,10 @@ def _literal(text: str) -> str:
 class DuckDBEngine(Engine):
     name = "duckdb"
 
-    def __init__(self, config: Config, temp_dir: Path | None = None):
-        settings: dict[str, object] = {"memory_limit": config.memory_limit}
+    def __init__(self, config: Config, temp_dir: Path | None = None, setup: list[str] | None = None):
+        # Nothing is downloaded at run time: extensions load only from the installed packages.
+        settings: dict[str, object] = {"memory_limit": config.memory_limit, "autoinstall_known_extensions": False,
+                                       "autoload_known_extensions": False}
         if config.threads:
             settings["threads"] = config.threads
         if temp_dir is not None:
@@ -42,8 +45,11 @@ class DuckDBEngine(Engine):
         self._closing = threading.Lock()
         # Progress is ours to show (on stderr); DuckDB's own bar would write into stdout.
         self.con.execute("SET enable_progress_bar = false")
+        for statement in setup or []:
+            self.con.execute(statement)
 
-    def load_landing(self, source: Source, files: list[Path]) -> LandingLoad:
+    def load_landing(self, source: Source, files: list[LandingFile] | list[Path]) -> LandingLoad:
+        files = _landing_files(files)
         view = _ident(source.landing_table)
         columns = ", ".join(_ident(c) for c in source.columns)
         if not files:
@@ -55,13 +61,14 @@ class DuckDBEngine(Engine):
         self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM {parsed} WHERE ok")
         return load
 
-    def define_landing(self, source: Source, files: list[Path]) -> None:
+    def define_landing(self, source: Source, files: list[LandingFile] | list[Path]) -> None:
         """Make `<source>_landing` a view that parses the files when read, for a query that does
         not name it (so it costs nothing). Not exact on hostile input: load_landing is."""
+        files = _landing_files(files)
         if not files:
             self.load_landing(source, files)
             return
-        typed = parse.render(parse.typed_sql(source, parse.tokens_sql(source, [str(f) for f in files])))
+        typed = parse.render(parse.typed_sql(source, parse.tokens_sql(source, [f.path for f in files])))
         columns = ", ".join(_ident(c) for c in source.columns)
         self.con.execute(f"CREATE OR REPLACE VIEW {_ident(source.landing_table)} AS SELECT {columns} FROM ({typed}) WHERE ok")
 
@@ -73,23 +80,19 @@ class DuckDBEngine(Engine):
     def create_view(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS {sql}")
 
-    def write_parquet(self, name: str, sql: str, directory: Path) -> Written:
-        directory.parent.mkdir(parents=True, exist_ok=True)
+    def write_parquet(self, name: str, sql: str, directory: str) -> Written:
         rows, files = self.con.execute(
-            f"COPY ({sql}) TO {_literal(str(directory))} "
+            f"COPY ({sql}) TO {_literal(directory)} "
             "(FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES '256MB', RETURN_FILES true)"
         ).fetchone()  # type: ignore[misc]
-        paths = [Path(f) for f in files]
         if rows:
-            self._parquet_view(name, [str(p) for p in paths])
-            return Written(paths, int(rows))
+            self._parquet_view(name, list(files))
+            return Written(list(files), int(rows))
         # No rows still writes one empty file: the view keeps its columns, the table not the file.
         self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM ({sql}) WHERE false")
-        for p in paths:
-            p.unlink()
-        return Written([], 0)
+        return Written([], 0, empty=list(files))
 
-    def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: Path) -> Written:
+    def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> Written:
         # Through a JSON-lines file: handing Python rows to DuckDB or pyarrow directly imports pandas (0.2 s).
         import json
 
@@ -97,8 +100,11 @@ class DuckDBEngine(Engine):
         if not rows:
             empty = ", ".join(f"NULL::{t} AS {_ident(c)}" for c, t in columns.items())
             return self.write_parquet(name, f"SELECT {empty} WHERE false", directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        staged = directory.parent / f".{directory.name}.jsonl"
+        import tempfile
+
+        fd, staged_name = tempfile.mkstemp(suffix=".jsonl", dir=self.temp_dir)
+        os.close(fd)
+        staged = Path(staged_name)
         try:
             lines = [json.dumps(row) + "\n" for row in rows]  # ASCII: characters are bytes
             with staged.open("w", encoding="utf-8") as fh:
@@ -147,6 +153,11 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         with self._closing:
             self.con.close()
+
+
+def _landing_files(files: list[LandingFile] | list[Path]) -> list[LandingFile]:
+    """Local files may be given as paths."""
+    return [f if isinstance(f, LandingFile) else LandingFile(str(f)) for f in files]
 
 
 def _sql_type(arrow_type: "pa.DataType") -> str:

@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 
 from stedi.engines import duckdb_parse as parse
-from stedi.engines.base import LandingLoad, Rejected
+from stedi.engines.base import LandingFile, LandingLoad, Rejected
 from stedi.errors import InputError
 from stedi.landing.locate import decode, lines_at, read_exactly
 from stedi.landing.sources import Source
@@ -38,7 +38,7 @@ def ident(name: str) -> str:
 class _File:
     """One file of the bulk read: its rows are row ids first .. first + rows - 1."""
 
-    path: Path
+    file: LandingFile
     first: int
     rows: int
     ok: int
@@ -54,11 +54,12 @@ class LandingReader:
     def __init__(self, con: duckdb.DuckDBPyConnection, temp_dir: Path | None, threads: int):
         self.con, self.temp_dir, self.threads = con, temp_dir, threads
 
-    def load(self, source: Source, files: list[Path], parsed: str) -> LandingLoad:
+    def load(self, source: Source, files: list[LandingFile], parsed: str) -> LandingLoad:
         """Fill table `parsed` (file_index, ok, columns) with the typed lines of `files`."""
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
-            # Bytes are counted while DuckDB reads: numpy and DuckDB both let go of the interpreter.
-            counted = {path: pool.submit(byte_counts, path) for path in files}
+            # Bytes are counted while DuckDB reads: numpy and DuckDB both let go of the interpreter
+            # (so does fetching a remote file's local copy, which the later checks reuse).
+            counted = {f.path: pool.submit(lambda f: byte_counts(f.local()), f) for f in files}
             bulk, exact = self._read_bulk(source, files, parsed)
             found = self._files(source, parsed, bulk)
             self._number(source, found, pool)
@@ -66,7 +67,7 @@ class LandingReader:
         for f in found:
             if f.exact:
                 self.con.execute(f"DELETE FROM {parsed} WHERE rowid BETWEEN {f.first} AND {f.first + f.rows - 1}")
-                exact.append(f.path)
+                exact.append(f.file)
         kept = [f for f in found if not f.exact]
         flipped = [row for f in kept for row in f.flipped]
         if flipped:
@@ -79,21 +80,22 @@ class LandingReader:
             refused = set(self._type_lines(source, parsed, [r.raw.encode("utf-8") for r in doubtful]))
             rejected = [r for r in rejected if r.reason is not None] + [r for i, r in enumerate(doubtful) if i in refused]
             accepted += len(doubtful) - len(refused)
-        for path in exact:
-            lines, ok, refused = self._read_exactly(source, parsed, path)
+        for file in exact:
+            lines, ok, refused = self._read_exactly(source, parsed, file)
             read, accepted, rejected = read + lines, accepted + ok, rejected + refused
         return LandingLoad(source.name, read, accepted, rejected)
 
-    def _read_bulk(self, source: Source, files: list[Path], parsed: str) -> tuple[list[Path], list[Path]]:
+    def _read_bulk(self, source: Source, files: list[LandingFile],
+                   parsed: str) -> tuple[list[LandingFile], list[LandingFile]]:
         """Type the files in one read; a file that fails the read is left for reading exactly.
         Returns the files read and the files left out."""
         bulk, exact = list(files), []
         while bulk:
             try:
-                self.create_in_order(parsed, self._typed(source, bulk))
+                self.create_in_order(parsed, self._typed(source, [f.path for f in bulk]))
                 return bulk, exact
             except (duckdb.InvalidInputException, duckdb.IOException) as e:
-                named = [f for f in bulk if f'"{f}"' in str(e)] or self._failing(source, bulk)
+                named = [f for f in bulk if f'"{f.path}"' in str(e)] or self._failing(source, bulk)
                 if not named:
                     raise InputError(f"cannot read {source.name} landing files: {e}") from None
             bulk = [f for f in bulk if f not in named]
@@ -103,17 +105,17 @@ class LandingReader:
                          f"SELECT NULL::UBIGINT AS file_index, NULL::BOOLEAN AS ok, {empty} WHERE false")
         return bulk, exact
 
-    def _failing(self, source: Source, files: list[Path]) -> list[Path]:
+    def _failing(self, source: Source, files: list[LandingFile]) -> list[LandingFile]:
         """The files that fail a read on their own (when the error did not name one)."""
         failing = []
         for f in files:
             try:
-                self.con.execute(f"SELECT count_if(ok) FROM ({self._typed(source, [f])})").fetchall()
+                self.con.execute(f"SELECT count_if(ok) FROM ({self._typed(source, [f.path])})").fetchall()
             except (duckdb.InvalidInputException, duckdb.IOException):
                 failing.append(f)
         return failing
 
-    def _files(self, source: Source, parsed: str, bulk: list[Path]) -> list[_File]:
+    def _files(self, source: Source, parsed: str, bulk: list[LandingFile]) -> list[_File]:
         optional = [f for f in source.fields if not f.required]
         # Per accepted row, declared fields present: a typed value is there exactly where its token is.
         present = " + ".join([str(len(source.fields) - len(optional))] +
@@ -130,7 +132,7 @@ class LandingReader:
 
     def _number(self, source: Source, found: list[_File], pool: ThreadPoolExecutor) -> None:
         """Line number, text and reason of each rejected row. Files side by side in threads."""
-        numbering = {id(f): pool.submit(lines_at, f.path, f.bad, f.rows) for f in found if f.bad}
+        numbering = {id(f): pool.submit(lambda f: lines_at(f.file.local(), f.bad, f.rows), f) for f in found if f.bad}
         for f in found:
             located = numbering[id(f)].result() if f.bad else []
             if located is None:
@@ -140,19 +142,19 @@ class LandingReader:
             for line, data in located:
                 f.in_rejected += counts_in(data)
                 raw, reason = decode(data)
-                f.rejected.append(Rejected(str(f.path), raw, line, reason or rejection_reason(source, raw)))
+                f.rejected.append(Rejected(f.file.path, raw, line, reason or rejection_reason(source, raw)))
 
     def _check_strict(self, source: Source, parsed: str, found: list[_File],
-                      counted: dict[Path, Future], pool: ThreadPoolExecutor) -> None:
+                      counted: dict[str, Future], pool: ThreadPoolExecutor) -> None:
         """Flip accepted lines that JSON forbids (see landing/strict_json)."""
         passes = {}
         for f in found:
             if f.exact:
                 continue
             need = np.array([f.keys, f.keys - f.ok, 0]) + f.in_rejected
-            if not np.array_equal(counted[f.path].result(), need):
+            if not np.array_equal(counted[f.file.path].result(), need):
                 keys, nulls = self._keys_per_line(source, parsed, f)
-                passes[id(f)] = pool.submit(suspects, f.path, keys, nulls)
+                passes[id(f)] = pool.submit(lambda f, k, n: suspects(f.file.local(), k, n), f, keys, nulls)
         for f in found:
             if id(f) not in passes:
                 continue
@@ -165,7 +167,7 @@ class LandingReader:
                 reason = reason or rejection_reason(source, raw)
                 if reason:
                     f.flipped.append(f.first + position)
-                    f.rejected.append(Rejected(str(f.path), raw, line, reason))
+                    f.rejected.append(Rejected(f.file.path, raw, line, reason))
 
     def _keys_per_line(self, source: Source, parsed: str, f: _File) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Per position, the keys its accepted row has (-1: a rejected row), and per optional
@@ -185,22 +187,22 @@ class LandingReader:
         keys[np.asarray(f.bad, dtype=np.int64)] = -1
         return keys, nulls
 
-    def _read_exactly(self, source: Source, parsed: str, path: Path) -> tuple[int, int, list[Rejected]]:
+    def _read_exactly(self, source: Source, parsed: str, file: LandingFile) -> tuple[int, int, list[Rejected]]:
         """Lines read, accepted, and rejected, by the validator line by line; DuckDB types the
         accepted lines from a clean file of just them."""
         with tempfile.NamedTemporaryFile("wb", suffix=".json", dir=self.temp_dir, delete=False) as fh:
             try:
-                read, found, numbers, longest = read_exactly(source, path, fh)
+                read, found, numbers, longest = read_exactly(source, file.local(), fh)
             except OSError as e:
                 Path(fh.name).unlink()
-                raise InputError(f"{path}: cannot read: {e.strerror}") from None
-        rejected = [Rejected(str(path), raw, line, reason) for line, raw, reason in found]
-        refused = self._type_file(source, parsed, Path(fh.name), len(numbers), longest)
+                raise InputError(f"{file.path}: cannot read: {e.strerror}") from None
+        rejected = [Rejected(file.path, raw, line, reason) for line, raw, reason in found]
+        refused = self._type_file(source, parsed, fh.name, len(numbers), longest)
         if refused:  # the validator accepts what DuckDB does not: quarantined, explained as out of range
             with Path(fh.name).open("rb") as lines:
                 wanted = set(refused)
                 texts = [raw for i, raw in enumerate(lines) if i in wanted]
-            rejected += [Rejected(str(path), decode(t.rstrip(b"\n"))[0], numbers[i]) for i, t in zip(refused, texts)]
+            rejected += [Rejected(file.path, decode(t.rstrip(b"\n"))[0], numbers[i]) for i, t in zip(refused, texts)]
         Path(fh.name).unlink()
         return read, len(numbers) - len(refused), rejected
 
@@ -210,11 +212,11 @@ class LandingReader:
         with tempfile.NamedTemporaryFile("wb", suffix=".json", dir=self.temp_dir, delete=False) as fh:
             fh.writelines(line + b"\n" for line in lines)
         try:
-            return self._type_file(source, parsed, Path(fh.name), len(lines), max(map(len, lines), default=0))
+            return self._type_file(source, parsed, fh.name, len(lines), max(map(len, lines), default=0))
         finally:
             Path(fh.name).unlink()
 
-    def _type_file(self, source: Source, parsed: str, path: Path, lines: int, longest: int) -> list[int]:
+    def _type_file(self, source: Source, parsed: str, path: str, lines: int, longest: int) -> list[int]:
         if not lines:
             return []
         # Past DuckDB's default limit on a line's size, the limit is raised for this read only.
@@ -226,8 +228,8 @@ class LandingReader:
             self.con.execute("DROP TABLE _typed")
 
     @staticmethod
-    def _typed(source: Source, files: list[Path], longest_line: int = 0) -> str:
-        return parse.render(parse.typed_sql(source, parse.tokens_sql(source, [str(f) for f in files], longest_line)))
+    def _typed(source: Source, files: list[str], longest_line: int = 0) -> str:
+        return parse.render(parse.typed_sql(source, parse.tokens_sql(source, files, longest_line)))
 
     def create_in_order(self, table: str, sql: str) -> None:
         """A temp table whose row ids follow the order `sql` reads its files in."""

@@ -14,16 +14,17 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from stedi.audits import PRIVACY_AUDITS, audit_sql
-from stedi.commit.atomic import write_atomic
 from stedi.commit.journal import Journal
 from stedi.commit.recover import relocate, settle
 from stedi.commit.state import LakeState, TableState
 from stedi.commit.writer import writing
-from stedi.engines.base import Engine
+from stedi.engines.base import Engine, Written
 from stedi.errors import StediError
 from stedi.lake import Lake
 from stedi.landing import quarantine
@@ -61,9 +62,9 @@ class RunSummary:
 @dataclass
 class _Built:
     name: str
-    location: Path
-    directory: Path
-    files: list[Path]
+    location: str  # the table's, as Iceberg records it
+    directory: str  # this run's folder of the table's files, relative to the lake
+    files: list[str]
 
 
 def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None = None,
@@ -73,6 +74,7 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
     say = progress or (lambda message: None)
     with writing(lake, "run", wait, say):
         relocate(lake, say)
+        lake.register_landing()  # a landing table someone dropped from Glue comes back
         return _run(lake, consent_policy or lake.config.consent_policy, say, engine)
 
 
@@ -81,22 +83,22 @@ def _run(lake: Lake, policy: str, say: Progress, engine: Engine | None) -> RunSu
     landing, last = lake.landing_state(), _last_state(lake, say)
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     summary = RunSummary(run_id=run_id, consent_policy=policy, landing_signature=landing.signature)
-    spill = lake.temp_dir / run_id
-    journal = Journal(run_id, {"spill": lake.relative(spill)})
-    journal.folders.update({m.name: lake.relative(_staging(lake, run_id, m.name)) for m in all_models() if m.stored})
-    journal.folders["quarantine"] = lake.relative(_staging(lake, run_id, "quarantine"))
+    spill, spill_in_lake = lake.storage.spill_folder(run_id)
+    journal = Journal(run_id, {"spill": spill_in_lake} if spill_in_lake else {})
+    journal.folders.update({m.name: _staging(lake, run_id, m.name) for m in all_models() if m.stored})
+    journal.folders["quarantine"] = _staging(lake, run_id, "quarantine")
     try:
         # Before this run writes any file, the journal says where: a kill from here on is undone.
-        journal.write(lake.root)
+        journal.write(lake.storage)
         _prepare_store_if_needed(landing.bytes, last, summary)
+        spill.mkdir(parents=True, exist_ok=True)
         if engine is None:
             from stedi.engines.duckdb_engine import DuckDBEngine
 
-            spill.mkdir(parents=True, exist_ok=True)
-            engine = DuckDBEngine(lake.config, temp_dir=spill)
+            engine = DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
         try:
             say(f"run {run_id}")
-            _build_and_commit(lake, engine, summary, last, journal, say)
+            _build_and_commit(lake, engine, summary, last, journal, spill, say)
         finally:
             engine.close()
         summary.seconds = time.perf_counter() - started
@@ -106,15 +108,15 @@ def _run(lake: Lake, policy: str, say: Progress, engine: Engine | None) -> RunSu
         raise
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    Journal.delete(lake.root)
+    Journal.delete(lake.storage)
     return summary
 
 
 def _build_and_commit(lake: Lake, engine: Engine, summary: RunSummary, last: LakeState, journal: Journal,
-                      say: Progress) -> None:
+                      spill: "Path", say: Progress) -> None:
     built: list[_Built] = []
-    rejected_rows = _load_landing(lake, engine, summary, say)
-    engine.set_parameters(consent_policy=summary.consent_policy, pseudonym_key=lake.config.pseudonym_key)
+    rejected_rows = _load_landing(lake, engine, summary, spill, say)
+    engine.set_parameters(consent_policy=summary.consent_policy, pseudonym_key=lake.pseudonym_key)
     counts: dict[str, int] = {t.name: t.rows_out for t in summary.tables}
     for model in all_models():
         if not model.stored:
@@ -123,7 +125,7 @@ def _build_and_commit(lake: Lake, engine: Engine, summary: RunSummary, last: Lak
         say(f"building {model.name}")
         t0 = time.perf_counter()
         staged = _stage(lake, summary.run_id, model.name, built)
-        written = engine.write_parquet(model.name, model.sql, staged.directory)
+        written = _kept(lake, engine.write_parquet(model.name, model.sql, lake.storage.path(staged.directory)))
         staged.files = written.files
         main_input = model.inputs[0]
         if main_input not in counts:
@@ -134,7 +136,8 @@ def _build_and_commit(lake: Lake, engine: Engine, summary: RunSummary, last: Lak
     _audit(engine)
     summary.shared_serial_numbers, summary.shared_serial_readings = _shared_serials(engine)
     staged = _stage(lake, summary.run_id, "quarantine", built)
-    staged.files = engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows, staged.directory).files
+    staged.files = _kept(lake, engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows,
+                                                 lake.storage.path(staged.directory))).files
     _commit(lake, engine, built, summary, last, journal, say)
 
 
@@ -178,13 +181,14 @@ def _record(lake: Lake, summary: RunSummary) -> None:
     import json
     from dataclasses import asdict
 
-    write_atomic(lake.runs_dir / f"{summary.run_id}.json", json.dumps(asdict(summary), indent=2))
+    lake.storage.write_atomic(f"runs/{summary.run_id}.json", json.dumps(asdict(summary), indent=2))
 
 
-def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, say: Progress) -> list[dict[str, object]]:
+def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, scratch: "Path",
+                  say: Progress) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for source in SOURCES.values():
-        files = lake.landing_files(source.name)
+        files = lake.landing_inputs(source.name, scratch)
         say(f"reading {source.landing_table} ({len(files)} files)")
         t0 = time.perf_counter()
         load = engine.load_landing(source, files)
@@ -213,15 +217,23 @@ def _shared_serials(engine: Engine) -> tuple[int, int]:
     return int(serials), int(readings)
 
 
-def _staging(lake: Lake, run_id: str, name: str) -> Path:
-    return lake.location(name) / "data" / f"run-{run_id}"
+def _staging(lake: Lake, run_id: str, name: str) -> str:
+    return f"{lake.table_folder(name)}/data/run-{run_id}"
 
 
 def _stage(lake: Lake, run_id: str, name: str, built: list[_Built]) -> _Built:
     """The folder this run writes a table's files into (the journal names it already)."""
     staged = _Built(name, lake.location(name), _staging(lake, run_id, name), [])
+    lake.storage.make_folder(f"{lake.table_folder(name)}/data")
     built.append(staged)
     return staged
+
+
+def _kept(lake: Lake, written: Written) -> Written:
+    """What the engine wrote, less the empty files an empty result leaves."""
+    for location in written.empty:
+        lake.storage.delete(lake.storage.relative(location) or location)
+    return written
 
 
 def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary, last: LakeState,
@@ -234,7 +246,7 @@ def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary
     store commits."""
     import threading
 
-    store = IcebergStore(lake.catalog_path)
+    store = lake.store
     current = store.metadata_locations()
     plans = []
     for b in built:
@@ -244,7 +256,7 @@ def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary
                      and current.get(b.name) == before.metadata_location)
         plans.append((b, fingerprint, None if unchanged else engine.schema(b.name)))
     journal.previous = {b.name: current.get(b.name) for b, _, schema in plans if schema is not None}
-    journal.write(lake.root)
+    journal.write(lake.storage)
     closing = threading.Thread(target=engine.close, name="stedi-close-engine")
     closing.start()
     try:
@@ -253,7 +265,7 @@ def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary
         results = {t.name: t for t in summary.tables}
         for b, fingerprint, schema in plans:
             if schema is None:
-                shutil.rmtree(b.directory, ignore_errors=True)
+                lake.storage.delete_tree(b.directory)
                 state.tables[b.name] = last.tables[b.name]
             else:
                 say(f"committing {b.name}")
@@ -262,6 +274,6 @@ def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary
             if b.name in results:
                 results[b.name].snapshot_id = state.tables[b.name].snapshot_id
         say("making the run visible")
-        state.write(lake.root)  # the commit point of the whole run
+        state.write(lake.storage)  # the commit point of the whole run
     finally:
         closing.join()

@@ -154,6 +154,12 @@ class Storage(ABC):
         """A local file with the bytes of `relative`, for Python code that needs one (numbering
         lines, counting bytes): the file itself on a local disk, else a copy under `scratch`."""
 
+    def make_folder(self, relative: str) -> None:
+        """Create a folder where the medium has folders (S3 has only keys)."""
+
+    def check(self) -> None:
+        """Fail with one line if the lake's place cannot be used at all (e.g. no such bucket)."""
+
     def remove_partials(self, relative: str) -> None:
         """Delete the half-written small files a killed writer left (only where writes are not atomic)."""
 
@@ -183,6 +189,13 @@ class Storage(ABC):
     def spill_folder(self, run_id: str) -> tuple[Path, str | None]:
         """A local folder for DuckDB to spill into during a run, and its lake-relative path where
         it lies inside the lake (then the journal names it, and a dead run's is removed)."""
+
+    def iceberg_properties(self) -> dict[str, str]:
+        """What pyiceberg needs to read and write this storage's files."""
+        return {}
+
+    # Whether the pseudonym key is kept in the lake's stedi.toml (else elsewhere, e.g. a secret store).
+    keeps_key_in_config = False
 
     @property
     def catalog_inside(self) -> bool:

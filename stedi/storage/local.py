@@ -55,6 +55,11 @@ class LocalStorage(Storage):
             partial.unlink(missing_ok=True)
             raise
 
+    def make_folder(self, relative: str) -> None:
+        self.local(relative).mkdir(parents=True, exist_ok=True)
+
+    keeps_key_in_config = True
+
     def local_file(self, relative: str, scratch: Path) -> Path:
         return self.local(relative)
 

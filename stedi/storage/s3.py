@@ -60,6 +60,12 @@ class S3Storage(Storage):
         except OSError as e:
             raise StediError(f"{self.path(relative)}: {_reason(str(e))}") from None
 
+    def check(self) -> None:
+        self._client_call(lambda s3: s3.head_bucket(Bucket=self.bucket), "")
+
+    def iceberg_properties(self) -> dict[str, str]:
+        return session().pyiceberg_properties()
+
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
         # One PUT replaces an object whole: readers get the old bytes or the new.
         self._client_call(lambda s3: s3.put_object(Bucket=self.bucket, Key=self.key(relative),

@@ -27,6 +27,8 @@ class LandingTable:
 
 class CatalogAccess(ABC):
     namespace: str  # the Iceberg namespace (a Glue database)
+    # Whether other engines read this catalog, so the landing zones belong in it too.
+    keeps_landing = False
 
     @abstractmethod
     def pyiceberg(self) -> "Catalog":

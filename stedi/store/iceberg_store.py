@@ -11,18 +11,17 @@ names (`open`), so they never see a commit the lake has not made visible yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stedi.errors import StediError
-from stedi.locations import file_uri, local_path
-from stedi.store import sqlite_catalog
-from stedi.store.sqlite_catalog import CATALOG, NAMESPACE
+from stedi.locations import local_path
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyiceberg.catalog import Catalog
     from pyiceberg.table import Table
+
+    from stedi.store.catalog import CatalogAccess
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,12 @@ class Committed:
 
 
 class IcebergStore:
-    """Iceberg tables of one lake, in a SQLite catalog file inside the lake."""
+    """Iceberg tables of one lake, in its catalog (SQLite in a local lake, Glue for S3).
+    `properties`: what pyiceberg needs to read the lake's files (S3 endpoint, region)."""
 
-    def __init__(self, catalog_path: Path):
-        self.catalog_path = catalog_path
-        self._catalog: Catalog | None = None
+    def __init__(self, catalog: "CatalogAccess", properties: dict[str, str] | None = None):
+        self.access = catalog
+        self.properties = properties or {}
 
     @staticmethod
     def import_modules() -> None:
@@ -56,30 +56,19 @@ class IcebergStore:
 
     @property
     def catalog(self) -> Catalog:
-        if self._catalog is None:
-            from pyiceberg.catalog.sql import SqlCatalog
-            from sqlalchemy.exc import SQLAlchemyError
-
-            try:
-                self._catalog = SqlCatalog(
-                    CATALOG, uri=f"sqlite:///{self.catalog_path}", warehouse=file_uri(self.catalog_path.parent)
-                )
-                self._catalog.create_namespace_if_not_exists(NAMESPACE)
-            except SQLAlchemyError as e:
-                raise sqlite_catalog.unreadable(self.catalog_path, e.orig or e) from None
-        return self._catalog
+        return self.access.pyiceberg()
 
     def load(self, name: str) -> Table | None:
         """The table as the catalog has it now (writers only: it may be ahead of what readers see)."""
         from pyiceberg.exceptions import NoSuchTableError
 
         try:
-            return self.catalog.load_table((NAMESPACE, name))
+            return self.catalog.load_table((self.access.namespace, name))
         except NoSuchTableError:
             return None
 
     def replace_contents(
-        self, name: str, location: Path, schema: pa.Schema, files: list[Path], properties: dict[str, str]
+        self, name: str, location: str, schema: pa.Schema, files: list[str], properties: dict[str, str]
     ) -> Committed:
         """Make `files` the whole content of table `name` in one snapshot.
 
@@ -91,7 +80,7 @@ class IcebergStore:
 
         table = self.load(name)
         if table is None:
-            table = self.catalog.create_table((NAMESPACE, name), schema=schema, location=file_uri(location))
+            table = self.catalog.create_table((self.access.namespace, name), schema=schema, location=location)
         elif not _same_columns(table, schema):
             with table.update_schema() as update:
                 update.union_by_name(schema)
@@ -106,7 +95,7 @@ class IcebergStore:
                 tx.set_properties(
                     **{TableProperties.DEFAULT_NAME_MAPPING: tx.table_metadata.schema().name_mapping.model_dump_json()}
                 )
-            new_files = [parquet_file_to_data_file(table.io, tx.table_metadata, str(f)) for f in files]
+            new_files = [parquet_file_to_data_file(table.io, tx.table_metadata, f) for f in files]
             with tx.update_snapshot(snapshot_properties=properties).overwrite() as overwrite:
                 for data_file in old_files:
                     overwrite.delete_data_file(data_file)
@@ -118,29 +107,29 @@ class IcebergStore:
     def metadata_locations(self, write: bool = True) -> dict[str, str]:
         """Every table in the catalog and its current metadata file (no pyiceberg import).
         `write`: False for a reader, which must not change the catalog file."""
-        return sqlite_catalog.metadata_locations(self.catalog_path, write)
+        return self.access.metadata_locations(write)
 
     def roll_back(self, name: str, expected: str, previous: str | None) -> bool:
         """Point a table back at its `previous` metadata (None: drop it from the catalog, files
         untouched) if the catalog still names `expected`."""
-        return sqlite_catalog.set_metadata_location(self.catalog_path, name, expected, previous)
+        return self.access.set_metadata_location(name, expected, previous)
 
     # -- readers -------------------------------------------------------------------------
 
     @staticmethod
-    def open(metadata_location: str) -> Table:
+    def open(metadata_location: str, properties: dict[str, str] | None = None) -> Table:
         """A table exactly as one metadata file describes it."""
         from pyiceberg.table import StaticTable
 
         try:
-            return StaticTable.from_metadata(metadata_location)
+            return StaticTable.from_metadata(metadata_location, properties or {})
         except (OSError, ValueError) as e:
             raise StediError(f"{local_path(metadata_location)}: cannot read table metadata ({e}); "
                              "`stedi run` rebuilds the tables from landing") from None
 
     @staticmethod
     def data_files(name: str, table: Table) -> list[str]:
-        """Local paths of the Parquet files of a table's current snapshot."""
+        """The Parquet files of a table's current snapshot, as DuckDB reads them (paths, s3:// URIs)."""
         if table.current_snapshot() is None:
             return []
         paths = []
@@ -157,12 +146,12 @@ class IcebergStore:
         return TableInfo(name, rows, snapshot.snapshot_id if snapshot else None, table.location())
 
 
-def referenced_files(metadata_location: str) -> set[str]:
-    """Local paths of every metadata file a table's metadata refers to: itself, the metadata log,
-    and the manifest lists and manifests of every snapshot it keeps."""
+def referenced_files(metadata_location: str, properties: dict[str, str] | None = None) -> set[str]:
+    """Every metadata file a table's metadata refers to (paths, s3:// URIs): itself, the metadata
+    log, and the manifest lists and manifests of every snapshot it keeps."""
     from pyiceberg.table import StaticTable
 
-    table = StaticTable.from_metadata(metadata_location)
+    table = StaticTable.from_metadata(metadata_location, properties or {})
     found = {metadata_location} | {entry.metadata_file for entry in table.metadata.metadata_log}
     for snapshot in table.metadata.snapshots:
         found.add(snapshot.manifest_list)

@@ -18,24 +18,23 @@ def contents(house: Lakehouse) -> dict[str, list[str]]:
 
 
 def orphans(house: Lakehouse) -> list[str]:
-    """Files in the tables' folders that the catalog's tables do not refer to (any snapshot kept)."""
-    store = IcebergStore(house.lake.catalog_path)
-    current = store.metadata_locations()
+    """Files in the tables' folders that the catalog's tables do not refer to (any snapshot kept),
+    and spill files left in the lake; on a local disk or in S3 alike."""
+    storage, properties = house.lake.storage, house.lake.storage.iceberg_properties()
+    current = house.lake.store.metadata_locations()
     found = []
     for name in STORED:
-        location = house.lake.location(name)
-        on_disk = {str(p) for p in location.rglob("*") if p.is_file()} if location.exists() else set()
+        present = {e.relative for e in storage.files(house.lake.table_folder(name), recursive=True)}
         if name not in current:
-            found += sorted(on_disk)
+            found += sorted(present)
             continue
-        keep = referenced_files(current[name])
-        table = IcebergStore.open(current[name])
+        keep = {storage.relative(f) for f in referenced_files(current[name], properties)}
+        table = IcebergStore.open(current[name], properties)
         for snapshot in table.metadata.snapshots:
-            keep |= {task.file.file_path for task in table.scan(snapshot_id=snapshot.snapshot_id).plan_files()}
-        found += sorted(on_disk - keep)
-    spill = house.lake.temp_dir
-    if spill.exists():
-        found += [str(p) for p in spill.rglob("*")]
+            keep |= {storage.relative(task.file.file_path)
+                     for task in table.scan(snapshot_id=snapshot.snapshot_id).plan_files()}
+        found += sorted(present - keep)
+    found += [e.relative for e in storage.files(".tmp", recursive=True)]
     return found
 
 

@@ -40,7 +40,7 @@ def lakes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Lakehouse, dict, di
     generate(root / "delivery", customers=150, seed=3)
     twin = Lakehouse(root / "twin", create=True)
     house = Lakehouse(root / "lake", create=True)
-    shutil.copy(twin.path / "stedi.toml", house.path / "stedi.toml")
+    shutil.copy(Path(twin.path) / "stedi.toml", Path(house.path) / "stedi.toml")
     house = Lakehouse(root / "lake")
     for h in (house, twin):
         h.ingest(root / "delivery")

@@ -46,7 +46,7 @@ def test_a_second_writer_is_told_who_writes_since_when(house: Lakehouse) -> None
         assert err.count("\n") == 1 and "Traceback" not in err
         assert f"{house.path}: the lake is being written by `stedi run` (pid {os.getpid()} on " in err
         assert " since 20" in err and "--wait" in err
-        proc = stedi("ingest", str(house.path.parent / "d"), "--lake", str(house.path))
+        proc = stedi("ingest", str(Path(house.path).parent / "d"), "--lake", str(house.path))
         assert proc.wait(timeout=60) == 1 and "being written by `stedi run`" in proc.communicate()[1]
         # Readers never wait for a writer.
         proc = stedi("query", "SELECT count(*) AS n FROM accelerometer_landing", "--lake", str(house.path),
@@ -78,12 +78,12 @@ def test_a_lock_left_by_a_killed_process_is_taken_over(house: Lakehouse) -> None
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     assert house.run().table("machine_learning_curated").rows_out == 1
-    assert json.loads((house.path / ".lock").read_text() or "{}") == {}  # released: nobody named
+    assert json.loads((Path(house.path) / ".lock").read_text() or "{}") == {}  # released: nobody named
 
 
 def test_two_runs_started_together_never_mix(house: Lakehouse, tmp_path: Path) -> None:
     twin = Lakehouse(tmp_path / "twin", create=True)
-    (twin.path / "stedi.toml").write_bytes((house.path / "stedi.toml").read_bytes())
+    (Path(twin.path) / "stedi.toml").write_bytes((Path(house.path) / "stedi.toml").read_bytes())
     twin = Lakehouse(twin.path)
     twin.ingest(tmp_path / "d")
     expected = {}

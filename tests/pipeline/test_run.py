@@ -48,7 +48,7 @@ def test_lines_read_equal_accepted_plus_quarantined(house: Lakehouse) -> None:
 def test_failed_run_leaves_every_table_at_its_earlier_snapshot(house: Lakehouse, monkeypatch: pytest.MonkeyPatch) -> None:
     house.run()
     before = {t.name: t.snapshot_id for t in house.tables()}
-    files_before = sorted(p for p in house.path.rglob("*.parquet"))
+    files_before = sorted(p for p in Path(house.path).rglob("*.parquet"))
     real_write = DuckDBEngine.write_parquet
 
     def failing_write(self, name, sql, directory):  # type: ignore[no-untyped-def]
@@ -60,7 +60,7 @@ def test_failed_run_leaves_every_table_at_its_earlier_snapshot(house: Lakehouse,
     with pytest.raises(RuntimeError, match="disk full"):
         house.run(consent_policy="any-time")
     assert {t.name: t.snapshot_id for t in house.tables()} == before
-    assert sorted(p for p in house.path.rglob("*.parquet")) == files_before  # nothing left behind
+    assert sorted(p for p in Path(house.path).rglob("*.parquet")) == files_before  # nothing left behind
 
 
 def test_each_run_is_a_new_snapshot_with_its_policy(house: Lakehouse) -> None:
@@ -111,10 +111,10 @@ def test_a_file_read_line_by_line_does_not_upset_the_files_after_it(tmp_path: Pa
 def test_rerun_without_changes_keeps_every_snapshot_and_leaves_no_files(house: Lakehouse) -> None:
     house.run()
     snapshots = {t.name: t.snapshot_id for t in house.tables()}
-    files = sorted(house.path.rglob("*.parquet"))
+    files = sorted(Path(house.path).rglob("*.parquet"))
     house.run()
     assert {t.name: t.snapshot_id for t in house.tables()} == snapshots
-    assert sorted(house.path.rglob("*.parquet")) == files
+    assert sorted(Path(house.path).rglob("*.parquet")) == files
     house.run(consent_policy="any-time")  # readings before consent now count: a new snapshot
     changed = {t.name for t in house.tables() if t.snapshot_id != snapshots[t.name]}
     assert "accelerometer_trusted" in changed and "customer_trusted" not in changed
