@@ -3,7 +3,8 @@
 Landing tables are typed external JSON tables over the landing folders (JSON keys map to
 the lowercased columns case-insensitively); every other table is an Iceberg table. The
 derived tables' columns are not declared twice: they are read off the models' SQL by
-running it on empty inputs. Statements are built as sqlglot trees, then rendered.
+running it on empty inputs. Statements are built as sqlglot trees, then rendered. The
+Glue catalog of a lake in S3 registers the same landing tables (`landing_tables`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,30 @@ from stedi.config import Config
 from stedi.lake import TABLE_LOCATIONS
 from stedi.landing import quarantine
 from stedi.landing.sources import SOURCES
+from stedi.store.catalog import LandingTable
 
 DIALECTS = ("athena",)
 JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
+JSON_SERDE_PROPERTIES = {"case.insensitive": "true"}  # JSON keys as delivered, columns lowercased
+JSON_TABLE_PROPERTIES = {"classification": "json"}
+# What Athena's CREATE EXTERNAL TABLE ... ROW FORMAT SERDE records for a text (JSON lines) table.
+TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
+TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+
+
+def landing_columns() -> dict[str, list[tuple[str, exp.DataType]]]:
+    """Column names and types of the landing tables, straight from their sources' fields."""
+    return {source.landing_table: [(f.column, exp.DataType.build(f.type.sql_type, dialect="duckdb"))
+                                   for f in source.fields] for source in SOURCES.values()}
+
+
+def landing_tables(lake_uri: str) -> list[LandingTable]:
+    """The landing zones of the lake at `lake_uri` (s3://bucket/prefix) as external JSON tables.
+    Types are rendered as Hive types (string, bigint), what Glue and Athena's DDL record;
+    Athena's query dialect would say varchar."""
+    root = lake_uri.rstrip("/")
+    return [LandingTable(name, f"{root}/{TABLE_LOCATIONS[name]}/", [(c, t.sql("hive").lower()) for c, t in columns])
+            for name, columns in landing_columns().items()]
 
 
 def table_columns() -> dict[str, list[tuple[str, exp.DataType]]]:
@@ -24,12 +46,11 @@ def table_columns() -> dict[str, list[tuple[str, exp.DataType]]]:
     from stedi.engines.duckdb_engine import DuckDBEngine
     from stedi.models import all_models
 
-    columns: dict[str, list[tuple[str, exp.DataType]]] = {}
+    columns = landing_columns()
     engine = DuckDBEngine(Config())
     try:
         for source in SOURCES.values():
             engine.load_landing(source, [])
-            columns[source.landing_table] = [(f.column, exp.DataType.build(f.type.sql_type, dialect="duckdb")) for f in source.fields]
         engine.set_parameters(consent_policy="strict", pseudonym_key="")
         for model in all_models():
             engine.create_view(model.name, model.sql)
@@ -65,10 +86,11 @@ def statements(location: str, database: str = "stedi") -> list[str]:
                 exp.ExternalProperty(),
                 exp.RowFormatSerdeProperty(
                     this=exp.Literal.string(JSON_SERDE),
-                    serde_properties=exp.SerdeProperties(expressions=[_prop("case.insensitive", "true")], with_=True),
+                    serde_properties=exp.SerdeProperties(
+                        expressions=[_prop(k, v) for k, v in JSON_SERDE_PROPERTIES.items()], with_=True),
                 ),
                 where,
-                _prop("classification", "json"),
+                *[_prop(k, v) for k, v in JSON_TABLE_PROPERTIES.items()],
             ]
         else:
             properties = [where, _prop("table_type", "ICEBERG"), _prop("format", "parquet")]
