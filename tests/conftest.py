@@ -58,10 +58,6 @@ def write_delivery(root: Path, **sources: list[Any]) -> Path:
 
 # -- AWS: moto's server, one per test session ---------------------------------------------
 
-AWS_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
-                 "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_GLUE", "AWS_ENDPOINT_URL_SECRETS_MANAGER")
-
-
 @pytest.fixture(scope="session")
 def moto_server():
     from tests.moto_server import MotoServer
@@ -72,29 +68,20 @@ def moto_server():
 
 
 @pytest.fixture
-def aws(moto_server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def aws(moto_server, tmp_path: Path):
     """The standard AWS variables pointing at moto's server, nothing else of the developer's."""
-    from stedi.aws import session
+    from tests.moto_server import aws_environment
 
-    for name in AWS_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    for name, value in moto_server.environment().items():
-        monkeypatch.setenv(name, value)
-    session.reset()
-    yield moto_server
-    session.reset()
+    with aws_environment(moto_server, tmp_path):
+        yield moto_server
 
 
 @pytest.fixture
-def bucket(aws) -> str:
-    """A new, empty bucket on moto's server."""
-    import boto3
+def bucket(aws, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new, empty bucket on moto's server, and a Glue database of its own for a lake in it
+    (the server, and so its Glue catalog, lives for the whole test session)."""
+    from tests.moto_server import new_bucket
 
-    from tests.moto_server import REGION, new_bucket_name
-
-    name = new_bucket_name()
-    boto3.client("s3", region_name=REGION).create_bucket(
-        Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    name = new_bucket()
+    monkeypatch.setenv("STEDI_GLUE_DATABASE", name.replace("-", "_"))
     return name

@@ -10,7 +10,12 @@ import sys
 import time
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
 
 # Fake credentials the tests hand to the standard AWS chain (moto accepts any); scanned for
 # in every object of a bucket to prove no credential is ever written there.
@@ -65,3 +70,37 @@ class MotoServer:
 
 def new_bucket_name() -> str:
     return f"stedi-test-{uuid.uuid4().hex[:12]}"
+
+
+def new_bucket() -> str:
+    """A new, empty bucket on the server the environment points at."""
+    import boto3
+
+    name = new_bucket_name()
+    boto3.client("s3", region_name=REGION).create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    return name
+
+
+# The developer's AWS setup that must not leak into a test.
+AWS_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
+                 "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_GLUE", "AWS_ENDPOINT_URL_SECRETS_MANAGER")
+
+
+@contextmanager
+def aws_environment(server: MotoServer, scratch: Path) -> Iterator[None]:
+    """The standard AWS variables pointing at `server`, nothing else of the developer's."""
+    from stedi.aws import session
+
+    with pytest.MonkeyPatch.context() as env:
+        for name in AWS_VARIABLES:
+            env.delenv(name, raising=False)
+        env.setenv("AWS_CONFIG_FILE", str(scratch / "no-aws-config"))
+        env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(scratch / "no-aws-credentials"))
+        for name, value in server.environment().items():
+            env.setenv(name, value)
+        session.reset()
+        try:
+            yield
+        finally:
+            session.reset()

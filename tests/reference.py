@@ -253,7 +253,7 @@ def assert_lake_matches(house: "Lakehouse", delivery: Path | None, policy: str, 
     Returns the machine-learning rows, so a caller can check the data exercised the join.
     landing=False leaves the landing views out (see tests/landing/test_line_rules.py: today
     they lose the line after a truncated one)."""
-    root = house.path if delivery is None else delivery
+    root = Path(house.path) if delivery is None else delivery
     expected = expected_tables(root, policy)
     got = {name: house.table(name).to_arrow().to_pylist() for name in expected}
     for name in ("customer_trusted", "customer_curated"):

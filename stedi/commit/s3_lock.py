@@ -20,7 +20,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
 from stedi.aws.session import explain, session
-from stedi.errors import LakeBusyError
+from stedi.errors import LakeBusyError, StediError
 
 if TYPE_CHECKING:
     from stedi.storage.s3 import S3Storage
@@ -42,6 +42,7 @@ class S3WriterLock:
         self._etag: str | None = None
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
+        self._client: Any = None
 
     def acquire(self, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> "S3WriterLock":
         """Take the lock. `wait`: None fails at once if it is held; seconds to wait (inf: forever)."""
@@ -144,7 +145,7 @@ class S3WriterLock:
                     if _code(e) in _TAKEN | _GONE and not self._still_ours():
                         self.lost = True  # taken over: stop, and let release leave the new lock be
                         return
-            except (BotoCoreError, ClientError):
+            except (BotoCoreError, ClientError, StediError):
                 pass  # a blip (network, throttling): try again next beat, the lease allows three misses
 
     def _delete_ours(self) -> None:
@@ -192,7 +193,10 @@ class S3WriterLock:
         return holder, answer["ETag"]
 
     def _s3(self) -> Any:
-        return session().client("s3")
+        # One client for the lock's life: the heartbeat must not depend on the process's session later.
+        if self._client is None:
+            self._client = session().client("s3")
+        return self._client
 
 
 def _code(error: Any) -> str:

@@ -125,7 +125,8 @@ def _build_and_commit(lake: Lake, engine: Engine, summary: RunSummary, last: Lak
         say(f"building {model.name}")
         t0 = time.perf_counter()
         staged = _stage(lake, summary.run_id, model.name, built)
-        written = _kept(lake, engine.write_parquet(model.name, model.sql, lake.storage.path(staged.directory)))
+        written = _kept(lake, engine.write_parquet(model.name, model.sql, lake.storage.path(staged.directory)),
+                        staged.directory)
         staged.files = written.files
         main_input = model.inputs[0]
         if main_input not in counts:
@@ -137,7 +138,7 @@ def _build_and_commit(lake: Lake, engine: Engine, summary: RunSummary, last: Lak
     summary.shared_serial_numbers, summary.shared_serial_readings = _shared_serials(engine)
     staged = _stage(lake, summary.run_id, "quarantine", built)
     staged.files = _kept(lake, engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows,
-                                                 lake.storage.path(staged.directory))).files
+                                                 lake.storage.path(staged.directory)), staged.directory).files
     _commit(lake, engine, built, summary, last, journal, say)
 
 
@@ -229,8 +230,11 @@ def _stage(lake: Lake, run_id: str, name: str, built: list[_Built]) -> _Built:
     return staged
 
 
-def _kept(lake: Lake, written: Written) -> Written:
-    """What the engine wrote, less the empty files an empty result leaves."""
+def _kept(lake: Lake, written: Written, directory: str) -> Written:
+    """What the engine wrote, less the empty file an empty result leaves (and its folder: in S3
+    DuckDB also writes a marker object for it)."""
+    if written.empty and not written.files:
+        lake.storage.delete_tree(directory)
     for location in written.empty:
         lake.storage.delete(lake.storage.relative(location) or location)
     return written

@@ -72,8 +72,9 @@ class S3Storage(Storage):
                                                    Body=text.encode("utf-8")), relative)
 
     def delete_tree(self, relative: str) -> None:
+        # Every object under the prefix, folder markers (DuckDB writes one per COPY folder) included.
         try:
-            self._call(lambda: self.fs.delete_dir_contents(self._fs_path(relative), missing_dir_ok=True), relative)
+            self._call(lambda: self.fs.delete_dir(self._fs_path(relative)), relative)
         except FileNotFoundError:
             pass
 

@@ -33,6 +33,8 @@ DATABASE_INPUT_KEYS = ("Name", "Description", "LocationUri", "Parameters", "Crea
 
 
 class GlueCatalog(CatalogAccess):
+    keeps_landing = True  # Athena reads this catalog: the landing zones belong in it
+
     def __init__(self, database: str, lake_uri: str):
         self.database, self.lake_uri = database, lake_uri.rstrip("/")
         self.namespace = database

@@ -87,7 +87,7 @@ def test_a_run_killed_at_any_moment_leaves_one_whole_run(lakes, sig: int) -> Non
         now = contents(reader)
         assert now in (earlier, later), f"a mix of two runs after a kill at {line!r} + {delay} s"
         if sig == signal.SIGINT and now == earlier:
-            assert not journal_left(house), f"an interrupted run rolls itself back ({line!r} + {delay} s)"
+            assert not journal_left(house), f"an interrupted run rolls itself back ({line!r} + {delay} s): {said}"
         house.run(consent_policy="any-time")  # the next writer settles the dead run first
         assert contents(house) == earlier, line
         assert orphans(house) == [], f"files left behind after a kill at {line!r}"

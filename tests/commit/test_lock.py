@@ -39,7 +39,7 @@ def house(tmp_path: Path) -> Lakehouse:
 
 
 def test_a_second_writer_is_told_who_writes_since_when(house: Lakehouse) -> None:
-    with WriterLock(house.path, "run").acquire():
+    with WriterLock(Path(house.path), "run").acquire():
         proc = stedi("run", "--lake", str(house.path))
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 1 and out == ""
@@ -57,7 +57,7 @@ def test_a_second_writer_is_told_who_writes_since_when(house: Lakehouse) -> None
 
 
 def test_wait_waits_for_the_writer_and_gives_up_after_its_seconds(house: Lakehouse) -> None:
-    lock = WriterLock(house.path, "ingest").acquire()
+    lock = WriterLock(Path(house.path), "ingest").acquire()
     with pytest.raises(LakeBusyError, match=r"still being written by `stedi ingest` .* after 0.2 s of waiting"):
         house.run(wait=0.2)
     threading.Timer(0.5, lock.release).start()

@@ -24,7 +24,7 @@ def lake(tmp_path: Path) -> Path:
     house = Lakehouse(tmp_path / "lake", create=True)
     house.ingest(delivery)
     house.run()
-    return house.path
+    return Path(house.path)
 
 
 def files_and_times(root: Path) -> dict[str, int]:
