@@ -3,7 +3,6 @@ file in a table's folders that no snapshot or metadata refers to."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from stedi import Lakehouse
 from stedi.store.iceberg_store import IcebergStore, referenced_files
@@ -45,4 +44,4 @@ def visible_run(house: Lakehouse) -> str:
 
 
 def journal_left(house: Lakehouse) -> bool:
-    return (Path(house.path) / "journal.json").exists()
+    return house.lake.storage.exists("journal.json")
