@@ -20,9 +20,10 @@ demo: setup  ## generate a small data set, build every table, show them
 test: setup  ## run the test suite
 	$(BIN)/python -m pytest
 
-bench: setup  ## time `stedi run` against the floor and PySpark (SIZES="starter 10m 100m", Java 17 for Spark)
+bench: setup  ## time `stedi run` against the floor and PySpark, and on S3 (moto) against local (SIZES="starter 10m", Java 17 for Spark)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	$(BIN)/python benchmarks/bench_run.py $(or $(SIZES),starter)
+	$(BIN)/python benchmarks/bench_s3.py $(or $(SIZES),starter)
 
 clean:
 	rm -rf $(VENV) demo-lake .pytest_cache
