@@ -64,8 +64,8 @@ class Lake:
     @classmethod
     def open(cls, location: Path | str) -> "Lake":
         storage = open_storage(location)
+        storage.check()  # first: a missing bucket or a bad key is named as such, not as a missing lake
         if not storage.is_file(CONFIG_FILE):
-            storage.check()
             if storage.exists(""):
                 raise NotALakeError(f"{storage.root}: not a STEDI lake (it has no {CONFIG_FILE})")
             raise NotALakeError(f"{storage.root}: no lake here (create one with `stedi ingest SRC --lake {storage.root}`)")
@@ -77,7 +77,7 @@ class Lake:
         storage = open_storage(location)
         storage.check()
         if storage.is_file(CONFIG_FILE):
-            return cls.open(location)
+            return cls(storage, load_config(storage))
         if storage.exists("") and (storage.files("") or storage.folders("")):
             raise NotALakeError(f"{storage.root}: not a STEDI lake and not empty; choose a new place for the lake")
         # Settings as defaults, except the Glue database: where the tables go is fixed at creation.

@@ -62,6 +62,13 @@ class MotoServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+    def require_auth(self) -> None:
+        """From now on every request must be signed with the key of an IAM user made on this
+        server, and is allowed only by that user's IAM policies (moto's IAM simulation)."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset-auth", data=b"0", method="POST",
+                                         headers={"Content-Type": "text/plain"})  # as a form, moto reads no body
+        urllib.request.urlopen(request, timeout=5).close()
+
     def environment(self) -> dict[str, str]:
         """What a user sets to point the standard AWS chain at this server."""
         return {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION": REGION,

@@ -61,7 +61,10 @@ class S3Storage(Storage):
             raise StediError(f"{self.path(relative)}: {_reason(str(e))}") from None
 
     def check(self) -> None:
-        self._client_call(lambda s3: s3.head_bucket(Bucket=self.bucket), "")
+        # A listing, not HeadBucket: the error of a HEAD has no body, so a missing bucket, a
+        # bad key and a denial would all come back as a bare 404 or 403.
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        self._client_call(lambda s3: s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1), "")
 
     def iceberg_properties(self) -> dict[str, str]:
         return session().pyiceberg_properties()
