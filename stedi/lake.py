@@ -80,15 +80,27 @@ class Lake:
             return cls(storage, load_config(storage))
         if storage.exists("") and (storage.files("") or storage.folders("")):
             raise NotALakeError(f"{storage.root}: not a STEDI lake and not empty; choose a new place for the lake")
-        # Settings as defaults, except the Glue database: where the tables go is fixed at creation.
-        config = storage.create_key(replace(Config(), glue_database=load_config(storage).glue_database))
         storage.make_folder("")
-        for source in SOURCES:
-            storage.make_folder(f"{source}/landing")
-        lake = cls(storage, config)
-        lake.register_landing()
-        write_config(storage, config)  # last: a lake is made once its config is there
+        # Making a lake is a writer's work. Taking the lock is also its first write: without the
+        # right to write here, it fails before any key or catalog entry exists.
+        with storage.writer_lock("ingest").acquire(wait=60):
+            if not storage.is_file(CONFIG_FILE):  # else another process made it meanwhile
+                cls._create(storage)
         return cls(storage, load_config(storage))
+
+    @classmethod
+    def _create(cls, storage: Storage) -> None:
+        # Settings as defaults, except the Glue database: where the tables go is fixed at creation.
+        config = replace(Config(), glue_database=load_config(storage).glue_database)
+        try:
+            config = storage.create_key(config)
+            for source in SOURCES:
+                storage.make_folder(f"{source}/landing")
+            cls(storage, config).register_landing()
+            write_config(storage, config)  # last: a lake is made once its config is there
+        except BaseException:
+            storage.abandon_key()  # a key made for a lake that never came to be goes too
+            raise
 
     @property
     def root(self) -> str:

@@ -38,12 +38,13 @@ def secret_name(lake_uri: str) -> str:
     return f"{name[: MAX_NAME - len(digest) - 1]}-{digest}"
 
 
-def create_pseudonym_key(lake_uri: str) -> None:
-    """Give a new lake its key; a lake recreated where one was keeps the key it had."""
+def create_pseudonym_key(lake_uri: str) -> bool:
+    """Give a new lake its key; a lake recreated where one was keeps the key it had.
+    True if this call made the secret."""
     name = secret_name(lake_uri)
     if _read(lake_uri, name) is not None:
         read_pseudonym_key(lake_uri)  # kept, so it must be usable
-        return
+        return False
     key, lake = secrets.token_hex(32), lake_uri.rstrip("/")
     secret = {
         "Name": name, "SecretString": key,
@@ -55,6 +56,15 @@ def create_pseudonym_key(lake_uri: str) -> None:
         _call(lake_uri, name, lambda client: client.create_secret(**secret), hide=key)
     except _Exists:  # another writer created it just now: use theirs
         read_pseudonym_key(lake_uri)
+        return False
+    return True
+
+
+def delete_pseudonym_key(lake_uri: str) -> None:
+    """Delete a key this process just made for a lake that could not be made (no data was ever
+    keyed with it, so no recovery window is kept)."""
+    name = secret_name(lake_uri)
+    _call(lake_uri, name, lambda client: client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True))
 
 
 def read_pseudonym_key(lake_uri: str) -> str:

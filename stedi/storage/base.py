@@ -181,6 +181,9 @@ class Storage(ABC):
     def create_key(self, config: "Config") -> "Config":
         """Make and keep a new pseudonym key for a new lake; return the config to write."""
 
+    def abandon_key(self) -> None:
+        """Undo `create_key` where the lake it was made for could not be made."""
+
     @abstractmethod
     def pseudonym_key(self, config: "Config") -> str:
         """The lake's pseudonym key, from where this medium keeps it."""

@@ -26,6 +26,7 @@ class S3Storage(Storage):
         self.bucket, self.prefix = bucket, prefix.strip("/")
         self.root = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self._fs: Any = None
+        self._new_key = False  # create_key made the lake's secret (abandon_key deletes it)
 
     @classmethod
     def parse(cls, location: str) -> "S3Storage":
@@ -121,8 +122,15 @@ class S3Storage(Storage):
     def create_key(self, config: "Config") -> "Config":
         from stedi.aws.secrets import create_pseudonym_key
 
-        create_pseudonym_key(self.root)
+        self._new_key = create_pseudonym_key(self.root)
         return config  # the config file in the bucket holds no key
+
+    def abandon_key(self) -> None:
+        from stedi.aws.secrets import delete_pseudonym_key
+
+        if self._new_key:
+            delete_pseudonym_key(self.root)
+            self._new_key = False
 
     def pseudonym_key(self, config: "Config") -> str:
         from stedi.aws.secrets import read_pseudonym_key

@@ -97,3 +97,19 @@ def test_a_lake_is_not_made_over_other_data(bucket: str, delivery: Path) -> None
     boto3.client("s3", region_name=REGION).put_object(Bucket=bucket, Key="photos/cat.jpg", Body=b"meow")
     with pytest.raises(StediError, match="not a STEDI lake and not empty"):
         Lakehouse(f"s3://{bucket}/photos", create=True)
+
+
+def test_a_lake_that_cannot_be_made_leaves_no_key_and_no_config(bucket: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stedi.aws.secrets import secret_name
+    from stedi.store.glue_catalog import GlueCatalog
+
+    def no_glue(self, tables):  # type: ignore[no-untyped-def]
+        raise StediError("Glue database: access denied")
+
+    monkeypatch.setattr(GlueCatalog, "register_landing", no_glue)
+    lake = f"s3://{bucket}/lake"
+    with pytest.raises(StediError, match="access denied"):
+        Lakehouse(lake, create=True)
+    secrets = boto3.client("secretsmanager", region_name=REGION).list_secrets()["SecretList"]
+    assert secret_name(lake) not in {s["Name"] for s in secrets}
+    assert boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=bucket).get("KeyCount") == 0
