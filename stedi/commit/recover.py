@@ -37,6 +37,7 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None) -> None:
         for name, folder in journal.folders.items():
             if state.tables.get(name) is None or state.tables[name].run_id != journal.run_id:
                 lake.storage.delete_tree(folder)
+        lake.storage.remove_spill(journal.run_id)
         Journal.delete(lake.storage)
         return
     if say:
@@ -56,6 +57,7 @@ def roll_back(lake: Lake, journal: Journal) -> None:
             _remove_unreferenced(lake, name, previous)
     for folder in journal.folders.values():
         lake.storage.delete_tree(folder)
+    lake.storage.remove_spill(journal.run_id)
     Journal.delete(lake.storage)
 
 

@@ -200,6 +200,9 @@ class Storage(ABC):
     # Whether the pseudonym key is kept in the lake's stedi.toml (else elsewhere, e.g. a secret store).
     keeps_key_in_config = False
 
+    def remove_spill(self, run_id: str) -> None:
+        """Remove a run's spill folder where the journal cannot name it (it lies outside the lake)."""
+
     @property
     def catalog_inside(self) -> bool:
         """Whether the catalog lives inside the lake (then a moved lake carries it along)."""

@@ -140,6 +140,12 @@ class S3Storage(Storage):
     def spill_folder(self, run_id: str) -> tuple[Path, str | None]:
         return Path(tempfile.mkdtemp(prefix=f"stedi-spill-{run_id}-")), None
 
+    def remove_spill(self, run_id: str) -> None:
+        import shutil
+
+        for folder in Path(tempfile.gettempdir()).glob(f"stedi-spill-{run_id}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+
     def duckdb_setup(self) -> list[str]:
         return [f"LOAD {_literal(str(httpfs_extension()))}", session().duckdb_secret(self.bucket)]
 
