@@ -29,7 +29,6 @@ from stedi.storage import FileEntry, Storage, open_storage
 if TYPE_CHECKING:
     from stedi.commit.state import LakeState
     from stedi.engines.base import LandingFile
-    from stedi.engines.base import LandingFile
     from stedi.store.catalog import CatalogAccess
     from stedi.store.iceberg_store import IcebergStore
 

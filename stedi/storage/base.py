@@ -13,7 +13,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 if TYPE_CHECKING:
     import pyarrow.fs
@@ -211,7 +211,3 @@ class Storage(ABC):
     def duckdb_setup(self) -> list[str]:
         """Statements a DuckDB connection runs before it reads or writes this storage."""
         return []
-
-
-def iter_blocks(fh: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
-    return iter(lambda: fh.read(size), b"")
