@@ -182,8 +182,8 @@ class Lake:
         return self.storage.files(self.landing_dir(source), suffix=".json")
 
     def landing_inputs(self, source: str, scratch: Path) -> list["LandingFile"]:
-        """A source's landing files as an engine reads them; a file in S3 is fetched into
-        `scratch` only when a check needs its bytes locally."""
+        """A source's landing files for an engine; a file in S3 is streamed into `scratch` when
+        the engine first needs its bytes."""
         from functools import partial
 
         from stedi.engines.base import LandingFile

@@ -56,9 +56,19 @@ class LandingReader:
 
     def load(self, source: Source, files: list[LandingFile], parsed: str) -> LandingLoad:
         """Fill table `parsed` (file_index, ok, columns) with the typed lines of `files`."""
+        try:
+            return self._load(source, files, parsed)
+        finally:
+            for f in files:
+                f.release()
+
+    def _load(self, source: Source, files: list[LandingFile], parsed: str) -> LandingLoad:
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
-            # Bytes are counted while DuckDB reads: numpy and DuckDB both let go of the interpreter
-            # (so does fetching a remote file's local copy, which the later checks reuse).
+            # DuckDB parses local bytes: a file in S3 is streamed once into the spill folder (files
+            # side by side), and that copy also serves the byte counts and line numbers. Reading
+            # it from S3 with httpfs as well moved every byte twice (docs/benchmarks.md, issue 8).
+            list(pool.map(LandingFile.local, files))
+            # Bytes are counted while DuckDB reads: numpy and DuckDB both let go of the interpreter.
             counted = {f.path: pool.submit(lambda f: byte_counts(f.local()), f) for f in files}
             bulk, exact = self._read_bulk(source, files, parsed)
             found = self._files(source, parsed, bulk)
@@ -92,10 +102,10 @@ class LandingReader:
         bulk, exact = list(files), []
         while bulk:
             try:
-                self.create_in_order(parsed, self._typed(source, [f.path for f in bulk]))
+                self.create_in_order(parsed, self._typed(source, [str(f.local()) for f in bulk]))
                 return bulk, exact
             except (duckdb.InvalidInputException, duckdb.IOException) as e:
-                named = [f for f in bulk if f'"{f.path}"' in str(e)] or self._failing(source, bulk)
+                named = [f for f in bulk if f'"{f.local()}"' in str(e)] or self._failing(source, bulk)
                 if not named:
                     raise InputError(f"cannot read {source.name} landing files: {e}") from None
             bulk = [f for f in bulk if f not in named]
@@ -110,7 +120,7 @@ class LandingReader:
         failing = []
         for f in files:
             try:
-                self.con.execute(f"SELECT count_if(ok) FROM ({self._typed(source, [f.path])})").fetchall()
+                self.con.execute(f"SELECT count_if(ok) FROM ({self._typed(source, [str(f.local())])})").fetchall()
             except (duckdb.InvalidInputException, duckdb.IOException):
                 failing.append(f)
         return failing

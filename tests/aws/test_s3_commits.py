@@ -113,3 +113,20 @@ def test_a_lake_that_cannot_be_made_leaves_no_key_and_no_config(bucket: str, mon
     secrets = boto3.client("secretsmanager", region_name=REGION).list_secrets()["SecretList"]
     assert secret_name(lake) not in {s["Name"] for s in secrets}
     assert boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_a_file_read_line_by_line_is_named_by_its_place_in_the_lake(bucket: str, tmp_path: Path) -> None:
+    """A record pretty-printed over three lines sends its file down the exact path; its lines are
+    still named by the lake's file (never the local copy the run parsed) and their numbers."""
+    delivery = write_delivery(
+        tmp_path / "hostile",
+        customer=[customer(A, "s1", consent=100)],
+        accelerometer=[reading(A, 500), '{"user": "a@test.com",', '  "timestamp": 600,', '  "x": 1, "y": 2, "z": 3}'],
+        step_trainer=[step("s1", 500)],
+    )
+    house = Lakehouse(f"s3://{bucket}/lake", create=True)
+    house.ingest(delivery)
+    house.run()
+    quarantined = house.query("SELECT file, line FROM quarantine ORDER BY line").to_pylist()
+    assert quarantined == [{"file": "accelerometer/landing/accelerometer-1.json", "line": n} for n in (2, 3, 4)]
+    assert house.query("SELECT count(*) AS n FROM accelerometer_landing").to_pylist() == [{"n": 1}]
