@@ -103,8 +103,8 @@ def _run(lake: Lake, policy: str, say: Progress, engine: Engine | None) -> RunSu
             engine.close()
         summary.seconds = time.perf_counter() - started
         _record(lake, summary)
-    except BaseException:
-        _undo(lake, journal, say)  # rolls back, or only tidies up where the state names this run already
+    except BaseException as e:
+        _undo(lake, journal, e, say)  # rolls back, or only tidies up where the state names this run already
         raise
     finally:
         shutil.rmtree(spill, ignore_errors=True)
@@ -151,9 +151,17 @@ def _last_state(lake: Lake, say: Progress) -> LakeState:
         return LakeState()
 
 
-def _undo(lake: Lake, journal: Journal, say: Progress) -> None:
+def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> None:
     """Roll this run back in place (unless it already became visible: then only tidy up); where
     that fails too, the journal stays for the next writer."""
+    import gc
+    import traceback
+
+    # What the failed work still holds goes first: a commit interrupted mid-transaction can keep
+    # the SQLite catalog's write lock through the objects its finished frames reference.
+    traceback.clear_frames(error.__traceback__)
+    lake.catalog.close()
+    gc.collect()
     try:
         settle(lake, journal)
     except BaseException as e:  # noqa: BLE001 - the run's own error is the one to report

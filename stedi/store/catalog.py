@@ -48,6 +48,9 @@ class CatalogAccess(ABC):
         """Make the landing zones visible to other engines (e.g. Athena) as external tables;
         nothing where no other engine reads the catalog."""
 
+    def close(self) -> None:
+        """Let go of open connections (after a failed commit, before rolling back)."""
+
     @abstractmethod
     def describe(self) -> str:
         """The catalog in a user's words, e.g. 'Glue database stedi'."""

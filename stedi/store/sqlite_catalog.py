@@ -45,6 +45,11 @@ class SqliteCatalog(CatalogAccess):
                 raise unreadable(self.path, e.orig or e) from None
         return self._catalog
 
+    def close(self) -> None:
+        if self._catalog is not None:
+            self._catalog.engine.dispose()  # pooled connections closed: their locks are released
+            self._catalog = None
+
     def _connect(self, write: bool) -> sqlite3.Connection:
         mode = "rw" if write else "ro"
         return sqlite3.connect(f"file:{self.path}?mode={mode}", uri=True, timeout=30)
