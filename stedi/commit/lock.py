@@ -35,19 +35,7 @@ class WriterLock:
             raise StediError(f"{self.path.parent}: cannot write the lake ({e.strerror}); "
                              "writers need a writable lake folder") from None
         try:
-            if not _try_lock(fd):
-                holder = _describe(fd)
-                if wait is None or wait <= 0:
-                    raise LakeBusyError(f"{self.path.parent}: the lake is being written by {holder}; "
-                                        "try again when it is done, or pass --wait")
-                if on_wait:
-                    on_wait(f"waiting for {holder} to finish")
-                deadline = time.monotonic() + wait
-                while not _try_lock(fd):
-                    if time.monotonic() >= deadline:
-                        raise LakeBusyError(f"{self.path.parent}: still being written by {_describe(fd)} "
-                                            f"after {wait:g} s of waiting")
-                    time.sleep(0.1)
+            take_turns(str(self.path.parent), lambda: None if _try_lock(fd) else _describe(fd), wait, on_wait)
             _write_holder(fd, self.command)
         except BaseException:
             os.close(fd)
@@ -72,6 +60,24 @@ class WriterLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def take_turns(lake: str, try_once: Callable[[], str | None], wait: float | None,
+               on_wait: Callable[[str], None] | None, poll: float = 0.1) -> None:
+    """Take a lake's writer lock with `try_once` (None: taken; else who holds it), as `--wait`
+    says: fail at once naming the holder (`wait` None or 0), or try again until `wait` seconds passed."""
+    holder = try_once()
+    if holder is None:
+        return
+    if wait is None or wait <= 0:
+        raise LakeBusyError(f"{lake}: the lake is being written by {holder}; try again when it is done, or pass --wait")
+    if on_wait:
+        on_wait(f"waiting for {holder} to finish")
+    deadline = time.monotonic() + wait
+    while (holder := try_once()) is not None:
+        if time.monotonic() >= deadline:
+            raise LakeBusyError(f"{lake}: still being written by {holder} after {wait:g} s of waiting")
+        time.sleep(poll)
 
 
 def _try_lock(fd: int) -> bool:

@@ -20,7 +20,8 @@ import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
 from stedi.aws.session import explain, session
-from stedi.errors import LakeBusyError, StediError
+from stedi.commit.lock import take_turns
+from stedi.errors import StediError
 
 if TYPE_CHECKING:
     from stedi.storage.s3 import S3Storage
@@ -48,20 +49,12 @@ class S3WriterLock:
         """Take the lock. `wait`: None fails at once if it is held; seconds to wait (inf: forever)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        try:
+        def try_once() -> str | None:
             holder = self._try()
-            if holder is not None:
-                if wait is None or wait <= 0:
-                    raise LakeBusyError(f"{self.storage.root}: the lake is being written by {_describe(holder)}; "
-                                        "try again when it is done, or pass --wait")
-                if on_wait:
-                    on_wait(f"waiting for {_describe(holder)} to finish")
-                deadline = time.monotonic() + wait
-                while (holder := self._try()) is not None:
-                    if time.monotonic() >= deadline:
-                        raise LakeBusyError(f"{self.storage.root}: still being written by {_describe(holder)} "
-                                            f"after {wait:g} s of waiting")
-                    time.sleep(POLL)
+            return None if holder is None else _describe(holder)
+
+        try:
+            take_turns(self.storage.root, try_once, wait, on_wait, POLL)
         except (BotoCoreError, ClientError) as e:
             raise explain(e, f"{self.storage.root}: cannot take the writer lock") from None
         self.lost = False
