@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stedi.errors import InputError, StediError
+from stedi.errors import InputError
 from stedi.lake import Lake
 from stedi.landing.sources import SOURCES
 from stedi.storage import FileEntry, Storage
@@ -72,5 +72,3 @@ def _digest(storage: Storage, relative: str) -> str:
         return storage.digest(relative)
     except OSError as e:
         raise InputError(f"{storage.path(relative)}: cannot read: {e.strerror or e}") from None
-    except StediError:
-        raise

@@ -16,9 +16,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
 from stedi.audits import PRIVACY_AUDITS, audit_sql
 from stedi.commit.journal import Journal
 from stedi.commit.recover import relocate, settle
@@ -31,6 +28,9 @@ from stedi.landing import quarantine
 from stedi.landing.sources import SOURCES
 from stedi.models import all_models
 from stedi.store.iceberg_store import IcebergStore
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Progress = Callable[[str], None]
 
@@ -239,12 +239,10 @@ def _stage(lake: Lake, run_id: str, name: str, built: list[_Built]) -> _Built:
 
 
 def _kept(lake: Lake, written: Written, directory: str) -> Written:
-    """What the engine wrote, less the empty file an empty result leaves (and its folder: in S3
-    DuckDB also writes a marker object for it)."""
-    if written.empty and not written.files:
+    """What the engine wrote, less the empty file an empty result leaves: its folder holds
+    nothing else then (in S3 DuckDB also writes a marker object for the folder)."""
+    if written.empty:
         lake.storage.delete_tree(directory)
-    for location in written.empty:
-        lake.storage.delete(lake.storage.relative(location) or location)
     return written
 
 
