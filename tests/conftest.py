@@ -85,3 +85,17 @@ def bucket(aws, monkeypatch: pytest.MonkeyPatch) -> str:
     name = new_bucket()
     monkeypatch.setenv("STEDI_GLUE_DATABASE", name.replace("-", "_"))
     return name
+
+
+# -- Spark: one local session for the whole test run ---------------------------------------
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local[2] SparkSession shared by every Spark test (starting one takes seconds). Engines
+    made while it is active use it and leave it running."""
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    from stedi.engines.spark_session import start_session, stop_session
+
+    session = start_session("local[2]", driver_memory="2g", app_name="stedi-tests")
+    yield session
+    stop_session(session)

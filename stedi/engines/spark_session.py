@@ -1,0 +1,200 @@
+"""A SparkSession for the Spark engine, and the checks that fail in one line before one starts.
+
+PySpark is an extra (`pip install 'stedi[spark]'`) and needs Java; both are checked first so a
+missing piece reads as what to install, not as a Java stack trace. Nothing is downloaded:
+no `--packages`, no Maven. A session that already exists (AWS Glue's, a test run's shared
+one) is used as it is, and only the SQL settings the engine depends on are set on it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from stedi.errors import StediError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+DEFAULT_MASTER = "local[*]"
+# Spark 3.5 runs on Java 8, 11 and 17; AWS Glue 5.0 runs it on 17.
+SUPPORTED_JAVA = (8, 11, 17)
+JAVA_HINT = "install Java 17 (Debian/Ubuntu: apt-get install openjdk-17-jre-headless) and put it on PATH or set JAVA_HOME"
+
+# Settings every run depends on, whoever made the session.
+SQL_SETTINGS = {
+    # A failed cast is NULL, not an error: the landing checks rely on it (as DuckDB's TRY_CAST).
+    "spark.sql.ansi.enabled": "false",
+    # Centuries-old birthdays as they are (proleptic Gregorian, as DuckDB and Iceberg read them),
+    # not rebased to the Julian calendar nor refused.
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.compression.codec": "snappy",
+    "spark.sql.caseSensitive": "false",
+}
+
+# Warnings while the session starts, errors after: Spark's INFO lines would bury the run's own.
+_LOG4J2 = """\
+rootLogger.level = warn
+rootLogger.appenderRef.stderr.ref = console
+logger.native.name = org.apache.hadoop.util.NativeCodeLoader
+logger.native.level = error
+logger.snappy.name = org.apache.spark.util.Utils
+logger.snappy.level = error
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+"""
+
+
+def require_pyspark() -> None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise StediError("the Spark engine needs PySpark, an extra: pip install 'stedi[spark]' "
+                         "(from a clone: pip install -c constraints.txt -e '.[spark]')") from None
+
+
+def java_version(java: str) -> int | None:
+    """The major version `java -version` reports (8 for 1.8), or None where it does not run."""
+    try:
+        done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', done.stderr + done.stdout)
+    if done.returncode != 0 or not found:
+        return None
+    major = int(found.group(1))
+    return int(found.group(2) or 0) if major == 1 else major
+
+
+def find_java() -> str | None:
+    """The java PySpark will start: $JAVA_HOME/bin/java where JAVA_HOME is set, else PATH's."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        return str(Path(home) / "bin" / "java")
+    return shutil.which("java")
+
+
+def require_java() -> None:
+    java = find_java()
+    if java is None:
+        raise StediError(f"the Spark engine needs Java, and none was found: {JAVA_HINT}")
+    version = java_version(java)
+    if version is None:
+        raise StediError(f"the Spark engine needs Java, and {java} does not run: {JAVA_HINT}")
+    if version not in SUPPORTED_JAVA:
+        raise StediError(f"the Spark engine needs Java 17 (or 8 or 11), found Java {version} at {java}: {JAVA_HINT}")
+
+
+def require_master(master: str, timeout: float = 5.0) -> None:
+    """A standalone master's port answers (spark://host:port, or several comma-separated):
+    Spark itself would retry for a minute before giving up."""
+    if not master.startswith("spark://"):
+        return
+    problems = []
+    for address in master[len("spark://"):].split(","):
+        parts = urlsplit("spark://" + address)
+        try:
+            host, port = parts.hostname, parts.port or 7077
+        except ValueError:
+            raise StediError(f"the Spark master URL {master} is not spark://HOST:PORT") from None
+        if not host:
+            raise StediError(f"the Spark master URL {master} is not spark://HOST:PORT")
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            return
+        except OSError as e:
+            problems.append(e.strerror or str(e))
+    raise StediError(f"cannot reach the Spark master at {master}: {'; '.join(problems)}")
+
+
+def _is_local(master: str) -> bool:
+    host = urlsplit(master.split(",")[0]).hostname if master.startswith("spark://") else None
+    return master.startswith("local") or host in ("127.0.0.1", "localhost")
+
+
+def active_session() -> "SparkSession | None":
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession()
+
+
+def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
+                  app_name: str = "stedi") -> "SparkSession":
+    """A new session on `master`, after checking what it needs. Executors run this Python (so
+    the package is importable where the landing checks run), unless PYSPARK_PYTHON says
+    otherwise; on this machine's own cluster, every address is 127.0.0.1."""
+    require_pyspark()
+    require_java()
+    require_master(master)
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    local = _is_local(master)
+    if local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    log4j2 = Path(tempfile.gettempdir()) / "stedi-spark-log4j2.properties"
+    if not log4j2.exists() or log4j2.read_text() != _LOG4J2:
+        log4j2.write_text(_LOG4J2)
+    builder = (
+        SparkSession.builder.master(master).appName(app_name)
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log4j2.as_uri()}")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "stedi-spark-warehouse"))
+        # Files written locally carry no .crc side files (a table's folder holds only its data).
+        .config("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
+        .config("spark.hadoop.fs.file.impl.disable.cache", "true")
+        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+        .config("spark.sql.shuffle.partitions", str(max(4, 2 * (os.cpu_count() or 1))))
+    )
+    if local:
+        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    for key, value in SQL_SETTINGS.items():
+        builder = builder.config(key, value)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as e:  # noqa: BLE001 - py4j and Spark raise many kinds; one line says which
+        raise StediError(f"could not start Spark on {master}: {str(e).strip().splitlines()[0]}") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def configure(spark: "SparkSession") -> None:
+    """The SQL settings the engine depends on, on a session someone else made."""
+    for key, value in SQL_SETTINGS.items():
+        spark.conf.set(key, value)
+
+
+def stop_session(spark: "SparkSession") -> None:
+    """Stop Spark and wait for its JVM to exit (so its memory is free when this returns)."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    spark.stop()
+    proc = getattr(gateway, "proc", None)
+    if proc is not None:
+        gateway.shutdown()
+        proc.stdin.close()  # the JVM exits when its stdin closes
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        SparkContext._gateway = None
+        SparkContext._jvm = None
