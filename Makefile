@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+SPARK_STAMP := $(VENV)/.spark-installed-stamp
 
 .PHONY: setup demo test bench clean
 
@@ -14,14 +15,18 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)  ## create .venv with the pinned dependencies
 
+# The Spark engine's extra (PySpark, ~300 MB): for the tests and benchmarks, not for the demo.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
 demo: setup  ## generate a small data set, build every table, show them
 	$(BIN)/stedi demo --lake demo-lake
 
-test: setup  ## run the test suite
+test: $(SPARK_STAMP)  ## run the test suite (the Spark tests need Java 17: they are skipped without it, outside CI)
 	$(BIN)/python -m pytest
 
-bench: setup  ## time `stedi run` against the floor and PySpark, and on S3 (moto) against local (SIZES="starter 10m", Java 17 for Spark)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+bench: $(SPARK_STAMP)  ## time `stedi run` against the floor and PySpark, and on S3 (moto) against local (SIZES="starter 10m", Java 17 for Spark)
 	$(BIN)/python benchmarks/bench_run.py $(or $(SIZES),starter)
 	$(BIN)/python benchmarks/bench_s3.py $(or $(SIZES),starter)
 

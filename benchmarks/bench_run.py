@@ -82,13 +82,16 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
         (lake / "state.json").write_text(json.dumps(state))
 
     stedi = [str(BIN / "stedi"), "run", "--lake", str(lake)]
-    hooks = {"stedi run (commits)": forget_runs}
+    hooks = {"stedi run (commits)": forget_runs, "stedi run, Spark local[2] (commits)": forget_runs}
     commands = {
         "stedi run (commits)": stedi,
         "stedi run (rerun)": stedi,
         # Every contender reads the lake's landing files: the same bytes, the same page cache.
         "floor (DuckDB SQL script)": [sys.executable, str(ROOT / "benchmarks/floor.py"), str(lake), str(work / "floor-out")],
         "PySpark local[2]": [sys.executable, str(ROOT / "benchmarks/glue_style_pyspark.py"), str(lake), str(work / "spark-out")],
+        # The Spark engine on the PySpark script's local[2]: strict types, numbered quarantine,
+        # audits and Iceberg commits on top of the same rules.
+        "stedi run, Spark local[2] (commits)": stedi + ["--engine", "spark", "--spark-master", "local[2]"],
     }
     results = []
     for name in contenders:
@@ -98,17 +101,20 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
                         "rss": max(r for _, r in samples), "lines": lines, "mb": mb})
         print(f"{size:8} {name:28} median {wall:7.2f} s of {[round(s, 2) for s, _ in samples]}", file=sys.stderr)
     floor = next(r["wall"] for r in results if r["contender"].startswith("floor"))
+    spark = next((r["wall"] for r in results if r["contender"] == "PySpark local[2]"), None)
     for r in results:
         r["ratio"] = r["wall"] / floor
+        r["vs_spark"] = r["wall"] / spark if spark else None
     return results
 
 
 def markdown(results: list[dict]) -> str:
-    head = ("| size | contender | runs | wall s (median) | rows/s | MB/s of JSON | peak RSS MB | × floor |\n"
-            "|---|---|---:|---:|---:|---:|---:|---:|\n")
+    head = ("| size | contender | runs | wall s (median) | rows/s | MB/s of JSON | peak RSS MB | × floor | × PySpark |\n"
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
     body = "".join(
         f"| {r['size']} ({r['lines']:,} lines, {r['mb']:,.0f} MB) | {r['contender']} | {r['runs']} | {r['wall']:.2f} "
-        f"| {r['lines'] / r['wall']:,.0f} | {r['mb'] / r['wall']:,.1f} | {r['rss']:,.0f} | {r['ratio']:.2f} |\n"
+        f"| {r['lines'] / r['wall']:,.0f} | {r['mb'] / r['wall']:,.1f} | {r['rss']:,.0f} | {r['ratio']:.2f} "
+        f"| {'' if r['vs_spark'] is None else format(r['vs_spark'], '.2f')} |\n"
         for r in results)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     return f"Measured {time.strftime('%Y-%m-%d')} on {machine}.\n\n" + head + body
@@ -129,7 +135,7 @@ def main() -> None:
         try:
             import pyspark  # noqa: F401
 
-            contenders.append("PySpark local[2]")
+            contenders += ["PySpark local[2]", "stedi run, Spark local[2] (commits)"]
         except ImportError:
             print("pyspark not installed: leaving the PySpark script out", file=sys.stderr)
     results = []

@@ -37,6 +37,10 @@ class Config:
     pseudonym_key: str = ""  # hex; generated when a local lake is created (an S3 lake's is in Secrets Manager)
     # A lake in S3 keeps its tables in this AWS Glue database.
     glue_database: str = "stedi"
+    # Which engine builds the tables: DuckDB in this process, or Spark (the `spark` extra).
+    engine: str = "duckdb"
+    # Where the Spark engine runs: local[*] (this machine's cores), local[N], spark://HOST:PORT, yarn, k8s://...
+    spark_master: str = "local[*]"
 
     def __post_init__(self) -> None:
         # load_config checks each value as it reads it, naming its source; this catches the rest
@@ -47,8 +51,10 @@ class Config:
                 raise StediError(problem)
 
 
-_ENV_FIELDS = ("consent_policy", "memory_limit", "threads", "glue_database")
-_CHECKED = ("consent_policy", "memory_limit", "threads", "glue_database")
+ENGINES = ("duckdb", "spark")
+_ENV_FIELDS = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master")
+_CHECKED = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master")
+_SPARK_MASTER = re.compile(r"local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|spark://[^\s/]+|yarn|k8s://\S+|mesos://\S+")
 
 
 def _problem(name: str, value: object) -> str | None:
@@ -59,6 +65,11 @@ def _problem(name: str, value: object) -> str | None:
         return f"threads must be 0 (one per core) to {MAX_THREADS}, not {value!r}"
     if name == "glue_database" and not (isinstance(value, str) and re.fullmatch(r"[a-z0-9_]{1,255}", value)):
         return f"glue_database must be 1-255 lowercase letters, digits or underscores (as Athena names it), not {value!r}"
+    if name == "engine" and value not in ENGINES:
+        return f"engine {value!r} is not one of {', '.join(ENGINES)}"
+    if name == "spark_master" and not (isinstance(value, str) and _SPARK_MASTER.fullmatch(value)):
+        return (f"spark_master {value!r} is not a Spark master URL: local[*], local[N], spark://HOST:PORT, "
+                "yarn or k8s://...")
     if name == "memory_limit" and not isinstance(value, str):
         return f"memory_limit must be a string such as '3GB', not {value!r}"
     if name == "memory_limit" and value != DEFAULT_MEMORY_LIMIT:

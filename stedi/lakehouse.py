@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pyiceberg.table import Table
 
     from stedi.commit.state import LakeState
-
+    from stedi.engines.base import Engine
     from stedi.landing.ingest import IngestReport
     from stedi.pipeline.run import Progress, RunSummary
 
@@ -84,10 +84,19 @@ class Lakehouse:
             return ingest(self.lake, open_storage(src))
 
     def run(self, consent_policy: str | None = None, progress: "Progress | None" = None,
-            wait: float | None = None) -> "RunSummary":
+            wait: float | None = None, engine: "Engine | str | None" = None,
+            spark_master: str | None = None) -> "RunSummary":
+        """Rebuild every table from landing. `engine`: "duckdb", "spark" or an Engine (default:
+        the lake's `engine` setting); `spark_master`: where the Spark engine runs."""
+        from stedi.config import Config
         from stedi.pipeline.run import run
 
-        return run(self.lake, consent_policy=consent_policy, progress=progress, wait=wait)
+        if spark_master is not None:
+            Config(spark_master=spark_master)  # checked as the setting is
+        if isinstance(engine, str):
+            Config(engine=engine)
+        return run(self.lake, consent_policy=consent_policy, progress=progress, wait=wait, engine=engine,
+                   spark_master=spark_master)
 
     def committed_locations(self, state: "LakeState | None" = None) -> dict[str, str]:
         """Each stored table's metadata file as the last complete run left it: what readers read.

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from stedi.config import CONSENT_POLICIES
+from stedi.config import CONSENT_POLICIES, ENGINES
 from stedi.errors import StediError
 
 LAKE_HELP = "the lake: a local folder or s3://BUCKET/PREFIX (default: $STEDI_LAKE, else ./lake)"
@@ -52,7 +52,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from stedi.cli.summary import print_summary
     from stedi.lakehouse import Lakehouse
 
-    summary = Lakehouse(args.lake).run(consent_policy=args.consent_policy, progress=_status, wait=args.wait)
+    summary = Lakehouse(args.lake).run(consent_policy=args.consent_policy, progress=_status, wait=args.wait,
+                                       engine=args.engine, spark_master=args.spark_master)
     print_summary(summary)
     return 0
 
@@ -146,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "'any-time': every reading of consenting customers")
     p = command("run", cmd_run, "Build every trusted and curated table from landing.")
     p.add_argument("--consent-policy", choices=CONSENT_POLICIES, help=policy_help)
+    p.add_argument("--engine", choices=ENGINES,
+                   help="'duckdb': in this process (the default setting); 'spark': PySpark 3.5, locally or on a "
+                        "cluster (needs the spark extra and Java 17); default: the lake's engine setting")
+    p.add_argument("--spark-master", metavar="URL",
+                   help="where the Spark engine runs: local[*] (default setting), local[N], spark://HOST:PORT, "
+                        "yarn; default: the lake's spark_master setting")
     _wait_arg(p)
 
     p = command("query", cmd_query, "Run SQL (DuckDB dialect) over every table of the lake by name.")

@@ -54,6 +54,7 @@ class RunSummary:
     shared_serial_readings: int = 0
     seconds: float = 0.0
     landing_signature: str = ""
+    engine: str = "duckdb"
 
     def table(self, name: str) -> TableResult:
         return next(t for t in self.tables if t.name == name)
@@ -68,17 +69,53 @@ class _Built:
 
 
 def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None = None,
-        engine: Engine | None = None, wait: float | None = None) -> RunSummary:
+        engine: Engine | str | None = None, wait: float | None = None, spark_master: str | None = None) -> RunSummary:
     """Rebuild every table from landing and make them visible together, or not at all.
-    Holds the lake's writer lock throughout (`wait`: seconds to wait for another writer)."""
+    Holds the lake's writer lock throughout (`wait`: seconds to wait for another writer).
+    `engine`: an Engine, or its name (default: the lake's `engine` setting); `spark_master`:
+    where a Spark engine runs (default: the `spark_master` setting)."""
     say = progress or (lambda message: None)
+    if not isinstance(engine, Engine):
+        engine = _EngineChoice(engine or lake.config.engine, spark_master or lake.config.spark_master)
+        engine.check()  # a missing extra, Java or cluster fails here, before the lock and any write
     with writing(lake, "run", wait, say):
         relocate(lake, say)
         lake.register_landing()  # a landing table someone dropped from Glue comes back
         return _run(lake, consent_policy or lake.config.consent_policy, say, engine)
 
 
-def _run(lake: Lake, policy: str, say: Progress, engine: Engine | None) -> RunSummary:
+@dataclass(frozen=True)
+class _EngineChoice:
+    """An engine to start once the run holds the lock."""
+
+    name: str
+    spark_master: str
+
+    def check(self) -> None:
+        if self.name == "spark":
+            from stedi.engines.spark_session import require_java, require_master, require_pyspark
+
+            require_pyspark()
+            require_java()
+            require_master(self.spark_master)
+
+    def start(self, lake: Lake, spill: "Path") -> Engine:
+        if self.name == "spark":
+            from stedi.engines.spark_engine import SparkEngine
+
+            engine = SparkEngine(lake.config, master=self.spark_master)
+            try:
+                engine.require_filesystem(lake.location("quarantine"))
+            except BaseException:
+                engine.close()
+                raise
+            return engine
+        from stedi.engines.duckdb_engine import DuckDBEngine
+
+        return DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
+
+
+def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice") -> RunSummary:
     started = time.perf_counter()
     landing, last = lake.landing_state(), _last_state(lake, say)
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -92,10 +129,10 @@ def _run(lake: Lake, policy: str, say: Progress, engine: Engine | None) -> RunSu
         journal.write(lake.storage)
         _prepare_store_if_needed(landing.bytes, last, summary)
         spill.mkdir(parents=True, exist_ok=True)
-        if engine is None:
-            from stedi.engines.duckdb_engine import DuckDBEngine
-
-            engine = DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
+        if isinstance(choice, _EngineChoice):
+            say(f"starting the {choice.name} engine" + (f" on {choice.spark_master}" if choice.name == "spark" else ""))
+        engine = choice.start(lake, spill) if isinstance(choice, _EngineChoice) else choice
+        summary.engine = engine.name
         try:
             say(f"run {run_id}")
             _build_and_commit(lake, engine, summary, last, journal, spill, say)

@@ -1,0 +1,204 @@
+"""The Spark engine: the same models on Apache Spark 3.5 (local, a cluster, or AWS Glue 5.0).
+
+Spark reads the landing files itself (stedi/engines/spark_landing), so the files need only be
+visible to the executors; each model's SQL, rendered for Spark by sqlglot (spark_sql), writes
+Parquet into its table's folder, and later models read those files, as the DuckDB engine
+does. The table store commits them: Spark never talks to the catalog. A session that exists
+already (AWS Glue's, a test run's) is used and left running; one this engine started, it stops.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from stedi.config import Config
+from stedi.engines import spark_sql
+from stedi.engines.base import Engine, LandingFile, LandingLoad, Written
+from stedi.engines.spark_session import active_session, configure, start_session, stop_session
+from stedi.errors import StediError
+from stedi.landing.sources import Source
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, SparkSession
+
+# Spark's types for the SQL types the pipeline names (quarantine columns, landing fields).
+_SPARK_TYPES = {"VARCHAR": "string", "BIGINT": "bigint", "DOUBLE": "double", "DATE": "date", "INTEGER": "int",
+                "BOOLEAN": "boolean"}
+
+
+class SparkEngine(Engine):
+    name = "spark"
+
+    def __init__(self, config: Config, spark: "SparkSession | None" = None, master: str | None = None):
+        from stedi.engines.spark_session import require_pyspark
+
+        require_pyspark()
+        self.spark = spark or active_session()
+        self.owns_session = self.spark is None
+        if self.spark is None:
+            self.spark = start_session(master or config.spark_master, driver_memory=_driver_memory())
+        else:
+            configure(self.spark)
+        self.views: set[str] = set()
+        self.readers: list = []
+        self.closed = False
+
+    # -- reading --------------------------------------------------------------------------
+
+    def load_landing(self, source: Source, files: list[LandingFile]) -> LandingLoad:
+        from stedi.engines.spark_landing import SparkLandingReader
+
+        reader = SparkLandingReader(self.spark)
+        self.readers.append(reader)
+        df, load = reader.load(source, files)
+        self._view(source.landing_table, df)
+        return load
+
+    def require_filesystem(self, location: str) -> None:
+        """One line where Spark has no file system for the lake's scheme (s3:// needs AWS Glue,
+        EMR, or hadoop-aws on Spark's class path: nothing is downloaded here)."""
+        jvm = self.spark._jvm  # type: ignore[union-attr]
+        path = jvm.org.apache.hadoop.fs.Path(location)
+        try:
+            path.getFileSystem(self.spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+        except Exception as e:  # noqa: BLE001 - a Py4J error wrapping Java's
+            scheme = location.split("://")[0] if "://" in location else "file"
+            raise StediError(
+                f"Spark cannot reach {location}: it has no file system for {scheme}:// "
+                f"({_java_message(e)}); run on AWS Glue or EMR, or add hadoop-aws to Spark's jars") from None
+
+    # -- SQL ------------------------------------------------------------------------------
+
+    def set_parameters(self, **values: str) -> None:
+        self._view("run_parameters", self.spark.sql(spark_sql.literal_row(values)))  # type: ignore[union-attr]
+
+    def create_view(self, name: str, sql: str) -> None:
+        self._view(name, self._sql(sql))
+
+    def write_parquet(self, name: str, sql: str, directory: str) -> Written:
+        return self._write(name, self._sql(sql), directory)
+
+    def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> Written:
+        schema = ", ".join(f"{spark_sql.quote(c)} {_SPARK_TYPES[t]}" for c, t in columns.items())
+        ordered = [tuple(row.get(c) for c in columns) for row in rows]
+        df = self.spark.createDataFrame(ordered, schema=schema)  # type: ignore[union-attr]
+        return self._write(name, df.coalesce(1), directory)
+
+    def register_parquet(self, name: str, files: list[str], schema: "pa.Schema") -> None:
+        spark_schema = _spark_schema(schema)
+        if files:
+            df = self.spark.read.schema(spark_schema).parquet(*files)  # type: ignore[union-attr]
+        else:
+            df = self.spark.createDataFrame([], spark_schema)  # type: ignore[union-attr]
+        self._view(name, df)
+
+    def count(self, name: str) -> int:
+        return self.spark.table(name).count()  # type: ignore[union-attr]
+
+    def schema(self, name: str) -> "pa.Schema":
+        import pyarrow as pa
+        from pyspark.sql.pandas.types import to_arrow_type
+
+        # Every column nullable, as DuckDB reports them: the tables' Iceberg schemas are the same.
+        return pa.schema([pa.field(f.name, to_arrow_type(f.dataType), nullable=True)
+                          for f in self.spark.table(name).schema])  # type: ignore[union-attr]
+
+    def fingerprint(self, name: str) -> str:
+        # An order-free sum of row hashes (it wraps around: still a fingerprint); the schema
+        # names the columns and their types.
+        df = self.spark.table(name)  # type: ignore[union-attr]
+        rows, total = df.selectExpr("count(*)", "coalesce(sum(xxhash64(*)), 0)").first()
+        return f"{rows}:{total}:{df.schema.simpleString()}"
+
+    def rows(self, sql: str) -> list[tuple]:
+        return [tuple(row) for row in self._sql(sql).collect()]
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for reader in self.readers:
+            reader.release()
+        if self.owns_session:
+            stop_session(self.spark)  # type: ignore[arg-type]
+            return
+        for name in self.views:
+            self.spark.catalog.dropTempView(name)  # type: ignore[union-attr]
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _sql(self, sql: str) -> "DataFrame":
+        rendered = spark_sql.render(sql)
+        if spark_sql.COLUMNS_VIEW in rendered:
+            self._columns_view()
+        return self.spark.sql(rendered)  # type: ignore[union-attr]
+
+    def _columns_view(self) -> None:
+        """information_schema.columns as Spark lacks it: the columns of this engine's views."""
+        rows = [(view, f.name) for view in sorted(self.views) for f in self.spark.table(view).schema]  # type: ignore[union-attr]
+        df = self.spark.createDataFrame(rows, "table_name string, column_name string")  # type: ignore[union-attr]
+        self._view(spark_sql.COLUMNS_VIEW, df)
+
+    def _view(self, name: str, df: "DataFrame") -> None:
+        df.createOrReplaceTempView(name)
+        self.views.add(name)
+
+    def _write(self, name: str, df: "DataFrame", directory: str) -> Written:
+        """Write `df` as Parquet files into `directory`; then `name` reads them (later models
+        read the written files, not the SQL again)."""
+        df.write.mode("errorifexists").parquet(directory)
+        files = self._parquet_files(directory)
+        written = self.spark.read.schema(df.schema).parquet(*files) if files else None  # type: ignore[union-attr]
+        rows = written.count() if written is not None else 0
+        if rows:
+            self._view(name, written)  # type: ignore[arg-type]
+            return Written(files, rows)
+        # Spark writes an empty file for no rows: the view keeps the columns, the table not the file.
+        self._view(name, self.spark.createDataFrame([], df.schema))  # type: ignore[union-attr]
+        return Written([], 0, empty=files)
+
+    def _parquet_files(self, directory: str) -> list[str]:
+        """The Parquet files Spark wrote, named as the lake names them (a local path, or s3://)."""
+        jvm = self.spark._jvm  # type: ignore[union-attr]
+        path = jvm.org.apache.hadoop.fs.Path(directory)
+        fs = path.getFileSystem(self.spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+        found = []
+        for status in fs.listStatus(path):
+            name = status.getPath().getName()
+            if status.isFile() and name.endswith(".parquet"):
+                found.append(directory.rstrip("/") + "/" + name)
+        return sorted(found)
+
+
+def _spark_schema(schema: "pa.Schema") -> str:
+    import pyarrow as pa
+
+    def sql_type(t: "pa.DataType") -> str:
+        for test, name in ((pa.types.is_string, "string"), (pa.types.is_large_string, "string"),
+                           (pa.types.is_int64, "bigint"), (pa.types.is_int32, "int"),
+                           (pa.types.is_floating, "double"), (pa.types.is_date, "date"),
+                           (pa.types.is_boolean, "boolean")):
+            if test(t):
+                return name
+        raise TypeError(f"no Spark type for Arrow type {t}")
+
+    return ", ".join(f"{spark_sql.quote(f.name)} {sql_type(f.type)}" for f in schema)
+
+
+def _driver_memory() -> str:
+    """Half the machine's memory, up to 8 GB: in local mode the driver's JVM runs the executors too."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4g"
+    return f"{max(1, min(8, total // 2**31))}g"
+
+
+def _java_message(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    for line in text:
+        if "Exception:" in line:
+            return line.split("Exception:", 1)[1].strip()
+    return text[0] if text else type(error).__name__

@@ -1,0 +1,96 @@
+"""What the Spark engine needs, missing: one line saying what to install or which URL failed,
+exit 1, and nothing committed. No Spark session is started here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from stedi import Lakehouse
+from tests.cli.test_errors import assert_one_line, stedi
+from tests.conftest import customer, reading, write_delivery
+from tests.moto_server import free_port
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Path:
+    delivery = write_delivery(tmp_path / "delivery", customer=[customer("a@x.com", "s1", consent=1)],
+                              accelerometer=[reading("a@x.com", 5)])
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(delivery)
+    return tmp_path / "lake"
+
+
+def untouched(lake: Path) -> bool:
+    """No run left anything: no state, no journal, no table files, no run record."""
+    return not (lake / "state.json").exists() and not (lake / "journal.json").exists() \
+        and not list(lake.glob("*/*/data")) and not list((lake / "runs").glob("*.json"))
+
+
+def fake_java(tmp_path: Path, version: str) -> Path:
+    home = tmp_path / "jdk"
+    (home / "bin").mkdir(parents=True)
+    java = home / "bin" / "java"
+    java.write_text(f'#!/bin/sh\necho \'openjdk version "{version}" 2023-10-17\' >&2\n')
+    java.chmod(0o755)
+    return home
+
+
+def test_no_java(lake: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(lake / "no-such-folder"))
+    code, err = stedi(["run", "--lake", str(lake), "--engine", "spark"], capsys)
+    assert code == 1
+    assert_one_line(err, "the Spark engine needs Java, and none was found: install Java 17")
+    assert untouched(lake)
+
+
+@pytest.mark.parametrize("version, shown", [("21.0.1", "Java 21"), ("1.7.0_80", "Java 7")])
+def test_wrong_java(lake: Path, tmp_path: Path, version: str, shown: str, monkeypatch: pytest.MonkeyPatch,
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("JAVA_HOME", str(fake_java(tmp_path, version)))
+    code, err = stedi(["run", "--lake", str(lake), "--engine", "spark"], capsys)
+    assert code == 1
+    assert_one_line(err, f"needs Java 17 (or 8 or 11), found {shown}")
+    assert "apt-get install openjdk-17-jre-headless" in err
+    assert untouched(lake)
+
+
+def test_no_pyspark(lake: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark now fails, as where it is not installed
+    monkeypatch.setenv("STEDI_ENGINE", "spark")  # chosen by the setting this time
+    code, err = stedi(["run", "--lake", str(lake)], capsys)
+    assert code == 1
+    assert_one_line(err, "the Spark engine needs PySpark, an extra: pip install 'stedi[spark]'")
+    assert untouched(lake)
+
+
+def test_cluster_that_cannot_be_reached(lake: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"spark://127.0.0.1:{free_port()}"  # nothing listens there
+    code, err = stedi(["run", "--lake", str(lake), "--engine", "spark", "--spark-master", url], capsys)
+    assert code == 1
+    assert_one_line(err, f"cannot reach the Spark master at {url}: Connection refused")
+    assert untouched(lake)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--engine", "flink"], "invalid choice: 'flink'"),
+])
+def test_wrong_engine_argument(lake: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = stedi(["run", "--lake", str(lake), *argv], capsys)
+    assert code == 2 and message in err
+
+
+@pytest.mark.parametrize("var, value, message", [
+    ("STEDI_ENGINE", "flink", "STEDI_ENGINE: engine 'flink' is not one of duckdb, spark"),
+    ("STEDI_SPARK_MASTER", "spark:/x", "STEDI_SPARK_MASTER: spark_master 'spark:/x' is not a Spark master URL"),
+])
+def test_wrong_engine_setting(lake: Path, var: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(var, value)
+    code, err = stedi(["run", "--lake", str(lake)], capsys)
+    assert code == 1
+    assert_one_line(err, message)
+    assert untouched(lake)
