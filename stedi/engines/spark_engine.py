@@ -42,6 +42,7 @@ class SparkEngine(Engine):
         else:
             configure(self.spark)
         self.views: set[str] = set()
+        self.fingerprints: dict[str, str] = {}
         self.readers: list = []
         self.closed = False
 
@@ -106,11 +107,11 @@ class SparkEngine(Engine):
                           for f in self.spark.table(name).schema])  # type: ignore[union-attr]
 
     def fingerprint(self, name: str) -> str:
-        # An order-free sum of row hashes (it wraps around: still a fingerprint); the schema
-        # names the columns and their types.
+        if name in self.fingerprints:  # observed while it was written
+            return self.fingerprints[name]
         df = self.spark.table(name)  # type: ignore[union-attr]
-        rows, total = df.selectExpr("count(*)", "coalesce(sum(xxhash64(*)), 0)").first()
-        return f"{rows}:{total}:{df.schema.simpleString()}"
+        rows, total = df.selectExpr("count(*)", "sum(xxhash64(*))").first()
+        return _fingerprint(rows, total or 0, df.schema)
 
     def rows(self, sql: str) -> list[tuple]:
         return [tuple(row) for row in self._sql(sql).collect()]
@@ -147,13 +148,20 @@ class SparkEngine(Engine):
 
     def _write(self, name: str, df: "DataFrame", directory: str) -> Written:
         """Write `df` as Parquet files into `directory`; then `name` reads them (later models
-        read the written files, not the SQL again)."""
-        df.write.mode("errorifexists").parquet(directory)
+        read the written files, not the SQL again). The row count and the fingerprint are
+        observed while writing: no second pass over the rows."""
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+
+        seen = Observation(f"write-{name}")
+        hashed = F.xxhash64(*[F.col(spark_sql.quote(c)) for c in df.columns])
+        df.observe(seen, F.count(F.lit(1)).alias("rows"), F.sum(hashed).alias("total")) \
+            .write.mode("errorifexists").parquet(directory)
+        rows, total = int(seen.get["rows"]), seen.get["total"] or 0
+        self.fingerprints[name] = _fingerprint(rows, total, df.schema)
         files = self._parquet_files(directory)
-        written = self.spark.read.schema(df.schema).parquet(*files) if files else None  # type: ignore[union-attr]
-        rows = written.count() if written is not None else 0
         if rows:
-            self._view(name, written)  # type: ignore[arg-type]
+            self._view(name, self.spark.read.schema(df.schema).parquet(*files))  # type: ignore[union-attr]
             return Written(files, rows)
         # Spark writes an empty file for no rows: the view keeps the columns, the table not the file.
         self._view(name, self.spark.createDataFrame([], df.schema))  # type: ignore[union-attr]
@@ -170,6 +178,12 @@ class SparkEngine(Engine):
             if status.isFile() and name.endswith(".parquet"):
                 found.append(directory.rstrip("/") + "/" + name)
         return sorted(found)
+
+
+def _fingerprint(rows: int, total: int, schema: object) -> str:
+    """An order-free sum of row hashes (it wraps around: still a fingerprint); the schema names
+    the columns and their types."""
+    return f"{rows}:{total}:{schema.simpleString()}"  # type: ignore[attr-defined]
 
 
 def _spark_schema(schema: "pa.Schema") -> str:

@@ -44,6 +44,14 @@ SQL_SETTINGS = {
     "spark.sql.caseSensitive": "false",
 }
 
+# Files written locally carry no .crc side files, and no job writes a _SUCCESS marker: a table's
+# folder holds only its data files.
+HADOOP_SETTINGS = {
+    "fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
+    "fs.file.impl.disable.cache": "true",
+    "mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+}
+
 # Warnings while the session starts, errors after: Spark's INFO lines would bury the run's own.
 _LOG4J2 = """\
 rootLogger.level = warn
@@ -157,16 +165,14 @@ def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "stedi-spark-warehouse"))
-        # Files written locally carry no .crc side files (a table's folder holds only its data).
-        .config("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
-        .config("spark.hadoop.fs.file.impl.disable.cache", "true")
-        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
         .config("spark.sql.shuffle.partitions", str(max(4, 2 * (os.cpu_count() or 1))))
     )
     if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
     for key, value in SQL_SETTINGS.items():
         builder = builder.config(key, value)
+    for key, value in HADOOP_SETTINGS.items():
+        builder = builder.config(f"spark.hadoop.{key}", value)
     try:
         spark = builder.getOrCreate()
     except Exception as e:  # noqa: BLE001 - py4j and Spark raise many kinds; one line says which
@@ -176,9 +182,13 @@ def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
 
 
 def configure(spark: "SparkSession") -> None:
-    """The SQL settings the engine depends on, on a session someone else made."""
+    """The settings the engine depends on, on a session someone else made (spark-submit's,
+    AWS Glue's): the SQL ones, and the Hadoop ones that keep a table's folder to its data."""
     for key, value in SQL_SETTINGS.items():
         spark.conf.set(key, value)
+    hadoop = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
+    for key, value in HADOOP_SETTINGS.items():
+        hadoop.set(key, value)
 
 
 def stop_session(spark: "SparkSession") -> None:
