@@ -75,10 +75,8 @@ class Lake:
         """Open a lake, creating it where the folder (or S3 prefix) is missing or empty."""
         storage = open_storage(location)
         storage.check()
-        if storage.is_file(CONFIG_FILE):
+        if cls.exists_at(storage):
             return cls(storage, load_config(storage))
-        if storage.exists("") and (storage.files("") or storage.folders("")):
-            raise NotALakeError(f"{storage.root}: not a STEDI lake and not empty; choose a new place for the lake")
         storage.make_folder("")
         # Making a lake is a writer's work. Taking the lock is also its first write: without the
         # right to write here, it fails before any key or catalog entry exists.
@@ -86,6 +84,16 @@ class Lake:
             if not storage.is_file(CONFIG_FILE):  # else another process made it meanwhile
                 cls._create(storage)
         return cls(storage, load_config(storage))
+
+    @staticmethod
+    def exists_at(storage: Storage) -> bool:
+        """Whether a lake is there; False where one can be made (nothing there), and refused
+        where there is something else."""
+        if storage.is_file(CONFIG_FILE):
+            return True
+        if storage.exists("") and (storage.files("") or storage.folders("")):
+            raise NotALakeError(f"{storage.root}: not a STEDI lake and not empty; choose a new place for the lake")
+        return False
 
     @classmethod
     def _create(cls, storage: Storage) -> None:
@@ -120,12 +128,14 @@ class Lake:
     def pseudonym_key(self) -> str:
         return self.storage.pseudonym_key(self.config)
 
-    def register_landing(self) -> None:
-        """Make the landing zones external JSON tables where other engines read the catalog (Glue)."""
-        if self.catalog.keeps_landing:
-            from stedi.ddl.athena import landing_tables
+    def register_landing(self, dry_run: bool = False) -> dict[str, str]:
+        """Make the landing zones external JSON tables where other engines read the catalog (Glue);
+        what each table needed (created, updated, unchanged). `dry_run`: change nothing."""
+        if not self.catalog.keeps_landing:
+            return {}
+        from stedi.ddl.athena import landing_tables
 
-            self.catalog.register_landing(landing_tables(self.storage.uri()))
+        return self.catalog.register_landing(landing_tables(self.storage.uri()), dry_run)
 
     def run_record(self, run_id: str) -> dict | None:
         """The summary a `stedi run` recorded (runs/<run-id>.json); None if it is missing or unreadable."""

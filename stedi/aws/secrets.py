@@ -60,6 +60,11 @@ def create_pseudonym_key(lake_uri: str) -> bool:
     return True
 
 
+def has_pseudonym_key(lake_uri: str) -> bool:
+    """Whether the lake's secret exists (a lake made where one was keeps the key it had)."""
+    return _read(lake_uri, secret_name(lake_uri)) is not None
+
+
 def delete_pseudonym_key(lake_uri: str) -> None:
     """Delete a key this process just made for a lake that could not be made (no data was ever
     keyed with it, so no recovery window is kept)."""

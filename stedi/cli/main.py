@@ -108,6 +108,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo(args.lake, args.customers, args.seed, args.consent_policy, _status)
 
 
+def cmd_aws_deploy(args: argparse.Namespace) -> int:
+    from stedi.aws.deploy import deploy
+    from stedi.cli.summary import print_deploy
+    from stedi.lakehouse import default_lake_path
+
+    report = deploy(args.lake or default_lake_path(), role=args.role, job_name=args.job_name,
+                    consent_policy=args.consent_policy, dry_run=args.dry_run, progress=_status)
+    print_deploy(report)
+    return 0
+
+
 def _wait_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wait", nargs="?", type=_seconds, const=float("inf"), metavar="SECONDS",
                         help="if another command is writing the lake, wait for it to finish (at most SECONDS; "
@@ -183,6 +194,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", type=_whole(1), default=500, metavar="N", help="customers to generate (default: 500)")
     p.add_argument("--seed", type=_whole(0), default=42, help="random seed (default: 42)")
     p.add_argument("--consent-policy", choices=CONSENT_POLICIES, help=policy_help)
+
+    aws_help = "Work with a lake in S3 on AWS: deploy the Glue job that runs it with Spark."
+    aws = sub.add_parser("aws", help=aws_help, description=aws_help)
+    aws_sub = aws.add_subparsers(dest="aws_command", metavar="COMMAND", required=True)
+    deploy_help = ("Make or update the AWS Glue 5.0 job that runs the lake's pipeline with Spark, and what it "
+                   "needs: the lake, its Glue database and landing tables, the package wheel and job script "
+                   "under the lake's deploy/ folder. Writes only what differs.")
+    p = aws_sub.add_parser("deploy", help=deploy_help, description=deploy_help)
+    p.set_defaults(handler=cmd_aws_deploy)
+    p.add_argument("--lake", metavar="S3_URI", help="the lake: s3://BUCKET/PREFIX (default: $STEDI_LAKE); "
+                                                     "made if the prefix is empty")
+    p.add_argument("--role", metavar="ARN", help="the IAM role the job runs as: needed to create the job; "
+                                                 "an existing job keeps its role unless this is given")
+    p.add_argument("--job-name", metavar="NAME", help="the Glue job's name (default: stedi-run-GLUE_DATABASE)")
+    p.add_argument("--consent-policy", choices=CONSENT_POLICIES,
+                   help="the consent policy the job runs with (default: the lake's setting)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be created or updated, and write nothing")
     return parser
 
 

@@ -8,6 +8,7 @@ from stedi.cli.output import print_rows
 from stedi.pipeline.run import RunSummary
 
 if TYPE_CHECKING:
+    from stedi.aws.deploy import DeployReport
     from stedi.generate import GenerationReport
     from stedi.lakehouse import Lakehouse
 
@@ -50,3 +51,20 @@ def print_generation(report: "GenerationReport", seconds: float) -> None:
           f"{report.resent_records:,} re-sent records ({report.consent_withdrawals:,} withdraw consent), "
           f"{report.shared_serial_numbers:,} shared serial numbers")
     print(f"{report.readings:,} readings in {seconds:.1f} s ({report.readings / max(seconds, 1e-9):,.0f} readings/s)")
+
+
+def print_deploy(report: "DeployReport") -> None:
+    """`stedi aws deploy`: one line per resource, then what it came to."""
+    for change in report.changes:
+        status = change.status
+        if report.dry_run and status != "unchanged":
+            status = "would be " + status  # would be created / would be updated
+        print(f"{change.resource}: {status}")
+    created, updated = report.count("created"), report.count("updated")
+    if not report.changed:
+        print("nothing to do: everything is up to date")
+    elif report.dry_run:
+        print(f"dry run: {created} to create, {updated} to update; nothing was written")
+    else:
+        print(f"deployed: {created} created, {updated} updated; "
+              f"start a run with: aws glue start-job-run --job-name {report.job_name}")

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
 
 
+# What registering a catalog entry did (or, in a dry run, would do).
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
 @dataclass(frozen=True)
 class LandingTable:
     """A landing zone as an external JSON table (what `stedi ddl` renders for Athena)."""
@@ -44,9 +48,11 @@ class CatalogAccess(ABC):
         """Point `table` at metadata `new` (None: remove the table from the catalog, its files
         untouched) if it still points at `expected`. True if it changed."""
 
-    def register_landing(self, tables: list[LandingTable]) -> None:
+    def register_landing(self, tables: list[LandingTable], dry_run: bool = False) -> dict[str, str]:
         """Make the landing zones visible to other engines (e.g. Athena) as external tables;
-        nothing where no other engine reads the catalog."""
+        nothing where no other engine reads the catalog. Returns each table's CREATED, UPDATED
+        or UNCHANGED; `dry_run`: what it would do, changing nothing."""
+        return {}
 
     def close(self) -> None:
         """Let go of open connections (after a failed commit, before rolling back)."""

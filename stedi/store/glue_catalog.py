@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from stedi.aws.session import explain, session
 from stedi.errors import StediError
-from stedi.store.catalog import CatalogAccess, LandingTable
+from stedi.store.catalog import CREATED, UNCHANGED, UPDATED, CatalogAccess, LandingTable
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
@@ -55,24 +55,31 @@ class GlueCatalog(CatalogAccess):
 
     # -- the database and who owns it ---------------------------------------------------
 
-    def ensure_database(self) -> None:
+    def ensure_database(self, dry_run: bool = False) -> str:
         """Create the lake's database, or check that an existing one is this lake's (adopting
-        an empty one). Writers call this before touching a table."""
+        an empty one). Writers call this before touching a table. Returns what it did (or with
+        `dry_run`, would do, changing nothing): created, updated (adopted) or unchanged."""
         if self._owned:
-            return
-        database = self._get_database()
+            return UNCHANGED
+        database, done = self._get_database(), UNCHANGED
         if database is None:
+            if dry_run:
+                return CREATED
             try:
                 self._glue(lambda glue: glue.create_database(DatabaseInput={
                     "Name": self.database, "Description": self._description(),
                     "Parameters": {LAKE_PARAMETER: self.lake_uri}}))
+                done = CREATED
             except _AlreadyExists:  # another writer made it just now: check whose it is
                 database = self._get_database()
         if database is not None:
             owner = self._check_owner(database)
             if owner is None:
-                self._adopt(database)
-        self._owned = True
+                done = UPDATED
+                self._adopt(database, dry_run)
+        if not dry_run:
+            self._owned = True
+        return done
 
     def _get_database(self) -> dict[str, Any] | None:
         try:
@@ -89,7 +96,7 @@ class GlueCatalog(CatalogAccess):
                              "(STEDI_GLUE_DATABASE or stedi.toml)")
         return owner
 
-    def _adopt(self, database: dict[str, Any]) -> None:
+    def _adopt(self, database: dict[str, Any], dry_run: bool) -> None:
         # Only an empty database: tables already there belong to something else.
         tables = self._glue(lambda glue: glue.get_tables(DatabaseName=self.database, MaxResults=1))
         if tables.get("TableList"):
@@ -99,7 +106,8 @@ class GlueCatalog(CatalogAccess):
         update = {k: database[k] for k in DATABASE_INPUT_KEYS if k in database}
         update["Parameters"] = {**database.get("Parameters", {}), LAKE_PARAMETER: self.lake_uri}
         update.setdefault("Description", self._description())
-        self._glue(lambda glue: glue.update_database(Name=self.database, DatabaseInput=update))
+        if not dry_run:
+            self._glue(lambda glue: glue.update_database(Name=self.database, DatabaseInput=update))
 
     def _description(self) -> str:
         return f"Tables of the STEDI lake at {self.lake_uri} (Iceberg tables, landing zones as JSON tables)"
@@ -155,21 +163,35 @@ class GlueCatalog(CatalogAccess):
 
     # -- landing zones, for Athena -------------------------------------------------------
 
-    def register_landing(self, tables: list[LandingTable]) -> None:
-        self.ensure_database()
+    def register_landing(self, tables: list[LandingTable], dry_run: bool = False) -> dict[str, str]:
+        database = self.ensure_database(dry_run)
+        done: dict[str, str] = {}
         for table in tables:
             wanted = _landing_input(table)
-            try:
-                current = self._glue(lambda glue: glue.get_table(DatabaseName=self.database, Name=table.name))["Table"]
-            except _NotFound:
+            # A database just made (or in a dry run, yet to be made) holds no table.
+            current = None if database == CREATED else self._landing_table(table.name)
+            if current is None:
+                if dry_run:
+                    done[table.name] = CREATED
+                    continue
                 try:
                     self._glue(lambda glue: glue.create_table(DatabaseName=self.database, TableInput=wanted))
+                    done[table.name] = CREATED
                     continue
                 except _AlreadyExists:  # made just now by another writer: compare with that
-                    current = self._glue(lambda glue: glue.get_table(DatabaseName=self.database,
-                                                                     Name=table.name))["Table"]
+                    current = self._landing_table(table.name)
+            done[table.name] = UNCHANGED
             if _landing_definition(current) != _landing_definition(wanted):
-                self._glue(lambda glue: glue.update_table(DatabaseName=self.database, TableInput=wanted))
+                if not dry_run:
+                    self._glue(lambda glue: glue.update_table(DatabaseName=self.database, TableInput=wanted))
+                done[table.name] = UPDATED
+        return done
+
+    def _landing_table(self, name: str) -> dict[str, Any] | None:
+        try:
+            return self._glue(lambda glue: glue.get_table(DatabaseName=self.database, Name=name))["Table"]
+        except _NotFound:
+            return None
 
     # -- Glue calls ----------------------------------------------------------------------
 

@@ -103,7 +103,7 @@ def test_a_lake_that_cannot_be_made_leaves_no_key_and_no_config(bucket: str, mon
     from stedi.aws.secrets import secret_name
     from stedi.store.glue_catalog import GlueCatalog
 
-    def no_glue(self, tables):  # type: ignore[no-untyped-def]
+    def no_glue(self, tables, dry_run=False):  # type: ignore[no-untyped-def]
         raise StediError("Glue database: access denied")
 
     monkeypatch.setattr(GlueCatalog, "register_landing", no_glue)

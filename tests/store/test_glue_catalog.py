@@ -152,9 +152,12 @@ def test_a_table_changed_since_it_was_read_is_not_rolled_back(glue, lake, databa
     assert catalog.metadata_locations() == {"customer_curated": table.metadata_location}
 
 
+LANDING = ("customer_landing", "accelerometer_landing", "step_trainer_landing")
+
+
 def test_landing_tables_are_json_external_tables_registered_once(glue, lake, database) -> None:
     catalog = GlueCatalog(database, lake)
-    catalog.register_landing(landing_tables(lake))
+    assert catalog.register_landing(landing_tables(lake)) == dict.fromkeys(LANDING, "created")
     tables = {t["Name"]: t for t in glue.get_tables(DatabaseName=database)["TableList"]}
     assert set(tables) == {"customer_landing", "accelerometer_landing", "step_trainer_landing"}
 
@@ -174,15 +177,34 @@ def test_landing_tables_are_json_external_tables_registered_once(glue, lake, dat
     assert tables["step_trainer_landing"]["StorageDescriptor"]["Location"] == f"{lake}/step_trainer/landing/"
 
     versions = {name: glue.get_table(DatabaseName=database, Name=name)["Table"]["VersionId"] for name in tables}
-    catalog.register_landing(landing_tables(lake))  # unchanged: no new table version
+    assert catalog.register_landing(landing_tables(lake)) == dict.fromkeys(LANDING, "unchanged")  # no new version
     assert versions == {name: glue.get_table(DatabaseName=database, Name=name)["Table"]["VersionId"]
                         for name in tables}
 
     glue.update_table(DatabaseName=database, TableInput={**{k: accelerometer[k] for k in (
         "Name", "TableType", "Parameters")}, "StorageDescriptor": {**storage, "Location": "s3://moved/"}})
-    GlueCatalog(database, lake).register_landing(landing_tables(lake))  # changed: put back
+    assert GlueCatalog(database, lake).register_landing(landing_tables(lake), dry_run=True) == {
+        **dict.fromkeys(LANDING, "unchanged"), "accelerometer_landing": "updated"}
+    assert glue.get_table(DatabaseName=database, Name="accelerometer_landing")["Table"][
+        "StorageDescriptor"]["Location"] == "s3://moved/"  # a dry run changes nothing
+    assert GlueCatalog(database, lake).register_landing(landing_tables(lake)) == {  # changed: put back
+        **dict.fromkeys(LANDING, "unchanged"), "accelerometer_landing": "updated"}
     assert glue.get_table(DatabaseName=database, Name="accelerometer_landing")["Table"][
         "StorageDescriptor"]["Location"] == f"{lake}/accelerometer/landing/"
+
+
+def test_a_dry_run_says_what_it_would_do_and_changes_nothing(glue, lake, database) -> None:
+    catalog = GlueCatalog(database, lake)
+    assert catalog.ensure_database(dry_run=True) == "created"
+    assert catalog.register_landing(landing_tables(lake), dry_run=True) == dict.fromkeys(LANDING, "created")
+    assert database not in {d["Name"] for d in glue.get_databases()["DatabaseList"]}
+
+    glue.create_database(DatabaseInput={"Name": database})  # empty, no lake's: would be adopted
+    assert catalog.ensure_database(dry_run=True) == "updated"
+    assert "stedi.lake" not in glue.get_database(Name=database)["Database"].get("Parameters", {})
+    assert catalog.ensure_database() == "updated"
+    assert glue.get_database(Name=database)["Database"]["Parameters"]["stedi.lake"] == lake
+    assert catalog.ensure_database() == "unchanged" and GlueCatalog(database, lake).ensure_database() == "unchanged"
 
 
 def test_glue_failures_are_one_line_without_credentials(aws, lake, monkeypatch) -> None:
