@@ -66,8 +66,9 @@ def lines_at(path: Path, positions: list[int], non_blank_lines: int) -> list[tup
             newlines = np.flatnonzero(buf == 0x0A)
             if len(newlines) + (buf[-1] != 0x0A) == non_blank_lines:  # no blank line: position p is line p + 1
                 wanted = np.asarray(positions, dtype=np.int64)
-                ends = np.append(newlines, len(buf))[wanted]
-                starts = np.where(wanted == 0, 0, newlines[np.maximum(wanted - 1, 0)] + 1)
+                bounded = np.append(newlines, len(buf))  # a file of one line without a newline has none
+                ends = bounded[wanted]
+                starts = np.where(wanted == 0, 0, bounded[np.maximum(wanted - 1, 0)] + 1)
                 return [(int(p) + 1, _without_cr(mm[int(a) : int(b)])) for p, a, b in zip(wanted, starts, ends)]
             del newlines
             starts, ends = bounds(buf)

@@ -77,12 +77,13 @@ def suspects(path: Path, keys: np.ndarray, nulls: dict[str, np.ndarray] | None =
         per_line = [np.bincount(np.searchsorted(ends, np.flatnonzero(block == byte)), minlength=len(starts))[filled]
                     for byte in (COLON, COMMA, VTAB, FORM_FEED)]
         want = keys[position : position + len(filled)].astype(np.int64)
+        done = want < 0  # rejected already: its share of keys is no question (nor its nulls)
         for key, absent in (nulls or {}).items():
             given = np.zeros(len(starts), dtype=bool)
             given[_lines_holding(data, ends, key)] = True
             want += given[filled] & absent[position : position + len(filled)]
         odd = (per_line[0] != want) | (per_line[1] != want - 1) | (per_line[2] + per_line[3] > 0)
-        for i in np.flatnonzero((want >= 0) & odd):
+        for i in np.flatnonzero(~done & odd):
             raw = data[int(starts[filled[i]]) : int(ends[filled[i]])]
             found.append((position + int(i), line + int(filled[i]) + 1, raw[:-1] if raw.endswith(b"\r") else raw))
         position, line = position + len(filled), line + len(starts)

@@ -117,26 +117,32 @@ def _valid_date(text: str) -> bool:
 
 def rejection_reason(source: Source, raw: str) -> str | None:
     """The first problem with one landing line, or None when the line is acceptable."""
+    return judge(source, raw)[0]
+
+
+def judge(source: Source, raw: str) -> tuple[str | None, dict[str, object] | None]:
+    """(reason, None) for a rejected line, (None, its JSON object) for an accepted one: a
+    caller that needs the values too parses the line once."""
     try:
         record = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
     except _Unacceptable as e:
-        return str(e)
+        return str(e), None
     except json.JSONDecodeError as e:
         if raw[e.pos : e.pos + 1] in ("}", "]") and raw[: e.pos].rstrip().endswith(","):
-            return f"malformed JSON: a trailing comma before {raw[e.pos]!r} at column {e.colno}"
+            return f"malformed JSON: a trailing comma before {raw[e.pos]!r} at column {e.colno}", None
         cut_short = e.pos >= len(raw.rstrip(" \t\r\n")) or e.msg.startswith("Unterminated string")
         what = "truncated JSON" if cut_short else "malformed JSON"
         at = "" if e.msg.endswith(" at") else " at"  # "Unterminated string starting at" has its own
-        return f"{what}: {e.msg}{at} column {e.colno}"
+        return f"{what}: {e.msg}{at} column {e.colno}", None
     except (ValueError, RecursionError) as e:
-        return f"malformed JSON: {e}"
+        return f"malformed JSON: {e}", None
     surrogate = _lone_surrogate(record) if "\\u" in raw else None
     if surrogate:
-        return f"not Unicode text: a string holds the lone surrogate {surrogate}"
+        return f"not Unicode text: a string holds the lone surrogate {surrogate}", None
     if not isinstance(record, dict):
-        return f"not a JSON object but {_json_kind(record)}"
+        return f"not a JSON object but {_json_kind(record)}", None
     for f in source.fields:
         problem = _field_problem(f, record)
         if problem:
-            return problem
-    return None
+            return problem, None
+    return None, record
