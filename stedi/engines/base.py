@@ -82,6 +82,24 @@ class Engine(ABC):
     def load_landing(self, source: Source, files: list[LandingFile]) -> LandingLoad:
         """Parse and type the landing files; make `<source>_landing` readable by later SQL."""
 
+    def load_all(self, inputs: list[tuple[Source, list[LandingFile]]],
+                 say: Callable[[str], None]) -> list[tuple[LandingLoad, float]]:
+        """load_landing for each source, with the seconds each took. One after another here (a
+        lake in S3 then needs local disk for one source at a time); an engine that gains by
+        reading them side by side may."""
+        import time
+
+        done = []
+        for source, files in inputs:
+            say(f"reading {source.landing_table} ({len(files)} files)")
+            started = time.perf_counter()
+            done.append((self.load_landing(source, files), time.perf_counter() - started))
+        return done
+
+    def rows_of_each(self, queries: list[str]) -> list[list[tuple]]:
+        """rows() of several independent queries (one after another here)."""
+        return [self.rows(sql) for sql in queries]
+
     @abstractmethod
     def set_parameters(self, **values: str) -> None:
         """Provide the one-row `run_parameters` relation the models read."""

@@ -10,7 +10,8 @@ already (AWS Glue's, a test run's) is used and left running; one this engine sta
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from stedi.config import Config
 from stedi.engines import spark_sql
@@ -31,14 +32,16 @@ _SPARK_TYPES = {"VARCHAR": "string", "BIGINT": "bigint", "DOUBLE": "double", "DA
 class SparkEngine(Engine):
     name = "spark"
 
-    def __init__(self, config: Config, spark: "SparkSession | None" = None, master: str | None = None):
+    def __init__(self, config: Config, spark: "SparkSession | None" = None, master: str | None = None,
+                 small_data: bool = False):
         from stedi.engines.spark_session import require_pyspark
 
         require_pyspark()
         self.spark = spark or active_session()
         self.owns_session = self.spark is None
         if self.spark is None:
-            self.spark = start_session(master or config.spark_master, driver_memory=_driver_memory())
+            self.spark = start_session(master or config.spark_master, driver_memory=_driver_memory(),
+                                       small_data=small_data)
         else:
             configure(self.spark)
         self.views: set[str] = set()
@@ -56,6 +59,22 @@ class SparkEngine(Engine):
         df, load = reader.load(source, files)
         self._view(source.landing_table, df)
         return load
+
+    def load_all(self, inputs: list[tuple[Source, list[LandingFile]]],
+                 say: "Callable[[str], None]") -> list[tuple[LandingLoad, float]]:
+        """The sources side by side: on small data a Spark job waits on the driver more than on
+        the cores, so three at once keep both busy (docs/benchmarks.md, issue 9)."""
+        say("reading " + ", ".join(f"{s.landing_table} ({len(files)} files)" for s, files in inputs))
+        return list(self._side_by_side(lambda item: _timed(self.load_landing, *item), inputs))
+
+    def rows_of_each(self, queries: list[str]) -> list[list[tuple]]:
+        return list(self._side_by_side(self.rows, queries))
+
+    def _side_by_side(self, work: "Callable", items: list) -> "Iterator":
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=max(1, len(items)), thread_name_prefix="stedi-spark") as pool:
+            return iter(list(pool.map(work, items)))
 
     def require_filesystem(self, location: str) -> None:
         """One line where Spark has no file system for the lake's scheme (s3:// needs AWS Glue,
@@ -83,6 +102,10 @@ class SparkEngine(Engine):
 
     def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> Written:
         schema = ", ".join(f"{spark_sql.quote(c)} {_SPARK_TYPES[t]}" for c, t in columns.items())
+        if not rows:  # no Spark job for nothing: no file, and a view with the columns
+            self._view(name, self.spark.createDataFrame([], schema))  # type: ignore[union-attr]
+            self.fingerprints[name] = _fingerprint(0, 0, self.spark.table(name).schema)  # type: ignore[union-attr]
+            return Written([], 0)
         ordered = [tuple(row.get(c) for c in columns) for row in rows]
         df = self.spark.createDataFrame(ordered, schema=schema)  # type: ignore[union-attr]
         return self._write(name, df.coalesce(1), directory)
@@ -178,6 +201,11 @@ class SparkEngine(Engine):
             if status.isFile() and name.endswith(".parquet"):
                 found.append(directory.rstrip("/") + "/" + name)
         return sorted(found)
+
+
+def _timed(work: "Callable", *args: object) -> tuple[object, float]:
+    started = time.perf_counter()
+    return work(*args), time.perf_counter() - started
 
 
 def _fingerprint(rows: int, total: int, schema: object) -> str:

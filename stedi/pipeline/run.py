@@ -99,11 +99,12 @@ class _EngineChoice:
             require_java()
             require_master(self.spark_master)
 
-    def start(self, lake: Lake, spill: "Path") -> Engine:
+    def start(self, lake: Lake, spill: "Path", landing_bytes: int) -> Engine:
         if self.name == "spark":
             from stedi.engines.spark_engine import SparkEngine
+            from stedi.engines.spark_session import SMALL_DATA_BYTES
 
-            engine = SparkEngine(lake.config, master=self.spark_master)
+            engine = SparkEngine(lake.config, master=self.spark_master, small_data=landing_bytes < SMALL_DATA_BYTES)
             try:
                 engine.require_filesystem(lake.location("quarantine"))
             except BaseException:
@@ -127,11 +128,11 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
     try:
         # Before this run writes any file, the journal says where: a kill from here on is undone.
         journal.write(lake.storage)
-        _prepare_store_if_needed(landing.bytes, last, summary)
+        _prepare_store_if_needed(landing.bytes, last, summary, choice)
         spill.mkdir(parents=True, exist_ok=True)
         if isinstance(choice, _EngineChoice):
             say(f"starting the {choice.name} engine" + (f" on {choice.spark_master}" if choice.name == "spark" else ""))
-        engine = choice.start(lake, spill) if isinstance(choice, _EngineChoice) else choice
+        engine = choice.start(lake, spill, landing.bytes) if isinstance(choice, _EngineChoice) else choice
         summary.engine = engine.name
         try:
             say(f"run {run_id}")
@@ -171,8 +172,7 @@ def _build_and_commit(lake: Lake, engine: Engine, summary: RunSummary, last: Lak
         counts[model.name] = written.rows
         summary.tables.append(TableResult(model.name, counts[main_input], written.rows, 0, time.perf_counter() - t0))
     say("auditing privacy")
-    _audit(engine)
-    summary.shared_serial_numbers, summary.shared_serial_readings = _shared_serials(engine)
+    summary.shared_serial_numbers, summary.shared_serial_readings = _audit(engine)
     staged = _stage(lake, summary.run_id, "quarantine", built)
     staged.files = _kept(lake, engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows,
                                                  lake.storage.path(staged.directory)), staged.directory).files
@@ -209,11 +209,13 @@ def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> 
 _PREPARE_STORE_FROM_BYTES = 256 * 1024 * 1024
 
 
-def _prepare_store_if_needed(landing_bytes: int, last: LakeState, summary: RunSummary) -> None:
+def _prepare_store_if_needed(landing_bytes: int, last: LakeState, summary: RunSummary,
+                             engine: "Engine | _EngineChoice") -> None:
     """Import the table store in the background when this run will likely commit (new landing
     files, another policy, no run before): 0.8 s of importing pyiceberg then overlaps DuckDB's
     work instead of following it. A rerun on the same files commits nothing and skips this."""
-    if landing_bytes < _PREPARE_STORE_FROM_BYTES:
+    spark = engine.name == "spark"  # seconds of work in another process: the import overlaps it whatever the size
+    if landing_bytes < _PREPARE_STORE_FROM_BYTES and not spark:
         return  # small data: the import would only contend with the run's own Python work
     if last.landing_signature == summary.landing_signature and last.consent_policy == summary.consent_policy:
         return
@@ -233,33 +235,26 @@ def _record(lake: Lake, summary: RunSummary) -> None:
 def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, scratch: "Path",
                   say: Progress) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    for source in SOURCES.values():
-        files = lake.landing_inputs(source.name, scratch)
-        say(f"reading {source.landing_table} ({len(files)} files)")
-        t0 = time.perf_counter()
-        load = engine.load_landing(source, files)
+    inputs = [(source, lake.landing_inputs(source.name, scratch)) for source in SOURCES.values()]
+    for (source, _), (load, seconds) in zip(inputs, engine.load_all(inputs, say)):
         rows += quarantine.explain(source, load.rejected, lake.relative)
         summary.tables.append(
-            TableResult(source.landing_table, load.lines_read, load.accepted, len(load.rejected), time.perf_counter() - t0)
-        )
+            TableResult(source.landing_table, load.lines_read, load.accepted, len(load.rejected), seconds))
     return rows
 
 
-def _audit(engine: Engine) -> None:
-    """Stop before any commit if a built table breaks a privacy rule."""
-    for name in PRIVACY_AUDITS:
-        [(found,)] = engine.rows(f"SELECT count(*) FROM ({audit_sql(name)})")
-        if found:
+def _audit(engine: Engine) -> tuple[int, int]:
+    """Stop before any commit if a built table breaks a privacy rule. Returns the serial numbers
+    held by several customers, and the step-trainer readings left out for it."""
+    queries = [f"SELECT count(*) FROM ({audit_sql(name)})" for name in PRIVACY_AUDITS]
+    shared = f"SELECT count(*), coalesce(sum(readings), 0) FROM ({audit_sql('shared_serial_numbers')})"
+    *found, [(serials, readings)] = engine.rows_of_each(queries + [shared])
+    for name, [(offending,)] in zip(PRIVACY_AUDITS, found):
+        if offending:
             raise StediError(
-                f"privacy audit {name} found {found} offending row(s); nothing was committed "
+                f"privacy audit {name} found {offending} offending row(s); nothing was committed "
                 f"(the query is stedi/audits/{name}.sql)"
             )
-
-
-def _shared_serials(engine: Engine) -> tuple[int, int]:
-    """Serial numbers held by several customers, and the step-trainer readings left out for it."""
-    [(serials, readings)] = engine.rows(
-        f"SELECT count(*), coalesce(sum(readings), 0) FROM ({audit_sql('shared_serial_numbers')})")
     return int(serials), int(readings)
 
 
