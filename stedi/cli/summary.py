@@ -19,7 +19,7 @@ def print_summary(summary: RunSummary) -> None:
         for t in summary.tables
     ]
     print_rows(["table", "rows in", "rows out", "quarantined", "seconds"], rows,
-               title=f"run {summary.run_id}, consent policy {summary.consent_policy}")
+               title=f"run {summary.run_id}, consent policy {summary.consent_policy}, engine {summary.engine}")
     quarantined = sum(t.quarantined for t in summary.tables)
     if quarantined:
         print(f"{quarantined:,} landing line(s) quarantined: stedi query \"SELECT * FROM quarantine\" shows why")

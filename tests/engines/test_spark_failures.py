@@ -94,3 +94,17 @@ def test_wrong_engine_setting(lake: Path, var: str, value: str, message: str, mo
     assert code == 1
     assert_one_line(err, message)
     assert untouched(lake)
+
+
+def test_a_lake_in_s3_where_spark_has_no_s3_file_system(bucket: str, tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
+    """Here Spark has no hadoop-aws (nothing is downloaded): one line, and nothing committed.
+    On AWS Glue and EMR, Spark reads s3:// itself."""
+    from stedi.errors import StediError
+
+    delivery = write_delivery(tmp_path / "delivery", customer=[customer("a@x.com", "s1", consent=1)])
+    house = Lakehouse(f"s3://{bucket}/lake", create=True)
+    house.ingest(delivery)
+    with pytest.raises(StediError, match=r"^Spark cannot reach s3://.*/lake/quarantine: it has no file system for s3://"):
+        house.run(engine="spark")
+    assert house.lake.state() is None and not house.lake.storage.exists("journal.json")
+    assert not house.lake.storage.files("customer/trusted", recursive=True)
