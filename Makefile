@@ -7,18 +7,21 @@ SPARK_STAMP := $(VENV)/.spark-installed-stamp
 
 .PHONY: setup demo test bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv with the pinned dependencies
 
 # The Spark engine's extra (PySpark, ~300 MB): for the tests and benchmarks, not for the demo.
-$(SPARK_STAMP): $(STAMP)
+# One pip run installs everything (a second one would resolve the whole set again).
+$(SPARK_STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
-	@touch $(SPARK_STAMP)
+	@touch $(STAMP) $(SPARK_STAMP)
 
 demo: setup  ## generate a small data set, build every table, show them
 	$(BIN)/stedi demo --lake demo-lake

@@ -107,6 +107,7 @@ def spark():
             raise
         pytest.skip(str(e))
 
+    os.environ["STEDI_SPARK_CLASS_ARCHIVE"] = "off"  # writing it at exit would cost the test run seconds
     session = start_session("local[2]", driver_memory="2g", app_name="stedi-tests")
     yield session
     stop_session(session)

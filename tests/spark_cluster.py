@@ -22,7 +22,8 @@ def spark_home() -> Path:
 def cluster_environment() -> dict[str, str]:
     """Every process of the cluster, and the driver, on 127.0.0.1 and on this Python."""
     return {**os.environ, "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_IP": "127.0.0.1",
-            "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+            "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
+            "STEDI_SPARK_CLASS_ARCHIVE": "off"}  # writing it would cost a test seconds
 
 
 @dataclass

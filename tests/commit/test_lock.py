@@ -111,7 +111,7 @@ def test_an_ingest_during_a_run_feeds_it_all_of_a_delivery_or_none(house: Lakeho
         second = write_delivery(tmp_path / f"d{n + 2}", accelerometer=[reading(A, 700 + i) for i in range(200)])
         (second / "accelerometer" / "landing" / "accelerometer-1.json").rename(
             second / "accelerometer" / "landing" / f"accelerometer-{n + 2}.json")
-        run = stedi("run", "--lake", str(house.path))
+        run = stedi("run", "--lake", str(house.path), "--wait")  # the ingest may take the lock first
         ingest = stedi("ingest", str(second), "--lake", str(house.path), "--wait")
         assert ingest.wait(timeout=120) == 0 and run.wait(timeout=120) == 0, (ingest.communicate(), run.communicate())
         state = house.lake.state()
