@@ -183,11 +183,19 @@ def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
         builder = builder.config(f"spark.hadoop.{key}", value)
     if small_data:
         builder = builder.config("spark.sql.codegen.wholeStage", "false")
+    import signal
+    import threading
+
     try:
         spark = builder.getOrCreate()
     except Exception as e:  # noqa: BLE001 - py4j and Spark raise many kinds; one line says which
         raise StediError(f"could not start Spark on {master}: {str(e).strip().splitlines()[0]}") from None
     spark.sparkContext.setLogLevel("ERROR")
+    if threading.current_thread() is threading.main_thread():
+        # PySpark's own Ctrl-C handler cancels jobs through the context, and fails once the run
+        # has stopped it (the engine closes while the store commits): Ctrl-C stays Python's
+        # KeyboardInterrupt, and the run's clean-up stops Spark and its jobs.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     return spark
 
 
