@@ -27,10 +27,6 @@ def render(sql: str) -> str:
     return tree.sql(dialect="spark")
 
 
-def reads_information_schema(sql: str) -> bool:
-    return COLUMNS_VIEW in render(sql)
-
-
 def literal_row(values: dict[str, str]) -> str:
     """A one-row SELECT of string literals, quoted the way Spark reads them."""
     return exp.select(*(exp.alias_(exp.Literal.string(v), k, quoted=True) for k, v in values.items())).sql("spark")
