@@ -5,6 +5,8 @@
                                           tables are in the AWS Glue Data Catalog
 <lake>/<source>/landing/*.json            raw files as delivered
 <lake>/<source>/{trusted,curated}/        Iceberg tables (data/ and metadata/ inside)
+<lake>/<source>/accepted/                 Iceberg table of accepted landing lines, typed, and the
+                                          files read into it
 <lake>/quarantine/                        Iceberg table of rejected landing lines
 <lake>/runs/<run-id>.json                 summary of each `stedi run`
 <lake>/state.json                         the tables of the last complete run (what readers read)
@@ -43,6 +45,11 @@ TABLE_LOCATIONS = {
     "customer_curated": "customer/curated",
     "machine_learning_curated": "step_trainer/curated",
     "quarantine": "quarantine",
+    # Every accepted landing line, typed, with the files read into it (what incremental runs
+    # build from: a consent granted today admits readings delivered months ago).
+    "customer_accepted": "customer/accepted",
+    "accelerometer_accepted": "accelerometer/accepted",
+    "step_trainer_accepted": "step_trainer/accepted",
 }
 
 
@@ -52,7 +59,10 @@ class LandingState(NamedTuple):
 
 
 def zone_of(table: str) -> str:
-    return "quarantine" if table == "quarantine" else TABLE_LOCATIONS[table].split("/")[1]
+    if table == "quarantine":
+        return "quarantine"
+    zone = TABLE_LOCATIONS[table].split("/")[1]
+    return "landing" if zone == "accepted" else zone
 
 
 class Lake:
@@ -163,6 +173,11 @@ class Lake:
     def table_names(self) -> list[str]:
         return list(TABLE_LOCATIONS)
 
+    @property
+    def stored_tables(self) -> list[str]:
+        """The Iceberg tables a run commits (landing tables are views over the raw files)."""
+        return [name for name in TABLE_LOCATIONS if not name.endswith("_landing")]
+
     def holds(self, location: str) -> bool:
         """Whether a location (a path or URI) lies inside this lake."""
         return self.storage.holds(location)
@@ -191,15 +206,16 @@ class Lake:
         """Landing files of a source in delivery order (names carry the delivery time)."""
         return self.storage.files(self.landing_dir(source), suffix=".json")
 
-    def landing_inputs(self, source: str, scratch: Path) -> list["LandingFile"]:
-        """A source's landing files for an engine; a file in S3 is streamed into `scratch` when
-        the engine first needs its bytes."""
+    def landing_inputs(self, source: str, scratch: Path, entries: list[FileEntry] | None = None) -> list["LandingFile"]:
+        """A source's landing files (`entries`: these of them) for an engine; a file in S3 is
+        streamed into `scratch` when the engine first needs its bytes."""
         from functools import partial
 
         from stedi.engines.base import LandingFile
 
+        entries = self.landing_files(source) if entries is None else entries
         return [LandingFile(self.storage.path(e.relative), partial(self.storage.local_file, e.relative, scratch))
-                for e in self.landing_files(source)]
+                for e in entries]
 
     def landing_state(self) -> LandingState:
         """A digest of every landing file's name, size and modification time (it changes when

@@ -85,9 +85,10 @@ class Lakehouse:
 
     def run(self, consent_policy: str | None = None, progress: "Progress | None" = None,
             wait: float | None = None, engine: "Engine | str | None" = None,
-            spark_master: str | None = None) -> "RunSummary":
-        """Rebuild every table from landing. `engine`: "duckdb", "spark" or an Engine (default:
-        the lake's `engine` setting); `spark_master`: where the Spark engine runs."""
+            spark_master: str | None = None, full: bool = False) -> "RunSummary":
+        """Bring every table up to date with landing (only the files no run has read are read;
+        `full`: rebuild every table from every file). `engine`: "duckdb", "spark" or an Engine
+        (default: the lake's `engine` setting); `spark_master`: where the Spark engine runs."""
         from stedi.config import Config
         from stedi.pipeline.run import run
 
@@ -96,7 +97,7 @@ class Lakehouse:
         if isinstance(engine, str):
             Config(engine=engine)
         return run(self.lake, consent_policy=consent_policy, progress=progress, wait=wait, engine=engine,
-                   spark_master=spark_master)
+                   spark_master=spark_master, full=full)
 
     def committed_locations(self, state: "LakeState | None" = None) -> dict[str, str]:
         """Each stored table's metadata file as the last complete run left it: what readers read.
@@ -130,7 +131,8 @@ class Lakehouse:
         """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
         state = self.lake.state()
         last = self.lake.run_record(state.run_id) if state else None
-        accepted = {t["name"]: t["rows_out"] for t in last["tables"]} if last else {}
+        accepted = {t["name"]: t["rows_out"] if t.get("total") is None else t["total"]
+                    for t in last["tables"]} if last else {}
         committed = self.committed_locations(state)
         found = []
         for name in TABLE_LOCATIONS:

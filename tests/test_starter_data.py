@@ -24,11 +24,13 @@ EXPECTED = {
         "customer_landing": 956, "accelerometer_landing": 81273, "step_trainer_landing": 28680,
         "customer_trusted": 482, "accelerometer_trusted": 32025, "customer_curated": 464,
         "step_trainer_trusted": 11297, "machine_learning_curated": 32025, "quarantine": 0,
+        "customer_accepted": 956, "accelerometer_accepted": 81273, "step_trainer_accepted": 28680,
     },
     "any-time": {
         "customer_landing": 956, "accelerometer_landing": 81273, "step_trainer_landing": 28680,
         "customer_trusted": 482, "accelerometer_trusted": 40981, "customer_curated": 482,
         "step_trainer_trusted": 14460, "machine_learning_curated": 40981, "quarantine": 0,
+        "customer_accepted": 956, "accelerometer_accepted": 81273, "step_trainer_accepted": 28680,
     },
 }
 

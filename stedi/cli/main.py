@@ -53,7 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from stedi.lakehouse import Lakehouse
 
     summary = Lakehouse(args.lake).run(consent_policy=args.consent_policy, progress=_status, wait=args.wait,
-                                       engine=args.engine, spark_master=args.spark_master)
+                                       engine=args.engine, spark_master=args.spark_master, full=args.full)
     print_summary(summary)
     return 0
 
@@ -156,8 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     policy_help = ("'strict' (default): only readings taken at or after the customer's research consent; "
                    "'any-time': every reading of consenting customers")
-    p = command("run", cmd_run, "Build every trusted and curated table from landing.")
+    p = command("run", cmd_run, "Bring every trusted and curated table up to date with landing: read the landing "
+                                "files no run has read yet and change only the rows they affect (the first run, "
+                                "a changed consent policy, or a rewritten landing file rebuild everything).")
     p.add_argument("--consent-policy", choices=CONSENT_POLICIES, help=policy_help)
+    p.add_argument("--full", action="store_true",
+                   help="rebuild every table from every landing file, as the first run does")
     p.add_argument("--engine", choices=ENGINES,
                    help="'duckdb': in this process (the default setting); 'spark': PySpark 3.5, locally or on a "
                         "cluster (needs the spark extra and Java 17); default: the lake's engine setting")

@@ -14,12 +14,23 @@ if TYPE_CHECKING:
 
 
 def print_summary(summary: RunSummary) -> None:
-    rows = [
-        (t.name, f"{t.rows_in:,}", f"{t.rows_out:,}", f"{t.quarantined:,}", f"{t.seconds:.2f}")
-        for t in summary.tables
-    ]
-    print_rows(["table", "rows in", "rows out", "quarantined", "seconds"], rows,
-               title=f"run {summary.run_id}, consent policy {summary.consent_policy}, engine {summary.engine}")
+    title = f"run {summary.run_id}, consent policy {summary.consent_policy}, engine {summary.engine}"
+    if summary.nothing_new:
+        print_rows(["table", "rows"], [(t.name, f"{t.total or 0:,}") for t in summary.tables],
+                   title=title + ": no new landing files, nothing changed")
+        print(f"done in {summary.seconds:.2f} s")
+        return
+    if summary.full_reason:
+        rows = [(t.name, f"{t.rows_in:,}", f"{t.rows_out:,}", f"{t.quarantined:,}", f"{t.seconds:.2f}")
+                for t in summary.tables]
+        print_rows(["table", "rows in", "rows out", "quarantined", "seconds"], rows,
+                   title=f"{title}, every table rebuilt ({summary.full_reason})")
+    else:
+        # Only what the new files changed: rows rebuilt or added, rows taken out, and where each table stands.
+        rows = [(t.name, f"{t.rows_in:,}", f"{t.rows_out:,}", f"{t.removed:,}", f"{t.quarantined:,}",
+                 "" if t.total is None else f"{t.total:,}", f"{t.seconds:.2f}") for t in summary.tables]
+        print_rows(["table", "rows in", "rows out", "rows removed", "quarantined", "rows now", "seconds"], rows,
+                   title=f"{title}, new landing files only")
     quarantined = sum(t.quarantined for t in summary.tables)
     if quarantined:
         print(f"{quarantined:,} landing line(s) quarantined: stedi query \"SELECT * FROM quarantine\" shows why")

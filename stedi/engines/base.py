@@ -122,6 +122,16 @@ class Engine(ABC):
         """Make `name` readable from existing Parquet files (an empty list: no rows)."""
 
     @abstractmethod
+    def materialize(self, name: str, sql: str) -> None:
+        """Compute `sql` once and keep its rows as `name` for the rest of the run (small results
+        read several times, such as the customers a delivery affects)."""
+
+    @abstractmethod
+    def files_holding(self, files: list[str], where: str) -> list[str]:
+        """Which of these Parquet files hold at least one row for which `where` (SQL over their
+        columns) is true: the files a row-level change must rewrite."""
+
+    @abstractmethod
     def count(self, name: str) -> int: ...
 
     @abstractmethod

@@ -89,7 +89,10 @@ class DuckDBEngine(Engine):
             self._parquet_view(name, list(files))
             return Written(list(files), int(rows))
         # No rows still writes one empty file: the view keeps its columns, the table not the file.
-        self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM ({sql}) WHERE false")
+        # The columns are spelled out, so the view reads nothing another view may later replace.
+        described = self.con.execute(f"DESCRIBE ({sql})").fetchall()
+        empty = ", ".join(f"NULL::{column_type} AS {_ident(column)}" for column, column_type, *_ in described)
+        self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT {empty} WHERE false")
         return Written([], 0, empty=list(files))
 
     def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> Written:
@@ -130,6 +133,17 @@ class DuckDBEngine(Engine):
     def _parquet_view(self, name: str, files: list[str]) -> None:
         listed = ", ".join(_literal(f) for f in files)
         self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}])")
+
+    def materialize(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS {sql}")
+
+    def files_holding(self, files: list[str], where: str) -> list[str]:
+        if not files:
+            return []
+        listed = ", ".join(_literal(f) for f in files)
+        found = self.con.execute(
+            f"SELECT DISTINCT filename FROM read_parquet([{listed}], filename = true) WHERE {where}").fetchall()
+        return sorted(name for (name,) in found)
 
     def count(self, name: str) -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {_ident(name)}").fetchone()[0])  # type: ignore[index]

@@ -118,6 +118,21 @@ class SparkEngine(Engine):
             df = self.spark.createDataFrame([], spark_schema)  # type: ignore[union-attr]
         self._view(name, df)
 
+    def materialize(self, name: str, sql: str) -> None:
+        df = self._sql(sql).cache()
+        df.count()  # computed now, once
+        self._view(name, df)
+
+    def files_holding(self, files: list[str], where: str) -> list[str]:
+        from pyspark.sql import functions as F
+
+        if not files:
+            return []
+        found = self.spark.read.parquet(*files).where(spark_sql.render_condition(where)) \
+            .select(F.input_file_name().alias("f")).distinct().collect()  # type: ignore[union-attr]
+        by_uri = {_as_uri(f): f for f in files}
+        return sorted(by_uri.get(row.f, row.f) for row in found)
+
     def count(self, name: str) -> int:
         return self.spark.table(name).count()  # type: ignore[union-attr]
 
@@ -201,6 +216,11 @@ class SparkEngine(Engine):
             if status.isFile() and name.endswith(".parquet"):
                 found.append(directory.rstrip("/") + "/" + name)
         return sorted(found)
+
+
+def _as_uri(location: str) -> str:
+    """A file as Spark's input_file_name() names it: s3:// kept, a local path as a file: URI."""
+    return location if "://" in location else "file://" + location
 
 
 def _timed(work: "Callable", *args: object) -> tuple[object, float]:

@@ -34,3 +34,9 @@ def literal_row(values: dict[str, str]) -> str:
 
 def quote(name: str) -> str:
     return exp.to_identifier(name, quoted=True).sql("spark")
+
+
+@lru_cache(maxsize=None)
+def render_condition(condition: str) -> str:
+    """Spark SQL for one DuckDB-dialect boolean expression (a WHERE clause's condition)."""
+    return sqlglot.parse_one(condition, read="duckdb").sql(dialect="spark")

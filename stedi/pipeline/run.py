@@ -1,11 +1,12 @@
-"""`stedi run`: every trusted and curated table rebuilt from landing, then committed.
+"""`stedi run`: the landing files no run has read yet turned into table changes, then committed.
 
-Landing is parsed once; each model's SQL writes Parquet files into its table's location;
-only when every table is built and audited does the store commit them, one Iceberg
-snapshot per table, and then the lake's state makes them visible together (the protocol
-is in stedi/commit). Whatever stops a run, readers see every table as the last complete
-run left it, and the files this run wrote are removed (by this run, or by the next writer
-where this one was killed).
+The landing files are parsed once; the models' SQL writes Parquet files into the tables'
+locations (stedi/pipeline/build.py: every table whole, or only the rows a delivery changes);
+only when every table is built and audited does the store commit them, one Iceberg snapshot
+per table, and then the lake's state makes them visible together (the protocol is in
+stedi/commit). Whatever stops a run, readers see every table as the last complete run left
+it, and the files this run wrote are removed (by this run, or by the next writer where this
+one was killed).
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from stedi.audits import PRIVACY_AUDITS, audit_sql
 from stedi.commit.journal import Journal
 from stedi.commit.recover import relocate, settle
 from stedi.commit.state import LakeState, TableState
 from stedi.commit.writer import writing
-from stedi.engines.base import Engine, Written
+from stedi.engines.base import Engine
 from stedi.errors import StediError
 from stedi.lake import Lake
-from stedi.landing import quarantine
-from stedi.landing.sources import SOURCES
-from stedi.models import all_models
+from stedi.pipeline import changes
+from stedi.pipeline.build import Builder, Built, staging
 from stedi.store.iceberg_store import IcebergStore
 
 if TYPE_CHECKING:
@@ -43,6 +42,8 @@ class TableResult:
     quarantined: int
     seconds: float
     snapshot_id: int | None = None
+    removed: int = 0  # rows an incremental run took out (they were rebuilt, or had to go)
+    total: int | None = None  # rows in the table after the run (a landing table: its accepted lines)
 
 
 @dataclass
@@ -55,25 +56,23 @@ class RunSummary:
     seconds: float = 0.0
     landing_signature: str = ""
     engine: str = "duckdb"
+    # Why every table was rebuilt from every landing file; "" when only new files were read.
+    full_reason: str = ""
+    nothing_new: bool = False  # no landing file to read: nothing was built or committed
+    committed_at_ms: int = 0  # when the run became visible (epoch ms)
 
     def table(self, name: str) -> TableResult:
         return next(t for t in self.tables if t.name == name)
 
 
-@dataclass
-class _Built:
-    name: str
-    location: str  # the table's, as Iceberg records it
-    directory: str  # this run's folder of the table's files, relative to the lake
-    files: list[str]
-
-
 def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None = None,
-        engine: Engine | str | None = None, wait: float | None = None, spark_master: str | None = None) -> RunSummary:
-    """Rebuild every table from landing and make them visible together, or not at all.
-    Holds the lake's writer lock throughout (`wait`: seconds to wait for another writer).
+        engine: Engine | str | None = None, wait: float | None = None, spark_master: str | None = None,
+        full: bool = False) -> RunSummary:
+    """Bring every table up to date with landing and make the changes visible together, or not
+    at all. Holds the lake's writer lock throughout (`wait`: seconds to wait for another writer).
     `engine`: an Engine, or its name (default: the lake's `engine` setting); `spark_master`:
-    where a Spark engine runs (default: the `spark_master` setting)."""
+    where a Spark engine runs (default: the `spark_master` setting); `full`: rebuild every table
+    from every landing file (otherwise only files no run has read are read)."""
     say = progress or (lambda message: None)
     if not isinstance(engine, Engine):
         engine = _EngineChoice(engine or lake.config.engine, spark_master or lake.config.spark_master)
@@ -81,7 +80,7 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
     with writing(lake, "run", wait, say):
         relocate(lake, say)
         lake.register_landing()  # a landing table someone dropped from Glue comes back
-        return _run(lake, consent_policy or lake.config.consent_policy, say, engine)
+        return _run(lake, consent_policy or lake.config.consent_policy, say, engine, full)
 
 
 @dataclass(frozen=True)
@@ -116,15 +115,22 @@ class _EngineChoice:
         return DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
 
 
-def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice") -> RunSummary:
+def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice", full: bool) -> RunSummary:
     started = time.perf_counter()
     landing, last = lake.landing_state(), _last_state(lake, say)
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     summary = RunSummary(run_id=run_id, consent_policy=policy, landing_signature=landing.signature)
+    plan = changes.plan(lake, last, policy, full)
+    if plan.nothing_new:
+        return _nothing_new(lake, last, summary, started, say)
+    summary.full_reason = plan.full_reason or ""
+    if plan.full:
+        say(f"rebuilding every table from every landing file: {plan.full_reason}")
+    else:
+        say(f"reading {sum(map(len, plan.new.values()))} new landing file(s)")
     spill, spill_in_lake = lake.storage.spill_folder(run_id)
     journal = Journal(run_id, {"spill": spill_in_lake} if spill_in_lake else {})
-    journal.folders.update({m.name: _staging(lake, run_id, m.name) for m in all_models() if m.stored})
-    journal.folders["quarantine"] = _staging(lake, run_id, "quarantine")
+    journal.folders.update({name: staging(lake, run_id, name) for name in lake.stored_tables})
     try:
         # Before this run writes any file, the journal says where: a kill from here on is undone.
         journal.write(lake.storage)
@@ -136,7 +142,8 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
         summary.engine = engine.name
         try:
             say(f"run {run_id}")
-            _build_and_commit(lake, engine, summary, last, journal, spill, say)
+            built = Builder(lake, engine, summary, plan, last, spill, say).build()
+            _commit(lake, engine, built, summary, last, journal, say)
         finally:
             engine.close()
         summary.seconds = time.perf_counter() - started
@@ -150,33 +157,29 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
     return summary
 
 
-def _build_and_commit(lake: Lake, engine: Engine, summary: RunSummary, last: LakeState, journal: Journal,
-                      spill: "Path", say: Progress) -> None:
-    built: list[_Built] = []
-    rejected_rows = _load_landing(lake, engine, summary, spill, say)
-    engine.set_parameters(consent_policy=summary.consent_policy, pseudonym_key=lake.pseudonym_key)
-    counts: dict[str, int] = {t.name: t.rows_out for t in summary.tables}
-    for model in all_models():
-        if not model.stored:
-            engine.create_view(model.name, model.sql)
+def _nothing_new(lake: Lake, last: LakeState, summary: RunSummary, started: float, say: Progress) -> RunSummary:
+    """No landing file to read and nothing else changed: every table stays as the last run left
+    it, with no engine started and nothing committed. The run is still recorded."""
+    from stedi.pipeline.changes import snapshot_summary
+
+    say(f"no landing file was delivered since run {last.run_id}: every table stays as it is")
+    summary.nothing_new = True
+    before = lake.run_record(last.run_id) or {}
+    summary.shared_serial_numbers = int(before.get("shared_serial_numbers", 0))
+    summary.shared_serial_readings = int(before.get("shared_serial_readings", 0))
+    for name in lake.table_names:
+        stored = name.replace("_landing", "_accepted")
+        table = last.tables.get(stored)
+        found = snapshot_summary(lake, table.metadata_location, table.snapshot_id) if table and table.snapshot_id else None
+        total = int((found or {}).get("total-records", 0))
+        if name not in last.tables and not name.endswith("_landing"):
             continue
-        say(f"building {model.name}")
-        t0 = time.perf_counter()
-        staged = _stage(lake, summary.run_id, model.name, built)
-        written = _kept(lake, engine.write_parquet(model.name, model.sql, lake.storage.path(staged.directory)),
-                        staged.directory)
-        staged.files = written.files
-        main_input = model.inputs[0]
-        if main_input not in counts:
-            counts[main_input] = engine.count(main_input)
-        counts[model.name] = written.rows
-        summary.tables.append(TableResult(model.name, counts[main_input], written.rows, 0, time.perf_counter() - t0))
-    say("auditing privacy")
-    summary.shared_serial_numbers, summary.shared_serial_readings = _audit(engine)
-    staged = _stage(lake, summary.run_id, "quarantine", built)
-    staged.files = _kept(lake, engine.write_rows("quarantine", quarantine.COLUMNS, rejected_rows,
-                                                 lake.storage.path(staged.directory)), staged.directory).files
-    _commit(lake, engine, built, summary, last, journal, say)
+        summary.tables.append(TableResult(name, 0, 0, 0, 0.0, table.snapshot_id if table and stored == name else None,
+                                          total=total))
+    summary.seconds = time.perf_counter() - started
+    summary.committed_at_ms = int(time.time() * 1000)
+    _record(lake, summary)
+    return summary
 
 
 def _last_state(lake: Lake, say: Progress) -> LakeState:
@@ -232,71 +235,26 @@ def _record(lake: Lake, summary: RunSummary) -> None:
     lake.storage.write_atomic(f"runs/{summary.run_id}.json", json.dumps(asdict(summary), indent=2))
 
 
-def _load_landing(lake: Lake, engine: Engine, summary: RunSummary, scratch: "Path",
-                  say: Progress) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    inputs = [(source, lake.landing_inputs(source.name, scratch)) for source in SOURCES.values()]
-    for (source, _), (load, seconds) in zip(inputs, engine.load_all(inputs, say)):
-        rows += quarantine.explain(source, load.rejected, lake.relative)
-        summary.tables.append(
-            TableResult(source.landing_table, load.lines_read, load.accepted, len(load.rejected), seconds))
-    return rows
-
-
-def _audit(engine: Engine) -> tuple[int, int]:
-    """Stop before any commit if a built table breaks a privacy rule. Returns the serial numbers
-    held by several customers, and the step-trainer readings left out for it."""
-    queries = [f"SELECT count(*) FROM ({audit_sql(name)})" for name in PRIVACY_AUDITS]
-    shared = f"SELECT count(*), coalesce(sum(readings), 0) FROM ({audit_sql('shared_serial_numbers')})"
-    *found, [(serials, readings)] = engine.rows_of_each(queries + [shared])
-    for name, [(offending,)] in zip(PRIVACY_AUDITS, found):
-        if offending:
-            raise StediError(
-                f"privacy audit {name} found {offending} offending row(s); nothing was committed "
-                f"(the query is stedi/audits/{name}.sql)"
-            )
-    return int(serials), int(readings)
-
-
-def _staging(lake: Lake, run_id: str, name: str) -> str:
-    return f"{lake.table_folder(name)}/data/run-{run_id}"
-
-
-def _stage(lake: Lake, run_id: str, name: str, built: list[_Built]) -> _Built:
-    """The folder this run writes a table's files into (the journal names it already)."""
-    staged = _Built(name, lake.location(name), _staging(lake, run_id, name), [])
-    lake.storage.make_folder(f"{lake.table_folder(name)}/data")
-    built.append(staged)
-    return staged
-
-
-def _kept(lake: Lake, written: Written, directory: str) -> Written:
-    """What the engine wrote, less the empty file an empty result leaves: its folder holds
-    nothing else then (in S3 DuckDB also writes a marker object for the folder)."""
-    if written.empty:
-        lake.storage.delete_tree(directory)
-    return written
-
-
-def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary, last: LakeState,
+def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary, last: LakeState,
             journal: Journal, say: Progress) -> None:
-    """Commit each built table, except one whose rows are the very rows its current snapshot
-    holds (a rerun without new data): that keeps its snapshot, and this run's files go.
-    The journal first records every table's metadata before; the new state, written last,
-    makes all commits visible at once. The engine's last work is the fingerprints; it closes
-    in the background (freeing its memory and spill files takes seconds at scale) while the
-    store commits."""
+    """Commit each table the run changed. A full rebuild whose rows for a table are the very rows
+    its current snapshot holds keeps that snapshot (a rerun without new data), and this run's
+    files for it go. The journal first records every table's metadata before; the new state,
+    written last, makes all commits visible at once. The engine's last work is the fingerprints;
+    it closes in the background (freeing its memory and spill files takes seconds at scale)
+    while the store commits."""
     import threading
 
     store = lake.store
     current = store.metadata_locations()
     plans = []
     for b in built:
-        fingerprint = engine.fingerprint(b.name)
+        # An incremental change is known by its files; only a full rebuild compares fingerprints.
+        fingerprint = engine.fingerprint(b.view) if b.remove is None else ""
         before = last.tables.get(b.name)
-        unchanged = (before is not None and before.fingerprint == fingerprint
-                     and current.get(b.name) == before.metadata_location)
-        plans.append((b, fingerprint, None if unchanged else engine.schema(b.name)))
+        unchanged = not b.changes or (before is not None and b.remove is None and before.fingerprint == fingerprint
+                                      and current.get(b.name) == before.metadata_location and not b.properties)
+        plans.append((b, fingerprint, None if unchanged else engine.schema(b.view)))
     journal.previous = {b.name: current.get(b.name) for b, _, schema in plans if schema is not None}
     journal.write(lake.storage)
     closing = threading.Thread(target=engine.close, name="stedi-close-engine")
@@ -311,11 +269,12 @@ def _commit(lake: Lake, engine: Engine, built: list[_Built], summary: RunSummary
                 state.tables[b.name] = last.tables[b.name]
             else:
                 say(f"committing {b.name}")
-                done = store.replace_contents(b.name, b.location, schema, b.files, properties)
+                done = store.change_contents(b.name, b.location, schema, b.remove, b.add, {**properties, **b.properties})
                 state.tables[b.name] = TableState(done.metadata_location, done.snapshot_id, fingerprint, summary.run_id)
             if b.name in results:
                 results[b.name].snapshot_id = state.tables[b.name].snapshot_id
         say("making the run visible")
+        summary.committed_at_ms = int(time.time() * 1000)
         state.write(lake.storage)  # the commit point of the whole run
     finally:
         closing.join()

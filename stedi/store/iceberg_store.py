@@ -76,31 +76,51 @@ class IcebergStore:
         see either the old contents or the new, never a mix. The schema evolves by name
         when the SQL that builds the table gained columns.
         """
+        return self.change_contents(name, location, schema, None, files, properties)
+
+    def change_contents(
+        self, name: str, location: str, schema: pa.Schema, remove: list[str] | None, add: list[str],
+        properties: dict[str, str],
+    ) -> Committed:
+        """One snapshot that removes the data files `remove` (None: every current one) and adds
+        `add`: a row-level change is the files holding the changed rows rewritten without them,
+        plus files of new rows (copy-on-write), so a change touches only those files."""
         from pyiceberg.io.pyarrow import parquet_file_to_data_file
 
         table = self.load(name)
         if table is None:
-            table = self.catalog.create_table((self.access.namespace, name), schema=schema, location=location)
+            table = self.catalog.create_table((self.access.namespace, name), schema=schema, location=location,
+                                              properties=_no_personal_bounds(schema))
         elif not _same_columns(table, schema):
             with table.update_schema() as update:
                 update.union_by_name(schema)
             table = self.load(name)
             assert table is not None
-        old_files = [task.file for task in table.scan().plan_files()] if table.current_snapshot() else []
+        if table.current_snapshot() is None:
+            old_files = []
+        else:
+            wanted = None if remove is None else set(remove)
+            old_files = [task.file for task in table.scan().plan_files()
+                         if wanted is None or local_path(task.file.file_path) in wanted or task.file.file_path in wanted]
+            if wanted is not None and len(old_files) != len(wanted):
+                raise StediError(f"table {name}: {len(wanted) - len(old_files)} file(s) to replace are not in it "
+                                 "(another writer changed it?); nothing was committed")
         with table.transaction() as tx:
+            missing = {k: v for k, v in _no_personal_bounds(schema).items() if tx.table_metadata.properties.get(k) != v}
             if tx.table_metadata.name_mapping() is None:
                 # Files written by an engine carry column names, not Iceberg field ids.
                 from pyiceberg.table import TableProperties
 
-                tx.set_properties(
-                    **{TableProperties.DEFAULT_NAME_MAPPING: tx.table_metadata.schema().name_mapping.model_dump_json()}
-                )
-            new_files = [parquet_file_to_data_file(table.io, tx.table_metadata, f) for f in files]
-            with tx.update_snapshot(snapshot_properties=properties).overwrite() as overwrite:
+                missing[TableProperties.DEFAULT_NAME_MAPPING] = tx.table_metadata.schema().name_mapping.model_dump_json()
+            if missing:
+                tx.set_properties(**missing)
+            new_files = [parquet_file_to_data_file(table.io, tx.table_metadata, f) for f in add]
+            update = tx.update_snapshot(snapshot_properties=properties)
+            with (update.overwrite() if old_files else update.fast_append()) as change:
                 for data_file in old_files:
-                    overwrite.delete_data_file(data_file)
+                    change.delete_data_file(data_file)
                 for data_file in new_files:
-                    overwrite.append_data_file(data_file)
+                    change.append_data_file(data_file)
         snapshot = table.current_snapshot()
         return Committed(snapshot.snapshot_id if snapshot else None, table.metadata_location)
 
@@ -157,6 +177,16 @@ def referenced_files(metadata_location: str, properties: dict[str, str] | None =
         found.add(snapshot.manifest_list)
         found.update(manifest.manifest_path for manifest in snapshot.manifests(table.io))
     return {local_path(f) for f in found}
+
+
+# Columns whose values identify a person: their manifests keep counts but no lower/upper bounds,
+# so erasing a person's rows leaves none of their values in table metadata (bounds of a removed
+# file stay in the manifests of the snapshot that removed it).
+PERSONAL_COLUMNS = ("email", "user", "customername", "phone", "birthday", "serialnumber")
+
+
+def _no_personal_bounds(schema: pa.Schema) -> dict[str, str]:
+    return {f"write.metadata.metrics.column.{c}": "counts" for c in schema.names if c in PERSONAL_COLUMNS}
 
 
 def _same_columns(table: Table, schema: pa.Schema) -> bool:

@@ -48,7 +48,7 @@ def test_the_quarantine_names_the_file_in_the_lake_and_the_line(house: Lakehouse
 def test_a_failed_run_leaves_every_table_as_before_and_no_file_behind(house: Lakehouse,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     before = contents(house)
-    real, calls = IcebergStore.replace_contents, []
+    real, calls = IcebergStore.change_contents, []
 
     def fail_third(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(args[0])
@@ -56,7 +56,7 @@ def test_a_failed_run_leaves_every_table_as_before_and_no_file_behind(house: Lak
             raise StediError("Glue went away")
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(IcebergStore, "replace_contents", fail_third)
+    monkeypatch.setattr(IcebergStore, "change_contents", fail_third)
     with pytest.raises(StediError, match="Glue went away"):
         house.run(consent_policy="strict")  # another policy: every table changes
     monkeypatch.undo()

@@ -60,7 +60,7 @@ def test_lake_from_the_environment(lake: Path, capsys: pytest.CaptureFixture[str
     assert main(["tables", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {r["table"]: r["rows"] for r in rows}["machine_learning_curated"] == "1"
-    assert len(rows) == 9 and all(r["zone"] for r in rows)
+    assert len(rows) == 12 and all(r["zone"] for r in rows)
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -43,7 +43,7 @@ def lake_files(house: Lakehouse) -> set[Path]:
 def test_a_commit_that_fails_partway_leaves_every_table_as_before(
         house: Lakehouse, monkeypatch: pytest.MonkeyPatch, fail_at: int, error: BaseException) -> None:
     before, files = contents(house), lake_files(house)
-    real = IcebergStore.replace_contents
+    real = IcebergStore.change_contents
     calls = []
 
     def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -52,7 +52,7 @@ def test_a_commit_that_fails_partway_leaves_every_table_as_before(
             raise error
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(IcebergStore, "replace_contents", failing)
+    monkeypatch.setattr(IcebergStore, "change_contents", failing)
     with pytest.raises(type(error)):
         house.run(consent_policy="strict")  # three tables change: three commits planned
     assert len(calls) == fail_at
@@ -74,7 +74,7 @@ def test_readers_do_not_see_a_run_that_died_while_committing(house: Lakehouse, m
     from stedi.pipeline import run as run_module
 
     before, files = contents(house), lake_files(house)
-    real = IcebergStore.replace_contents
+    real = IcebergStore.change_contents
     calls = []
 
     def dies(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -83,7 +83,7 @@ def test_readers_do_not_see_a_run_that_died_while_committing(house: Lakehouse, m
             raise SystemExit("killed")  # stands for kill -9: no rollback may run in-process
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(IcebergStore, "replace_contents", dies)
+    monkeypatch.setattr(IcebergStore, "change_contents", dies)
     monkeypatch.setattr(run_module, "_undo", lambda lake, journal, error, say: None)
     with pytest.raises(SystemExit):
         house.run(consent_policy="strict")
@@ -107,7 +107,7 @@ def test_a_first_run_that_fails_partway_leaves_no_table_and_no_file(
                               accelerometer=[reading(A, 500)], step_trainer=[step("s1", 500)])
     house = Lakehouse(tmp_path / "lake", create=True)
     house.ingest(delivery)
-    real = IcebergStore.replace_contents
+    real = IcebergStore.change_contents
     calls = []
 
     def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -116,7 +116,7 @@ def test_a_first_run_that_fails_partway_leaves_no_table_and_no_file(
             raise OSError("Permission denied")
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(IcebergStore, "replace_contents", failing)
+    monkeypatch.setattr(IcebergStore, "change_contents", failing)
     with pytest.raises(OSError):
         house.run()
     assert [t.rows for t in house.tables() if t.zone != "landing"] == [None] * 6

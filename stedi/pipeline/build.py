@@ -1,0 +1,232 @@
+"""A run's work before any commit: read landing, build every table's files, audit them.
+
+A full build reads every landing file and builds every table whole. An incremental build reads
+only the files no run has read, works out the customers they affect (stedi/pipeline/incremental)
+and builds only those customers' rows; the files of each table that hold their old rows are
+rewritten without them. Either way nothing is committed here: the run commits what this returns,
+all or nothing (stedi/pipeline/run.py).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from stedi.audits import PRIVACY_AUDITS, audit_sql
+from stedi.errors import StediError
+from stedi.landing import quarantine
+from stedi.landing.sources import SOURCES
+from stedi.models import all_models
+from stedi.pipeline import incremental as inc
+from stedi.pipeline.changes import READ_FILES_PROPERTY, LandingPlan, accepted_table, encode_seen, read_seen
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from stedi.commit.state import LakeState
+    from stedi.engines.base import Engine, Written
+    from stedi.lake import Lake
+    from stedi.pipeline.run import RunSummary
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Built:
+    """One table's change, ready to commit: `add` these files and remove `remove` (the table's
+    files this run rewrote; None: every file, the table is replaced whole)."""
+
+    name: str
+    location: str  # the table's, as Iceberg records it
+    directory: str  # this run's folder of the table's files, relative to the lake
+    view: str  # the engine's name for the rows this run wrote (their schema is the table's)
+    add: list[str] = field(default_factory=list)
+    remove: list[str] | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+    rows: int = 0  # rows in the table once committed
+
+    @property
+    def changes(self) -> bool:
+        return self.remove is None or bool(self.add or self.remove or self.properties)
+
+
+@dataclass
+class _Old:
+    files: list[str]
+    rows: int
+
+
+class Builder:
+    def __init__(self, lake: "Lake", engine: "Engine", summary: "RunSummary", plan: LandingPlan,
+                 last: "LakeState", spill: "Path", say: Progress):
+        self.lake, self.engine, self.summary, self.plan, self.last = lake, engine, summary, plan, last
+        self.spill, self.say = spill, say
+        self.built: list[Built] = []
+        self.old: dict[str, _Old] = {}
+
+    def build(self) -> list[Built]:
+        from stedi.pipeline.run import TableResult
+
+        rejected = self._load_landing()
+        self.engine.set_parameters(consent_policy=self.summary.consent_policy, pseudonym_key=self.lake.pseudonym_key)
+        self._write_accepted()
+        known = 0
+        # Rows each model read and wrote, for the summary (a landing table: its accepted lines).
+        counts = {t.name: t.rows_out for t in self.summary.tables} if self.plan.full else {}
+        if not self.plan.full:
+            self._register_old()
+            inc.landing_views(self.engine, affected_only=False)
+            self.engine.create_view("customer_latest", _model_sql("customer_latest"))
+            known = inc.find_affected(self.engine)
+            inc.landing_views(self.engine)
+        for model in all_models():
+            if not model.stored:
+                self.engine.create_view(model.name, model.sql)
+                continue
+            self.say(f"building {model.name}")
+            t0 = time.perf_counter()
+            staged = self._stage(model.name, model.name)
+            sql = model.sql if self.plan.full else inc.affected_rows(model.name, model.sql)
+            written = self._write(model.name, sql, f"{staged.directory}/new")
+            staged.add = written.files
+            main_input = model.inputs[0]
+            if main_input not in counts:
+                counts[main_input] = self.engine.count(main_input)
+            counts[model.name] = written.rows
+            result = TableResult(model.name, counts[main_input], written.rows, 0, 0.0)
+            if self.plan.full:
+                staged.rows = written.rows
+            else:
+                staged.remove = []
+                result.removed = self._remove_old_rows(staged) if known else 0
+                staged.rows = self.old[model.name].rows - result.removed + written.rows
+            result.total = staged.rows
+            result.seconds = time.perf_counter() - t0
+            self.summary.tables.append(result)
+        self.say("auditing privacy")
+        self.summary.shared_serial_numbers, self.summary.shared_serial_readings = self._audit()
+        staged = self._stage("quarantine", "quarantine")
+        staged.add = self._write_rows("quarantine", quarantine.COLUMNS, rejected, f"{staged.directory}/new").files
+        staged.rows = len(rejected) + (0 if self.plan.full else self.old["quarantine"].rows)
+        if not self.plan.full:
+            staged.remove = []
+        return self.built
+
+    # -- landing ------------------------------------------------------------------------
+
+    def _load_landing(self) -> list[dict[str, object]]:
+        from stedi.pipeline.run import TableResult
+
+        rows: list[dict[str, object]] = []
+        inputs = [(source, self.lake.landing_inputs(source.name, self.spill, self.plan.new[source.name]))
+                  for source in SOURCES.values()]
+        for (source, _), (load, seconds) in zip(inputs, self.engine.load_all(inputs, self.say)):
+            rows += quarantine.explain(source, load.rejected, self.lake.relative)
+            self.summary.tables.append(
+                TableResult(source.landing_table, load.lines_read, load.accepted, len(load.rejected), seconds))
+        return rows
+
+    def _write_accepted(self) -> None:
+        """The accepted rows of the files read, typed, into each source's accepted table; the
+        table's snapshot records every file read once this run commits."""
+        for source in SOURCES:
+            name = accepted_table(source)
+            staged = self._stage(name, inc.new_rows(source))
+            written = self._write(inc.new_rows(source), f"SELECT * FROM {source}_landing", f"{staged.directory}/new")
+            staged.add = written.files
+            seen = self.plan.seen(source)
+            if read_seen(self.lake, self.last, source) != seen if self.plan.full else self.plan.new[source]:
+                staged.properties = {READ_FILES_PROPERTY: encode_seen(seen)}
+            if not self.plan.full:
+                staged.remove = []
+            staged.rows = written.rows + (0 if self.plan.full else self.old_rows(name))
+            self.summary.table(f"{source}_landing").total = staged.rows
+
+    def old_rows(self, name: str) -> int:
+        """Rows of a table as the last run left it (from its snapshot's summary)."""
+        from stedi.pipeline.changes import snapshot_summary
+
+        table = self.last.tables[name]
+        summary = snapshot_summary(self.lake, table.metadata_location, table.snapshot_id) if table.snapshot_id else None
+        return int((summary or {}).get("total-records", 0))
+
+    def _register_old(self) -> None:
+        """Every stored table as the last run left it, readable as old_<table>."""
+        from stedi.store.iceberg_store import IcebergStore
+
+        properties = self.lake.storage.iceberg_properties()
+        for name in self.lake.stored_tables:
+            table = IcebergStore.open(self.last.tables[name].metadata_location, properties)
+            files = IcebergStore.data_files(name, table)
+            self.old[name] = _Old(files, self.old_rows(name))
+            self.engine.register_parquet(inc.old_rows(name), files, table.schema().as_arrow())
+
+    # -- rows of the affected customers ---------------------------------------------------
+
+    def _remove_old_rows(self, staged: Built) -> int:
+        """Rewrite the table's files that hold rows of an affected customer without those rows;
+        return how many rows go."""
+        old = self.old[staged.name]
+        touched = self.engine.files_holding(old.files, inc.ROWS_OF_AFFECTED[staged.name])
+        staged.remove = touched
+        if not touched:
+            return 0
+        name = f"touched_{staged.name}"
+        self.engine.register_parquet(name, touched, self.engine.schema(inc.old_rows(staged.name)))
+        before = self.engine.count(name)
+        kept = self._write(f"kept_{staged.name}", inc.other_rows(staged.name, name), f"{staged.directory}/kept")
+        staged.add = staged.add + kept.files
+        return before - kept.rows
+
+    # -- audits -------------------------------------------------------------------------
+
+    def _audit(self) -> tuple[int, int]:
+        """Stop before any commit if a built table breaks a privacy rule. Returns the serial numbers
+        held by several customers, and the step-trainer readings left out for it. An incremental
+        run audits the rows it rebuilt (every other row passed when it was built, and its inputs
+        have not changed since); the serial numbers are counted over every reading."""
+        if not self.plan.full:
+            inc.landing_views(self.engine, affected_only=False)
+        queries = [f"SELECT count(*) FROM ({audit_sql(name)})" for name in PRIVACY_AUDITS]
+        shared = f"SELECT count(*), coalesce(sum(readings), 0) FROM ({audit_sql('shared_serial_numbers')})"
+        *found, [(serials, readings)] = self.engine.rows_of_each(queries + [shared])
+        for name, [(offending,)] in zip(PRIVACY_AUDITS, found):
+            if offending:
+                raise StediError(
+                    f"privacy audit {name} found {offending} offending row(s); nothing was committed "
+                    f"(the query is stedi/audits/{name}.sql)"
+                )
+        return int(serials), int(readings)
+
+    # -- files --------------------------------------------------------------------------
+
+    def _stage(self, name: str, view: str) -> Built:
+        """The folder this run writes a table's files into (the journal names it already)."""
+        staged = Built(name, self.lake.location(name), staging(self.lake, self.summary.run_id, name), view)
+        self.lake.storage.make_folder(staged.directory)
+        self.built.append(staged)
+        return staged
+
+    def _write(self, name: str, sql: str, directory: str) -> "Written":
+        return self._kept(self.engine.write_parquet(name, sql, self.lake.storage.path(directory)), directory)
+
+    def _write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> "Written":
+        return self._kept(self.engine.write_rows(name, columns, rows, self.lake.storage.path(directory)), directory)
+
+    def _kept(self, written: "Written", directory: str) -> "Written":
+        """What the engine wrote, less the empty file an empty result leaves: its folder holds
+        nothing else then (in S3 DuckDB also writes a marker object for the folder)."""
+        if written.empty:
+            self.lake.storage.delete_tree(directory)
+        return written
+
+
+def staging(lake: "Lake", run_id: str, name: str) -> str:
+    return f"{lake.table_folder(name)}/data/run-{run_id}"
+
+
+def _model_sql(name: str) -> str:
+    from stedi.models import model
+
+    return model(name).sql

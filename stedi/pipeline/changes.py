@@ -1,0 +1,133 @@
+"""What a run has to read: the landing files no run has read yet, or every file (a full rebuild).
+
+Which files were read is committed with the tables they fed: each source's table of accepted
+lines (`<source>_accepted`) carries, in its snapshot's properties, every landing file read
+into it with its size and modification time. So the record can never disagree with the
+tables: both become visible at the same commit point, or neither does.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from stedi.landing.sources import SOURCES
+
+if TYPE_CHECKING:
+    from stedi.commit.state import LakeState
+    from stedi.lake import Lake
+    from stedi.storage import FileEntry
+
+READ_FILES_PROPERTY = "stedi.landing-files"
+
+# A file as it was read: size and modification time (S3: LastModified). Either changing means
+# the file was rewritten since.
+Seen = dict[str, tuple[int, int]]
+
+
+def accepted_table(source: str) -> str:
+    """The Iceberg table of a source's accepted landing lines, typed (what later runs build from)."""
+    return f"{source}_accepted"
+
+
+def encode_seen(seen: Seen) -> str:
+    """A snapshot property: compact, as snapshot summaries are kept in the metadata file."""
+    return base64.b64encode(gzip.compress(json.dumps(seen, separators=(",", ":")).encode(), mtime=0)).decode()
+
+
+def decode_seen(text: str) -> Seen:
+    return {name: (int(v[0]), int(v[1])) for name, v in json.loads(gzip.decompress(base64.b64decode(text))).items()}
+
+
+@dataclass
+class LandingPlan:
+    """`full_reason`: why every table is rebuilt from every landing file (None: only `new` is read)."""
+
+    full_reason: str | None
+    listed: dict[str, list["FileEntry"]]  # every landing file, per source
+    new: dict[str, list["FileEntry"]] = field(default_factory=dict)  # the files this run reads, per source
+
+    @property
+    def full(self) -> bool:
+        return self.full_reason is not None
+
+    @property
+    def nothing_new(self) -> bool:
+        return not self.full and not any(self.new.values())
+
+    def seen(self, source: str) -> Seen:
+        """What the source's accepted table records as read once this run commits."""
+        return {e.relative: (e.size, e.mtime_ns) for e in self.listed[source]}
+
+
+def plan(lake: "Lake", last: "LakeState", policy: str, full: bool) -> LandingPlan:
+    listed = {source: lake.landing_files(source) for source in SOURCES}
+    reason = _full_reason(lake, last, policy, full)
+    if reason is None:
+        before: dict[str, Seen] = {}
+        for source in SOURCES:
+            seen = read_seen(lake, last, source)
+            if seen is None:
+                reason = f"{accepted_table(source)} holds no record of the files it read"
+                break
+            before[source] = seen
+        if reason is None:
+            reason = _rewritten(listed, before)
+    if reason is not None:
+        return LandingPlan(reason, listed, dict(listed))
+    new = {s: [e for e in listed[s] if e.relative not in before[s]] for s in SOURCES}
+    return LandingPlan(None, listed, new)
+
+
+def _full_reason(lake: "Lake", last: "LakeState", policy: str, full: bool) -> str | None:
+    if full:
+        return "--full asked for it"
+    if not last.run_id:
+        return "no run before"
+    if last.consent_policy != policy:
+        return f"the consent policy changed from {last.consent_policy} to {policy}"
+    missing = [name for name in lake.stored_tables if name not in last.tables]
+    if missing:
+        return f"{missing[0]} was never built"
+    return None
+
+
+def _rewritten(listed: dict[str, list["FileEntry"]], before: dict[str, Seen]) -> str | None:
+    """A landing file read before that changed or went (landing only grows, except by `stedi forget`,
+    which records the files it rewrites): its rows cannot be told apart, so rebuild in full."""
+    for source, seen in before.items():
+        now = {e.relative: (e.size, e.mtime_ns) for e in listed[source]}
+        for name, version in sorted(seen.items()):
+            if name not in now:
+                return f"{name} was read before and is gone"
+            if now[name] != version:
+                return f"{name} changed since it was read"
+    return None
+
+
+def read_seen(lake: "Lake", last: "LakeState", source: str) -> Seen | None:
+    """The files a source's accepted table records as read, from its snapshot as the last run left it."""
+    table = last.tables.get(accepted_table(source))
+    if table is None or table.snapshot_id is None:
+        return None
+    summary = snapshot_summary(lake, table.metadata_location, table.snapshot_id)
+    text = (summary or {}).get(READ_FILES_PROPERTY)
+    return decode_seen(text) if text else None
+
+
+def snapshot_summary(lake: "Lake", metadata_location: str, snapshot_id: int) -> dict[str, str] | None:
+    """A snapshot's summary read straight from the metadata file (JSON, maybe gzip'd): no pyiceberg
+    import, which would cost a run with nothing new most of its time."""
+    relative = lake.storage.relative(metadata_location)
+    data = lake.storage.read_bytes(relative) if relative is not None else None
+    if data is None:
+        return None
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    for snapshot in json.loads(data).get("snapshots", []):
+        if snapshot.get("snapshot-id") == snapshot_id:
+            return snapshot.get("summary", {})
+    return None
