@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -11,7 +12,7 @@ def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
     """Replace `path` with `text` so that a crash leaves the old file or the new, never half.
     `mode` is the file's from its creation on (0o600: a secret is never readable by others)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
+    partial = partial_name(path)
     try:
         with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -21,10 +22,10 @@ def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the rename itself durable (a power cut must not undo it)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -36,6 +37,43 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def partial_name(path: Path) -> Path:
+    """Where a file is written before it is renamed to `path` (found by `remove_partials`)."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
+
+
+def move(src: Path, dst: Path) -> None:
+    """Rename `src` over `dst` (one atomic step on one file system), durably."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(src, dst)
+    sync_folder(dst.parent)
+    if src.parent != dst.parent:
+        sync_folder(src.parent)
+
+
+def copy(src: Path, dst: Path) -> None:
+    """Make `dst` hold the bytes of `src`, appearing whole: a hard link where the file system
+    has them (no bytes copied, the same modification time), else a copy flushed to disk."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    partial = partial_name(dst)
+    try:
+        try:
+            os.link(src, partial)
+        except OSError:
+            if not src.is_file():
+                raise
+            with src.open("rb") as fh, partial.open("wb") as out:
+                shutil.copyfileobj(fh, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            shutil.copystat(src, partial)
+        os.replace(partial, dst)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    sync_folder(dst.parent)
 
 
 def remove_partials(folder: Path) -> list[Path]:

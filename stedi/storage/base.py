@@ -13,7 +13,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, ContextManager
 
 if TYPE_CHECKING:
     import pyarrow.fs
@@ -144,6 +144,21 @@ class Storage(ABC):
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
         return h.hexdigest()
+
+    @abstractmethod
+    def move(self, relative: str, target: str) -> None:
+        """Move a file to `target`, replacing what is there. A reader of `target` sees the old
+        file or the new, never half; `relative` may stay until the move is complete (in S3 a
+        move is a copy, then a delete), so a move cut short is done again by moving again."""
+
+    @abstractmethod
+    def copy(self, relative: str, target: str) -> None:
+        """Copy a file within the storage; `target` appears whole or not at all."""
+
+    @abstractmethod
+    def open_output(self, relative: str) -> "ContextManager[BinaryIO]":
+        """A binary stream whose bytes become the file `relative` when the block ends without
+        error (whole, durably); nothing appears where it fails. For files too big to hold."""
 
     @abstractmethod
     def put(self, source: "Storage", source_relative: str, relative: str) -> None:

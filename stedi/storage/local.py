@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
 from stedi.storage.base import Storage
 
@@ -42,6 +43,34 @@ class LocalStorage(Storage):
 
     def delete_tree(self, relative: str) -> None:
         shutil.rmtree(self.local(relative), ignore_errors=True)
+
+    def move(self, relative: str, target: str) -> None:
+        from stedi.commit.atomic import move
+
+        move(self.local(relative), self.local(target))
+
+    def copy(self, relative: str, target: str) -> None:
+        from stedi.commit.atomic import copy
+
+        copy(self.local(relative), self.local(target))
+
+    @contextmanager
+    def open_output(self, relative: str) -> Iterator[BinaryIO]:
+        from stedi.commit.atomic import partial_name, sync_folder
+
+        target = self.local(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = partial_name(target)
+        try:
+            with partial.open("wb") as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        sync_folder(target.parent)
 
     def put(self, source: Storage, source_relative: str, relative: str) -> None:
         target = self.local(relative)

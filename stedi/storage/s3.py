@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator
 
 from stedi.aws.session import session
 from stedi.errors import InputError, StediError
@@ -81,6 +82,25 @@ class S3Storage(Storage):
             self._call(lambda: self.fs.delete_dir(self._fs_path(relative)), relative)
         except FileNotFoundError:
             pass
+
+    def move(self, relative: str, target: str) -> None:
+        # S3 has no rename: a copy (the target replaced whole), then the source deleted.
+        self.copy(relative, target)
+        self._client_call(lambda s3: s3.delete_object(Bucket=self.bucket, Key=self.key(relative)), relative)
+
+    def copy(self, relative: str, target: str) -> None:
+        # Server-side; a multipart copy of a big object appears only once complete.
+        source = {"Bucket": self.bucket, "Key": self.key(relative)}
+        self._client_call(lambda s3: s3.copy(source, self.bucket, self.key(target)), target)
+
+    @contextmanager
+    def open_output(self, relative: str) -> Iterator[BinaryIO]:
+        # Spooled to a local file, then uploaded: an upload appears only once complete, where
+        # pyarrow's output stream would complete a half-written object when an error closes it.
+        with tempfile.TemporaryFile() as fh:
+            yield fh  # type: ignore[misc]
+            fh.seek(0)
+            self._client_call(lambda s3: s3.upload_fileobj(fh, self.bucket, self.key(relative)), relative)
 
     def put(self, source: Storage, source_relative: str, relative: str) -> None:
         # An upload becomes visible only once complete; a failed one is aborted (s3transfer).

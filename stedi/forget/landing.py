@@ -1,0 +1,166 @@
+"""The one rewrite of landing: every landing file without a forgotten person's lines, undoably.
+
+    plan_rewrites   stage each file that holds a line of theirs, without it, under
+                    forget-<run_id>/staged/ (outside <source>/landing/, where runs read *.json)
+    swap            keep each original under forget-<run_id>/originals/, put the staged file in its place
+    restore         undo swap (before the commit point): originals back, forget-<run_id>/ deleted
+    discard         after the commit point: forget-<run_id>/ deleted, backups with it
+
+Crash safety. swap copies an original to its backup before the staged file replaces it, so a
+landing path holds the old bytes or the new at every moment (never nothing), and a backup that
+exists holds exactly the original's bytes. `restore` moves every backup there is back over its
+landing path, then deletes the folder: after a kill anywhere in swap (or in restore itself,
+a move in S3 being a copy then a delete) it puts every original back; it is idempotent.
+
+The journal names forget-<run_id>/ among its folders. Rolling that run back must call
+`restore` BEFORE the journal's folders are deleted (deleting the folder first deletes the
+backups: the forget would stay half done). Once state.json names the run (the commit point),
+`restore` must never run (it would bring the person's lines back): `discard`, or deleting the
+journal's folders as settling a completed run does, is then right.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator
+
+from stedi.errors import StediError
+from stedi.forget.person import Matcher, Person, matcher
+
+if TYPE_CHECKING:
+    from stedi.lake import Lake
+    from stedi.storage import Storage
+
+Say = Callable[[str], None]
+BLOCK = 1 << 20
+
+
+def forget_folder(run_id: str) -> str:
+    """The lake-relative folder of a forget run's staged files and backups (for the journal)."""
+    return f"forget-{run_id}"
+
+
+def staged_path(run_id: str, relative: str) -> str:
+    return f"{forget_folder(run_id)}/staged/{relative}"
+
+
+def backup_path(run_id: str, relative: str) -> str:
+    return f"{forget_folder(run_id)}/originals/{relative}"
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One landing file that loses lines. `removed`: their old 1-based line numbers, ascending."""
+
+    relative: str  # e.g. "customer/landing/customer-1.json"
+    source: str
+    lines_removed: int
+    removed: tuple[int, ...]
+    lines_before: int
+
+    def new_line(self, old: int) -> int | None:
+        """The line number a kept line has in the rewritten file (None: the line was removed).
+        For quarantine rows, which name their file and line."""
+        i = bisect_left(self.removed, old)
+        if i < len(self.removed) and self.removed[i] == old:
+            return None
+        return old - i
+
+
+def plan_rewrites(lake: "Lake", person_or_people: Person | Iterable[Person], say: Say, run_id: str) -> list[Rewrite]:
+    """Scan every landing file of every source (streamed) and stage the rewrite of each file
+    holding a line of the person(s); landing itself is not touched. A file losing every line
+    is staged empty, not dropped: the next run then sees it changed (a vanished file looks
+    like a lake that lost a delivery). On failure the staged files are deleted."""
+    match = matcher(person_or_people)
+    storage = lake.storage
+    rewrites: list[Rewrite] = []
+    try:
+        for source in lake.sources:
+            files = lake.landing_files(source)
+            size = sum(e.size for e in files)
+            say(f"forget: scanning {source} landing ({len(files)} files, {size / 1e6:.1f} MB)")
+            changed = 0
+            for entry in files:
+                rewrite = _scan(storage, source, entry.relative, match)
+                if rewrite is not None:
+                    _stage(storage, rewrite, staged_path(run_id, entry.relative))
+                    rewrites.append(rewrite)
+                    changed += 1
+            removed = sum(r.lines_removed for r in rewrites if r.source == source)
+            say(f"forget: {source}: {len(files)} files scanned, {removed} lines removed from {changed} files")
+    except BaseException:
+        storage.delete_tree(f"{forget_folder(run_id)}/staged")
+        raise
+    return rewrites
+
+
+def swap(lake: "Lake", rewrites: Iterable[Rewrite], run_id: str) -> None:
+    """Put every staged file in place, keeping each original as a backup first."""
+    storage = lake.storage
+    for rewrite in rewrites:
+        storage.copy(rewrite.relative, backup_path(run_id, rewrite.relative))
+        storage.move(staged_path(run_id, rewrite.relative), rewrite.relative)
+
+
+def restore(lake: "Lake", run_id: str) -> None:
+    """Undo `swap`, wherever it stopped: every backup moved back over its landing path, then
+    forget-<run_id>/ deleted. Idempotent. Only before the commit point."""
+    storage = lake.storage
+    originals = f"{forget_folder(run_id)}/originals"
+    # Landing files end in .json (Lake.landing_files); a half-made copy does not.
+    for entry in storage.files(originals, suffix=".json", recursive=True):
+        storage.move(entry.relative, entry.relative[len(originals) + 1:])
+    storage.delete_tree(forget_folder(run_id))
+
+
+def discard(lake: "Lake", run_id: str) -> None:
+    """After the commit point: the backups (the person's lines) and the staging folder go."""
+    lake.storage.delete_tree(forget_folder(run_id))
+
+
+def lines(fh: BinaryIO) -> Iterator[bytes]:
+    """A stream's lines, each with its b"\\n" (the last may lack it), read a block at a time."""
+    pending: list[bytes] = []
+    for block in iter(lambda: fh.read(BLOCK), b""):
+        start = 0
+        while (end := block.find(b"\n", start)) != -1:
+            if pending:
+                pending.append(block[start:end + 1])
+                yield b"".join(pending)
+                pending = []
+            else:
+                yield block[start:end + 1]
+            start = end + 1
+        if start < len(block):
+            pending.append(block[start:])
+    if pending:
+        yield b"".join(pending)
+
+
+def _scan(storage: "Storage", source: str, relative: str, match: Matcher) -> Rewrite | None:
+    """The lines of the person in one file, or None where it has none. Line 1 keeps a byte
+    order mark as part of its bytes: the lake's readers count the mark as part of line 1 (and
+    quarantine that line with it), so a removed line 1 takes the mark along; kept, the mark
+    would turn the next customer's valid line into a quarantined one."""
+    removed, count = [], 0
+    with storage.open_input(relative) as fh:
+        for count, line in enumerate(lines(fh), start=1):
+            if match.mentions(source, line):
+                removed.append(count)
+    if not removed:
+        return None
+    return Rewrite(relative, source, len(removed), tuple(removed), count)
+
+
+def _stage(storage: "Storage", rewrite: Rewrite, target: str) -> None:
+    """Write the file without the removed lines, byte for byte otherwise (a second pass: only
+    files with a line to remove are written)."""
+    removed, count = set(rewrite.removed), 0
+    with storage.open_input(rewrite.relative) as fh, storage.open_output(target) as out:
+        for count, line in enumerate(lines(fh), start=1):
+            if count not in removed:
+                out.write(line)
+        if count != rewrite.lines_before:
+            raise StediError(f"{storage.path(rewrite.relative)}: changed while it was being rewritten")
