@@ -12,6 +12,8 @@ from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
 from stedi.store.iceberg_store import IcebergStore
 
 if TYPE_CHECKING:
+    from datetime import date, datetime
+
     import pandas as pd
     import pyarrow as pa
     from pyiceberg.table import Table
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
     from stedi.engines.base import Engine
     from stedi.landing.ingest import IngestReport
     from stedi.pipeline.run import Progress, RunSummary
+    from stedi.time_travel import PointInTime
+
+    # When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
+    AsOf = str | int | datetime | date | PointInTime
 
 LANDING_TABLES = tuple(t for t in TABLE_LOCATIONS if t.endswith("_landing"))
 STORED_TABLES = tuple(t for t in TABLE_LOCATIONS if t not in LANDING_TABLES)
@@ -39,14 +45,22 @@ class TableSummary:
 
 
 class TableHandle:
-    """One table of the lake, read whole: for data scientists' notebooks."""
+    """One table of the lake, read whole: for data scientists' notebooks. `as_of`: as a past run
+    left it (Lakehouse.as_of)."""
 
-    def __init__(self, lakehouse: "Lakehouse", name: str):
+    def __init__(self, lakehouse: "Lakehouse", name: str, as_of: "AsOf | None" = None):
         if name not in TABLE_LOCATIONS:
             raise StediError(f"no table {name!r}; tables: {', '.join(TABLE_LOCATIONS)}")
-        self._lakehouse, self.name = lakehouse, name
+        if as_of is not None and name in LANDING_TABLES:
+            from stedi.time_travel import landing_problem
+
+            raise StediError(landing_problem(name))
+        self._lakehouse, self.name, self._as_of = lakehouse, name, as_of
 
     def to_arrow(self) -> "pa.Table":
+        if self._as_of is not None:
+            at = self._lakehouse.as_of(self._as_of).at(self.name)
+            return at.table.scan(snapshot_id=at.snapshot_id).to_arrow()
         if self.name in LANDING_TABLES:
             return self._lakehouse.query(f'SELECT * FROM "{self.name}"')
         table = self._lakehouse.committed(self.name)
@@ -124,8 +138,21 @@ class Lakehouse:
     def open_table(self, metadata_location: str) -> "Table":
         return IcebergStore.open(metadata_location, self.lake.storage.iceberg_properties())
 
-    def table(self, name: str) -> TableHandle:
-        return TableHandle(self, name)
+    def table(self, name: str, as_of: "AsOf | None" = None) -> TableHandle:
+        """A table; `as_of`: as a past run left it (see `as_of`)."""
+        return TableHandle(self, name, as_of)
+
+    def as_of(self, when: "AsOf") -> "PointInTime":
+        """Each stored table's snapshot at a past moment. `when`: a run id (the moment it became
+        visible), or a time (the last run visible then): a datetime or ISO 8601 string (UTC unless
+        it names a zone), a date (00:00 UTC), or epoch milliseconds. Fails in one line on an unknown
+        run or a time before the first run; a table whose snapshots then are expired fails when read."""
+        from stedi.time_travel import PointInTime, resolve
+
+        if isinstance(when, PointInTime):
+            return when
+        committed = self.committed_locations()
+        return resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
 
     def tables(self) -> list[TableSummary]:
         """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
@@ -146,16 +173,22 @@ class Lakehouse:
             )
         return found
 
-    def query(self, sql: str) -> "pa.Table":
-        """SQL (DuckDB dialect) over every table of the lake by name."""
+    def query(self, sql: str, as_of: "AsOf | None" = None) -> "pa.Table":
+        """SQL (DuckDB dialect) over every table of the lake by name. `as_of`: over the stored
+        tables as a past run left them (see `as_of`; landing tables are not versioned)."""
         import duckdb
 
-        from stedi.query import connect
+        from stedi.query import connect, named_tables
 
         try:
             if not duckdb.extract_statements(sql):  # blank, only comments or ';': DuckDB returns no result
                 raise StediError('no SQL given: pass a query, e.g. "SELECT count(*) FROM quarantine"')
-            with connect(self.lake, self.committed_locations(), self.open_table, sql) as engine:
+            point = None
+            if as_of is not None:
+                point = self.as_of(as_of)
+                point.check(named_tables(sql))
+            committed = self.committed_locations() if point is None else {}  # else the point's tables
+            with connect(self.lake, committed, self.open_table, sql, point) as engine:
                 return engine.arrow(sql)
         except duckdb.Error as e:
             raise StediError(f"query failed: {str(e).strip().splitlines()[0]}") from None

@@ -62,7 +62,13 @@ def cmd_query(args: argparse.Namespace) -> int:
     from stedi.cli.output import print_arrow
     from stedi.lakehouse import Lakehouse
 
-    result = Lakehouse(args.lake).query(args.sql)
+    house = Lakehouse(args.lake)
+    if args.as_of is None:
+        result = house.query(args.sql)
+    else:
+        point = house.as_of(args.as_of)
+        result = house.query(args.sql, as_of=point)
+        _status(f"as of {point.describe()}")  # after the query: an error stays one line
     print_arrow(result, args.format, limit=args.max_rows)
     return 0
 
@@ -174,6 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sql", metavar="SQL", help='e.g. "SELECT count(*) FROM machine_learning_curated"')
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.add_argument("--max-rows", type=_whole(0), default=50, metavar="N", help="rows shown in table format (default: 50)")
+    p.add_argument("--as-of", metavar="WHEN",
+                   help="read the stored tables (trusted, curated, quarantine) as a past run left them. WHEN is a run id "
+                        "(20261128T145000-1a2b3c4d: the names in the lake's runs/ folder) or a time: the lake as "
+                        "the last run completed by then left it. A time is ISO 8601 (2026-11-28T14:00:00Z, "
+                        "2026-11-28 14:00, 2026-11-28T15:00+01:00; UTC unless it names a zone), a date "
+                        "(2026-11-28: 00:00 UTC as that day began) or epoch milliseconds. Landing tables are not "
+                        "versioned and cannot be read so; snapshots older than the lake's retention "
+                        "(keep_snapshots, keep_days) are gone")
 
     p = command("tables", cmd_tables, "List every table with its zone, row count, current snapshot and location.")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")

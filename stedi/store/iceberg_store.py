@@ -148,16 +148,26 @@ class IcebergStore:
                              "`stedi run` rebuilds the tables from landing") from None
 
     @staticmethod
-    def data_files(name: str, table: Table) -> list[str]:
-        """The Parquet files of a table's current snapshot, as DuckDB reads them (paths, s3:// URIs)."""
-        if table.current_snapshot() is None:
+    def data_files(name: str, table: Table, snapshot_id: int | None = None) -> list[str]:
+        """The Parquet files of a table's snapshot (default: its current one), as DuckDB reads them
+        (paths, s3:// URIs)."""
+        snapshot = table.current_snapshot() if snapshot_id is None else table.snapshot_by_id(snapshot_id)
+        if snapshot is None:
             return []
         paths = []
-        for task in table.scan().plan_files():
+        for task in table.scan(snapshot_id=snapshot.snapshot_id).plan_files():
             if task.delete_files:
                 raise StediError(f"table {name} has row-level delete files; read it with Lakehouse.table()")
             paths.append(local_path(task.file.file_path))
         return paths
+
+    @staticmethod
+    def arrow_schema(table: Table, snapshot_id: int | None = None) -> pa.Schema:
+        """The table's columns as a snapshot (default: the current one) has them: a past snapshot
+        may predate columns added since."""
+        snapshot = table.snapshot_by_id(snapshot_id) if snapshot_id is not None else None
+        schema = table.schemas().get(snapshot.schema_id) if snapshot and snapshot.schema_id is not None else None
+        return (schema or table.schema()).as_arrow()
 
     @staticmethod
     def info(name: str, table: Table) -> TableInfo:
