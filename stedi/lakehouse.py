@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from stedi.commit.state import LakeState
     from stedi.engines.base import Engine
     from stedi.landing.ingest import IngestReport
+    from stedi.forget.erase import ErasureReport
     from stedi.pipeline.run import Progress, RunSummary
     from stedi.time_travel import PointInTime
 
@@ -172,6 +173,13 @@ class Lakehouse:
                 TableSummary(name, zone_of(name), info.rows if info else None, info.snapshot_id if info else None, location)
             )
         return found
+
+    def forget(self, emails: list[str], wait: float | None = None,
+               progress: "Progress | None" = None) -> "ErasureReport":
+        """Erase people from every zone and from the lake's kept past (see `stedi forget --help`)."""
+        from stedi.forget.erase import forget
+
+        return forget(self.lake, emails, progress, wait)
 
     def query(self, sql: str, as_of: "AsOf | None" = None) -> "pa.Table":
         """SQL (DuckDB dialect) over every table of the lake by name. `as_of`: over the stored

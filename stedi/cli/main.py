@@ -114,6 +114,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo(args.lake, args.customers, args.seed, args.consent_policy, _status)
 
 
+def cmd_forget(args: argparse.Namespace) -> int:
+    from stedi.cli.summary import print_erasure
+    from stedi.lakehouse import Lakehouse
+
+    emails = list(args.emails)
+    if args.from_file:
+        try:
+            text = Path(args.from_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise StediError(f"{args.from_file}: cannot read the list of emails ({e})") from None
+        emails += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    report = Lakehouse(args.lake).forget(emails, wait=args.wait, progress=_status)
+    print_erasure(report)
+    return 0
+
+
 def cmd_aws_deploy(args: argparse.Namespace) -> int:
     from stedi.aws.deploy import deploy
     from stedi.cli.summary import print_deploy
@@ -188,6 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "(2026-11-28: 00:00 UTC as that day began) or epoch milliseconds. Landing tables are not "
                         "versioned and cannot be read so; snapshots older than the lake's retention "
                         "(keep_snapshots, keep_days) are gone")
+
+    p = command("forget", cmd_forget,
+                "Erase people (the right to be forgotten): their lines in the landing files, their rows in every "
+                "table and quarantine, and every older snapshot and file that still holds them. Prints and keeps "
+                "an erasure report (erasures/<id>/report.json) that names them only by keyed hashes. Their old "
+                "data delivered again stays out; a registration after the erasure is admitted.")
+    p.add_argument("emails", nargs="*", metavar="EMAIL", help="the email of a person to forget")
+    p.add_argument("--from-file", metavar="FILE", help="a file of emails, one per line ('#' starts a comment)")
+    _wait_arg(p)
 
     p = command("tables", cmd_tables, "List every table with its zone, row count, current snapshot and location.")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")

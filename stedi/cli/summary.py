@@ -9,6 +9,7 @@ from stedi.pipeline.run import RunSummary
 
 if TYPE_CHECKING:
     from stedi.aws.deploy import DeployReport
+    from stedi.forget.erase import ErasureReport
     from stedi.generate import GenerationReport
     from stedi.lakehouse import Lakehouse
 
@@ -79,3 +80,16 @@ def print_deploy(report: "DeployReport") -> None:
     else:
         print(f"deployed: {created} created, {updated} updated; "
               f"start a run with: aws glue start-job-run --job-name {report.job_name}")
+
+
+def print_erasure(report: "ErasureReport") -> None:
+    """`stedi forget`: what went from where; people only by keyed hash (as the report keeps them)."""
+    rows = [(f"landing {name}", f"{count:,}") for name, count in sorted(report.landing_lines_removed.items())]
+    rows += [(name, f"{count:,}") for name, count in sorted(report.rows_removed.items())]
+    print_rows(["from", "lines or rows removed"], rows,
+               title=f"erasure {report.erasure_id} at {report.erased_at}: {len(report.people)} person(s)")
+    for person in report.people:
+        print(f"customer_key {person['customer_key']}: {person['records_found']} customer record(s) found")
+    print(f"{report.snapshots_expired:,} older snapshot(s) expired, {report.files_deleted:,} file(s) deleted; "
+          f"report kept in erasures/{report.erasure_id}/report.json")
+    print(f"done in {report.seconds:.2f} s")

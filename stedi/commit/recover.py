@@ -46,7 +46,13 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None) -> None:
 
 
 def roll_back(lake: Lake, journal: Journal) -> None:
-    """Every table back to the metadata it had before the run; every file the run wrote deleted."""
+    """Every table back to the metadata it had before the run; every file the run wrote deleted.
+    A `stedi forget` first puts back the landing files it rewrote (its backups are in a folder
+    the journal names, deleted with the others)."""
+    from stedi.forget.landing import forget_folder, restore
+
+    if forget_folder(journal.run_id) in journal.folders.values():
+        restore(lake, journal.run_id)
     if journal.previous is not None:
         store = lake.store
         current = store.metadata_locations()

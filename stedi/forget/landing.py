@@ -144,10 +144,25 @@ def _scan(storage: "Storage", source: str, relative: str, match: Matcher) -> Rew
     order mark as part of its bytes: the lake's readers count the mark as part of line 1 (and
     quarantine that line with it), so a removed line 1 takes the mark along; kept, the mark
     would turn the next customer's valid line into a quarantined one."""
-    removed, count = [], 0
+    removed: list[int] = []
+    count, pending, clues = 0, b"", match.clues
     with storage.open_input(relative) as fh:
-        for count, line in enumerate(lines(fh), start=1):
-            if match.mentions(source, line):
+        # Whole lines a block at a time; only blocks holding a clue are looked at line by line,
+        # so scanning a landing zone costs about what reading it does.
+        for block in iter(lambda: fh.read(BLOCK), b""):
+            data = pending + block
+            cut = data.rfind(b"\n") + 1
+            complete, pending = data[:cut], data[cut:]
+            if any(clue in complete for clue in clues):
+                for line in complete[:-1].split(b"\n"):
+                    count += 1
+                    if match.mentions(source, line + b"\n"):
+                        removed.append(count)
+            else:
+                count += complete.count(b"\n")
+        if pending:
+            count += 1
+            if match.mentions(source, pending):
                 removed.append(count)
     if not removed:
         return None

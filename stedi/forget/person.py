@@ -108,6 +108,12 @@ class Matcher:
         # Identifiers only the fields can match: a line holding one verbatim is parsed.
         self._field_only = [t.encode("utf-8") for k, t in kinds if k != "phone" and not _raw_matchable(k, t)]
 
+    @property
+    def clues(self) -> list[bytes]:
+        """Bytes of which a line must hold at least one to mention a person: a block of lines
+        holding none is skipped whole (a byte search, not a line-by-line test)."""
+        return self._verbatim + self._field_only + [b"\\"]
+
     def mentions(self, source: str, raw_line: bytes) -> bool:
         """Whether a landing line (its bytes, newline or not) belongs to or mentions a person."""
         line = raw_line

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+from sqlglot import exp
+
 from stedi.audits import PRIVACY_AUDITS, audit_sql
 from stedi.errors import StediError
 from stedi.landing import quarantine
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
     from stedi.commit.state import LakeState
     from stedi.engines.base import Engine, Written
+    from stedi.forget.forgotten import Forgotten
     from stedi.lake import Lake
     from stedi.pipeline.run import RunSummary
 
@@ -57,11 +60,22 @@ class _Old:
     rows: int
 
 
+@dataclass(frozen=True)
+class Erasing:
+    """A `stedi forget`: the people's emails and serial numbers (not held by anyone else), and
+    the landing files rewritten without their lines (old line -> new line, for quarantine)."""
+
+    emails: frozenset[str]
+    serials: frozenset[str]
+    rewrites: dict[str, object]  # lake-relative file -> stedi.forget.landing.Rewrite
+
+
 class Builder:
     def __init__(self, lake: "Lake", engine: "Engine", summary: "RunSummary", plan: LandingPlan,
-                 last: "LakeState", spill: "Path", say: Progress):
+                 last: "LakeState", spill: "Path", say: Progress, forgotten: "Forgotten | None" = None,
+                 erasing: Erasing | None = None):
         self.lake, self.engine, self.summary, self.plan, self.last = lake, engine, summary, plan, last
-        self.spill, self.say = spill, say
+        self.spill, self.say, self.forgotten, self.erasing = spill, say, forgotten, erasing
         self.built: list[Built] = []
         self.old: dict[str, _Old] = {}
 
@@ -70,15 +84,19 @@ class Builder:
 
         rejected = self._load_landing()
         self.engine.set_parameters(consent_policy=self.summary.consent_policy, pseudonym_key=self.lake.pseudonym_key)
+        if not self.plan.full:
+            self._register_old()
+            if self.erasing:
+                self._without_erased()
         self._write_accepted()
         known = 0
         # Rows each model read and wrote, for the summary (a landing table: its accepted lines).
         counts = {t.name: t.rows_out for t in self.summary.tables} if self.plan.full else {}
         if not self.plan.full:
-            self._register_old()
             inc.landing_views(self.engine, affected_only=False)
             self.engine.create_view("customer_latest", _model_sql("customer_latest"))
-            known = inc.find_affected(self.engine)
+            known = inc.find_affected(self.engine, *(("SELECT email FROM erased_emails", "all_customer_accepted")
+                                                      if self.erasing else ()))
             inc.landing_views(self.engine)
         for model in all_models():
             if not model.stored:
@@ -107,10 +125,13 @@ class Builder:
         self.say("auditing privacy")
         self.summary.shared_serial_numbers, self.summary.shared_serial_readings = self._audit()
         staged = self._stage("quarantine", "quarantine")
+        removed = self._renumber_quarantine(staged, rejected) if self.erasing else 0
         staged.add = self._write_rows("quarantine", quarantine.COLUMNS, rejected, f"{staged.directory}/new").files
-        staged.rows = len(rejected) + (0 if self.plan.full else self.old["quarantine"].rows)
         if not self.plan.full:
-            staged.remove = []
+            staged.remove = staged.remove or []
+            staged.rows = self.old["quarantine"].rows - removed + len(rejected) - 0
+        else:
+            staged.rows = len(rejected)
         return self.built
 
     # -- landing ------------------------------------------------------------------------
@@ -122,26 +143,44 @@ class Builder:
         inputs = [(source, self.lake.landing_inputs(source.name, self.spill, self.plan.new[source.name]))
                   for source in SOURCES.values()]
         for (source, _), (load, seconds) in zip(inputs, self.engine.load_all(inputs, self.say)):
-            rows += quarantine.explain(source, load.rejected, self.lake.relative)
-            self.summary.tables.append(
-                TableResult(source.landing_table, load.lines_read, load.accepted, len(load.rejected), seconds))
+            explained = quarantine.explain(source, load.rejected, self.lake.relative)
+            if self.forgotten:
+                key = self.lake.pseudonym_key
+                explained = [r for r in explained if not self.forgotten.mentioned_in(str(r["raw"]), key)]
+            rows += explained
+            result = TableResult(source.landing_table, load.lines_read, load.accepted, len(explained), seconds)
+            result.erased = len(load.rejected) - len(explained)
+            self.summary.tables.append(result)
         return rows
 
     def _write_accepted(self) -> None:
         """The accepted rows of the files read, typed, into each source's accepted table; the
         table's snapshot records every file read once this run commits."""
+        if self.forgotten:
+            self.forgotten.prepare(self.engine)
         for source in SOURCES:
             name = accepted_table(source)
             staged = self._stage(name, inc.new_rows(source))
-            written = self._write(inc.new_rows(source), f"SELECT * FROM {source}_landing", f"{staged.directory}/new")
+            sql = f"SELECT * FROM {source}_landing AS l"
+            if self.forgotten:  # old lines of a forgotten person, delivered again, stay out
+                sql += f" WHERE {self.forgotten.kept(source)}"
+            written = self._write(inc.new_rows(source), sql, f"{staged.directory}/new")
             staged.add = written.files
+            landing = self.summary.table(f"{source}_landing")
+            landing.erased += landing.rows_out - written.rows
+            landing.rows_out = written.rows
+            if self.forgotten and self.plan.full:
+                self.engine.create_view(f"{source}_landing", f"SELECT * FROM {inc.new_rows(source)}")
             seen = self.plan.seen(source)
-            if read_seen(self.lake, self.last, source) != seen if self.plan.full else self.plan.new[source]:
+            if read_seen(self.lake, self.last, source) != seen:
                 staged.properties = {READ_FILES_PROPERTY: encode_seen(seen)}
+            staged.rows = written.rows
             if not self.plan.full:
                 staged.remove = []
-            staged.rows = written.rows + (0 if self.plan.full else self.old_rows(name))
-            self.summary.table(f"{source}_landing").total = staged.rows
+                staged.rows += self.old_rows(name)
+                if self.erasing:
+                    staged.rows -= self._remove_rows(staged, inc.old_rows(name), ERASED[source])
+            landing.total = staged.rows
 
     def old_rows(self, name: str) -> int:
         """Rows of a table as the last run left it (from its snapshot's summary)."""
@@ -167,17 +206,61 @@ class Builder:
     def _remove_old_rows(self, staged: Built) -> int:
         """Rewrite the table's files that hold rows of an affected customer without those rows;
         return how many rows go."""
+        return self._remove_rows(staged, inc.old_rows(staged.name), inc.ROWS_OF_AFFECTED[staged.name])
+
+    def _remove_rows(self, staged: Built, old_view: str, condition: str) -> int:
+        """Rewrite the files of the table (as `old_view` reads it) holding a row for which
+        `condition` is true, without those rows; return how many rows go."""
         old = self.old[staged.name]
-        touched = self.engine.files_holding(old.files, inc.ROWS_OF_AFFECTED[staged.name])
-        staged.remove = touched
+        touched = self.engine.files_holding(old.files, condition)
+        staged.remove = (staged.remove or []) + touched
         if not touched:
             return 0
         name = f"touched_{staged.name}"
-        self.engine.register_parquet(name, touched, self.engine.schema(inc.old_rows(staged.name)))
+        self.engine.register_parquet(name, touched, self.engine.schema(old_view))
         before = self.engine.count(name)
-        kept = self._write(f"kept_{staged.name}", inc.other_rows(staged.name, name), f"{staged.directory}/kept")
+        kept = self._write(f"kept_{staged.name}", f"SELECT * FROM {name} WHERE NOT coalesce({condition}, false)",
+                           f"{staged.directory}/kept")
         staged.add = staged.add + kept.files
         return before - kept.rows
+
+    # -- forgetting ---------------------------------------------------------------------
+
+    def _without_erased(self) -> None:
+        """The erased people's emails and serial numbers, and the accepted tables without their rows."""
+        assert self.erasing is not None
+        for name, column, values in (("erased_emails", "email", self.erasing.emails),
+                                     ("erased_serials", "serialnumber", self.erasing.serials)):
+            listed = ", ".join("(" + exp.Literal.string(v).sql("duckdb") + ")" for v in sorted(values)) or "(NULL)"
+            self.engine.materialize(name, f"SELECT * FROM (VALUES {listed}) AS v({column}) WHERE {column} IS NOT NULL")
+        for source in SOURCES:
+            name = accepted_table(source)
+            self.engine.register_parquet(f"all_{name}", self.old[name].files, self.engine.schema(inc.old_rows(name)))
+            self.engine.create_view(inc.old_rows(name),
+                                    f"SELECT * FROM all_{name} WHERE NOT coalesce({ERASED[source]}, false)")
+
+    def _renumber_quarantine(self, staged: Built, rejected: list[dict[str, object]]) -> int:
+        """Quarantine rows of the rewritten landing files: a removed line's row goes, the others
+        take their line's new number. Returns the rows that go; the rest join `rejected`."""
+        assert self.erasing is not None
+        files = ", ".join(exp.Literal.string(f).sql("duckdb") for f in sorted(self.erasing.rewrites)) or "NULL"
+        old = self.old["quarantine"]
+        touched = self.engine.files_holding(old.files, f"file IN ({files})")
+        staged.remove = touched
+        if not touched:
+            return 0
+        self.engine.register_parquet("touched_quarantine", touched, self.engine.schema(inc.old_rows("quarantine")))
+        columns = list(quarantine.COLUMNS)
+        rows = [dict(zip(columns, r)) for r in self.engine.rows(f"SELECT {', '.join(columns)} FROM touched_quarantine")]
+        gone = 0
+        for row in rows:
+            rewrite = self.erasing.rewrites.get(str(row["file"]))
+            line = rewrite.new_line(int(row["line"])) if rewrite is not None and row["line"] is not None else row["line"]
+            if line is None:
+                gone += 1
+            else:
+                rejected.append({**row, "line": line})
+        return gone
 
     # -- audits -------------------------------------------------------------------------
 
@@ -220,6 +303,14 @@ class Builder:
         if written.empty:
             self.lake.storage.delete_tree(directory)
         return written
+
+
+# The rows of the people being forgotten, in each accepted table.
+ERASED = {
+    "customer": "email IN (SELECT email FROM erased_emails)",
+    "accelerometer": "user IN (SELECT email FROM erased_emails)",
+    "step_trainer": "serialnumber IN (SELECT serialnumber FROM erased_serials)",
+}
 
 
 def staging(lake: "Lake", run_id: str, name: str) -> str:

@@ -49,6 +49,8 @@ class LandingPlan:
     full_reason: str | None
     listed: dict[str, list["FileEntry"]]  # every landing file, per source
     new: dict[str, list["FileEntry"]] = field(default_factory=dict)  # the files this run reads, per source
+    # What each accepted table records as read once the run commits (default: every file listed).
+    after: dict[str, Seen] | None = None
 
     @property
     def full(self) -> bool:
@@ -60,6 +62,8 @@ class LandingPlan:
 
     def seen(self, source: str) -> Seen:
         """What the source's accepted table records as read once this run commits."""
+        if self.after is not None:
+            return self.after[source]
         return {e.relative: (e.size, e.mtime_ns) for e in self.listed[source]}
 
 

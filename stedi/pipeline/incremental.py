@@ -61,11 +61,14 @@ def _reading(sql: str, renames: dict[str, str]) -> str:
     return tree.sql(dialect="duckdb")
 
 
-def find_affected(engine: "Engine") -> int:
+def find_affected(engine: "Engine", also: str | None = None, old_customers: str | None = None) -> int:
     """Work out the affected customers, their serial numbers and keys (kept by the engine for the
     rest of the run); return how many of them the last run already knew (none: nothing to remove).
-    Needs `customer_latest` over every customer record, old and new, and the old and new rows."""
-    latest_old = _reading(model("customer_latest").sql, {"customer_landing": old_rows(accepted_table("customer"))})
+    Needs `customer_latest` over every customer record, old and new, and the old and new rows.
+    `also`: a query of more emails to count as touched (the people a `stedi forget` erases);
+    `old_customers`: where the last run's customer records are (default: old_customer_accepted)."""
+    old_customers = old_customers or old_rows(accepted_table("customer"))
+    latest_old = _reading(model("customer_latest").sql, {"customer_landing": old_customers})
     holders = f"SELECT email, serialnumber FROM ({latest_old}) AS o UNION SELECT email, serialnumber FROM customer_latest"
     engine.materialize("customer_holders", holders)
     touched = (
@@ -73,6 +76,7 @@ def find_affected(engine: "Engine") -> int:
         f"UNION SELECT user FROM {new_rows('accelerometer')} "
         f"UNION SELECT h.email FROM customer_holders AS h "
         f"WHERE h.serialnumber IN (SELECT serialnumber FROM {new_rows('step_trainer')})"
+        + (f" UNION {also}" if also else "")
     )
     engine.materialize(AFFECTED_EMAILS, (
         f"WITH touched AS ({touched}) SELECT email FROM touched UNION "
@@ -89,7 +93,7 @@ def find_affected(engine: "Engine") -> int:
     ))
     [(known,)] = engine.rows(
         f"SELECT count(*) FROM {AFFECTED_EMAILS} WHERE email IN "
-        f"(SELECT email FROM {old_rows(accepted_table('customer'))})"
+        f"(SELECT email FROM {old_customers})"
     )
     return int(known)
 

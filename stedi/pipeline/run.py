@@ -23,6 +23,7 @@ from stedi.commit.state import LakeState, TableState
 from stedi.commit.writer import writing
 from stedi.engines.base import Engine
 from stedi.errors import StediError
+from stedi.forget.forgotten import Forgotten
 from stedi.lake import Lake
 from stedi.pipeline import changes
 from stedi.pipeline.build import Builder, Built, staging
@@ -43,6 +44,7 @@ class TableResult:
     seconds: float
     snapshot_id: int | None = None
     removed: int = 0  # rows an incremental run took out (they were rebuilt, or had to go)
+    erased: int = 0  # landing lines of forgotten people, left out (lines read = out + quarantined + erased)
     total: int | None = None  # rows in the table after the run (a landing table: its accepted lines)
 
 
@@ -60,6 +62,7 @@ class RunSummary:
     full_reason: str = ""
     nothing_new: bool = False  # no landing file to read: nothing was built or committed
     committed_at_ms: int = 0  # when the run became visible (epoch ms)
+    command: str = "run"  # "forget": a `stedi forget`, which removes rows and reads no new file
 
     def table(self, name: str) -> TableResult:
         return next(t for t in self.tables if t.name == name)
@@ -142,7 +145,7 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
         summary.engine = engine.name
         try:
             say(f"run {run_id}")
-            built = Builder(lake, engine, summary, plan, last, spill, say).build()
+            built = Builder(lake, engine, summary, plan, last, spill, say, Forgotten.load(lake)).build()
             _commit(lake, engine, built, summary, last, journal, say)
         finally:
             engine.close()
