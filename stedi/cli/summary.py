@@ -40,6 +40,10 @@ def print_summary(summary: RunSummary) -> None:
             f"{summary.shared_serial_numbers:,} serial number(s) held by several customers: "
             f"{summary.shared_serial_readings:,} step-trainer reading(s) left out of trusted"
         )
+    if summary.retention and (summary.retention["expired"] or any(summary.retention["deleted"].values())):
+        expired, deleted = sum(summary.retention["expired"].values()), sum(summary.retention["deleted"].values())
+        freed = sum(summary.retention["freed_bytes"].values())
+        print(f"retention: {expired:,} old snapshot(s) expired, {deleted:,} file(s) deleted ({_mb(freed)} MB freed)")
     print(f"done in {summary.seconds:.2f} s")
 
 
