@@ -115,7 +115,8 @@ def test_retention_settings_default_then_file_then_environment(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("text, message", [
-    ("keep_snapshots = 0", "keep_snapshots must be a whole number of 1 or more (the current snapshot is always kept), not 0"),
+    ("keep_snapshots = 0",
+     "keep_snapshots must be a whole number of 1 or more (the current snapshot is always kept), not 0"),
     ("keep_snapshots = 2.5", "keep_snapshots must be a whole number, not 2.5"),
     ('keep_snapshots = "ten"', "keep_snapshots must be a whole number, not 'ten'"),
     ("keep_days = -1", "keep_days must be a whole number of 0 or more, not -1"),
