@@ -253,6 +253,12 @@ def test_in_s3_retention_leaves_no_object_behind(bucket: str, tmp_path: Path, mo
     assert snapshot_ids(house)["accelerometer_trusted"] and all(len(i) == 1 for i in snapshot_ids(house).values())
     assert orphans(house) == []
     assert_every_snapshot_reads_whole(house, rows)
-    keys = [o["Key"] for page in boto3.client("s3", region_name=REGION).get_paginator("list_objects_v2").paginate(
+    s3 = boto3.client("s3", region_name=REGION)
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
         Bucket=bucket, Prefix="lake/accelerometer/trusted/data/") for o in page.get("Contents", [])]
     assert len(keys) == 1 and keys[0].endswith(".parquet"), keys  # the current snapshot's file, no marker
+    # An orphan's age is its LastModified: kept while it is new, deleted once older than the margin.
+    s3.put_object(Bucket=bucket, Key="lake/accelerometer/trusted/data/run-killed/data_0.parquet", Body=b"x" * 10)
+    assert retain(house.lake).kept_recent == 1
+    report = retain(house.lake, now_ms=int(time.time() * 1000) + 2 * 3600 * 1000)
+    assert (report.deleted["data"], report.kept_recent) == (1, 0) and orphans(house) == []
