@@ -65,7 +65,8 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
     mb = sum(p.stat().st_size for p in landing.glob("*/landing/*.json")) / 1e6
     lake = work / f"lake-{size}"
     # A new lake each time: a lake run many times carries many snapshots, and every commit
-    # rewrites the table's metadata, which lists them all (old snapshots are never expired).
+    # rewrites the table's metadata, which lists them all (retention keeps a week of them, at
+    # least keep_snapshots).
     shutil.rmtree(lake, ignore_errors=True)
     subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(lake)], check=True,
                    stdout=subprocess.DEVNULL)

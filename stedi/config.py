@@ -41,6 +41,11 @@ class Config:
     engine: str = "duckdb"
     # Where the Spark engine runs: local[*] (this machine's cores), local[N], spark://HOST:PORT, yarn, k8s://...
     spark_master: str = "local[*]"
+    # Snapshot retention, in Iceberg's expire-snapshots meaning: after each run (and by `stedi
+    # maintain`) a table's snapshots older than keep_days are expired, except its newest
+    # keep_snapshots (the current one is never expired); files no kept snapshot refers to go.
+    keep_snapshots: int = 10
+    keep_days: int = 7
 
     def __post_init__(self) -> None:
         # load_config checks each value as it reads it, naming its source; this catches the rest
@@ -52,8 +57,10 @@ class Config:
 
 
 ENGINES = ("duckdb", "spark")
-_ENV_FIELDS = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master")
-_CHECKED = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master")
+_ENV_FIELDS = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master",
+               "keep_snapshots", "keep_days")
+_CHECKED = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master",
+            "keep_snapshots", "keep_days")
 _SPARK_MASTER = re.compile(r"local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|spark://[^\s/]+|yarn|k8s://\S+|mesos://\S+")
 
 
@@ -70,6 +77,10 @@ def _problem(name: str, value: object) -> str | None:
     if name == "spark_master" and not (isinstance(value, str) and _SPARK_MASTER.fullmatch(value)):
         return (f"spark_master {value!r} is not a Spark master URL: local[*], local[N], spark://HOST:PORT, "
                 "yarn or k8s://...")
+    if name == "keep_snapshots" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        return f"keep_snapshots must be a whole number of 1 or more (the current snapshot is always kept), not {value!r}"
+    if name == "keep_days" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        return f"keep_days must be a whole number of 0 or more, not {value!r}"
     if name == "memory_limit" and not isinstance(value, str):
         return f"memory_limit must be a string such as '3GB', not {value!r}"
     if name == "memory_limit" and value != DEFAULT_MEMORY_LIMIT:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from stedi.engines.base import Engine
     from stedi.landing.ingest import IngestReport
     from stedi.forget.erase import ErasureReport
+    from stedi.maintain.retention import RetentionReport
     from stedi.pipeline.run import Progress, RunSummary
     from stedi.time_travel import PointInTime
 
@@ -113,6 +114,15 @@ class Lakehouse:
             Config(engine=engine)
         return run(self.lake, consent_policy=consent_policy, progress=progress, wait=wait, engine=engine,
                    spark_master=spark_master, full=full)
+
+    def maintain(self, keep_snapshots: int | None = None, keep_days: int | None = None, wait: float | None = None,
+                 progress: "Progress | None" = None) -> "RetentionReport":
+        """Expire each table's snapshots older than `keep_days` beyond its newest `keep_snapshots`
+        (default: the lake's settings) and delete the files nothing kept refers to, holding the
+        writer lock (`wait`: seconds to wait for it). `run` does this after each run."""
+        from stedi.maintain import maintain
+
+        return maintain(self.lake, keep_snapshots, keep_days, wait, progress)
 
     def committed_locations(self, state: "LakeState | None" = None) -> dict[str, str]:
         """Each stored table's metadata file as the last complete run left it: what readers read.

@@ -101,3 +101,48 @@ def test_a_file_that_is_not_utf8_is_one_error(tmp_path: Path) -> None:
     (tmp_path / "stedi.toml").write_bytes(b'consent_policy = "\xff"\n')
     with pytest.raises(StediError, match="stedi.toml: cannot read the lake config: 'utf-8' codec"):
         load_config(tmp_path, env={})
+
+
+def test_retention_settings_default_then_file_then_environment(tmp_path: Path) -> None:
+    assert (Config().keep_snapshots, Config().keep_days) == (10, 7)
+    (tmp_path / "stedi.toml").write_text("keep_snapshots = 3\nkeep_days = 0\n" + f'pseudonym_key = "{"ab" * 32}"\n')
+    config = load_config(tmp_path, env={})
+    assert (config.keep_snapshots, config.keep_days) == (3, 0)
+    config = load_config(tmp_path, env={"STEDI_KEEP_SNAPSHOTS": "5", "STEDI_KEEP_DAYS": "30"})
+    assert (config.keep_snapshots, config.keep_days) == (5, 30)
+    write_config(tmp_path, config)  # written with the others, read back the same
+    assert load_config(tmp_path, env={}) == config
+
+
+@pytest.mark.parametrize("text, message", [
+    ("keep_snapshots = 0",
+     "keep_snapshots must be a whole number of 1 or more (the current snapshot is always kept), not 0"),
+    ("keep_snapshots = 2.5", "keep_snapshots must be a whole number, not 2.5"),
+    ('keep_snapshots = "ten"', "keep_snapshots must be a whole number, not 'ten'"),
+    ("keep_days = -1", "keep_days must be a whole number of 0 or more, not -1"),
+    ("keep_days = true", "keep_days must be a whole number, not True"),
+])
+def test_bad_retention_settings_in_the_file(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "stedi.toml").write_text(text + "\n")
+    with pytest.raises(StediError) as e:
+        load_config(tmp_path, env={})
+    assert str(e.value) == f"{tmp_path / 'stedi.toml'}: {message}"
+
+
+@pytest.mark.parametrize("var, value, message", [
+    ("STEDI_KEEP_SNAPSHOTS", "0", "STEDI_KEEP_SNAPSHOTS: keep_snapshots must be a whole number of 1 or more"),
+    ("STEDI_KEEP_SNAPSHOTS", "many", "STEDI_KEEP_SNAPSHOTS: keep_snapshots must be a whole number, not 'many'"),
+    ("STEDI_KEEP_DAYS", "-3", "STEDI_KEEP_DAYS: keep_days must be a whole number of 0 or more, not -3"),
+    ("STEDI_KEEP_DAYS", "1.5", "STEDI_KEEP_DAYS: keep_days must be a whole number, not '1.5'"),
+])
+def test_bad_retention_settings_in_the_environment(tmp_path: Path, var: str, value: str, message: str) -> None:
+    with pytest.raises(StediError) as e:
+        load_config(tmp_path, env={var: value})
+    assert str(e.value).startswith(message) and "\n" not in str(e.value)
+
+
+def test_retention_settings_made_in_code_are_checked() -> None:
+    with pytest.raises(StediError, match="keep_snapshots must be a whole number of 1 or more"):
+        Config(keep_snapshots=0)
+    with pytest.raises(StediError, match="keep_days must be a whole number of 0 or more"):
+        Config(keep_days=-1)

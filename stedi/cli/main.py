@@ -58,6 +58,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from stedi.cli.summary import print_retention
+    from stedi.config import with_overrides
+    from stedi.lakehouse import Lakehouse
+
+    house = Lakehouse(args.lake)
+    settings = with_overrides(house.lake.config, keep_snapshots=args.keep_snapshots, keep_days=args.keep_days)
+    report = house.maintain(settings.keep_snapshots, settings.keep_days, wait=args.wait, progress=_status)
+    print_retention(report, settings.keep_snapshots, settings.keep_days)
+    return 0
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from stedi.cli.output import print_arrow
     from stedi.lakehouse import Lakehouse
@@ -191,6 +203,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the Spark engine runs: local[*] (default setting), local[N], spark://HOST:PORT, "
                         "yarn; default: the lake's spark_master setting")
     _wait_arg(p)
+
+    p = command("maintain", cmd_maintain,
+                "Expire old snapshots of every table and delete the files no kept snapshot refers to "
+                "(Iceberg's expire-snapshots and remove-orphan-files); `stedi run` does the same after each run.")
+    p.add_argument("--keep-snapshots", type=_whole(1), metavar="N",
+                   help="keep at least the newest N snapshots of each table's history, however old (the current "
+                        "snapshot is always kept); default: the keep_snapshots setting (STEDI_KEEP_SNAPSHOTS or "
+                        "the lake's stedi.toml; 10 if unset)")
+    p.add_argument("--keep-days", type=_whole(0), metavar="D",
+                   help="expire only snapshots older than D days (0: every snapshot beyond the newest N); "
+                        "default: the keep_days setting (STEDI_KEEP_DAYS or the lake's stedi.toml; 7 if unset)")
+    _wait_arg(p)
+    p.epilog = ("A snapshot is expired when it is older than keep_days and not one of the newest keep_snapshots: "
+                "both must hold, as in Iceberg's expire_snapshots. The files only expired snapshots refer to are "
+                "deleted; so is any other file in a table's folders that nothing refers to, once it is an hour old "
+                "(younger ones may belong to a writer at work elsewhere).")
 
     p = command("query", cmd_query, "Run SQL (DuckDB dialect) over every table of the lake by name.")
     p.add_argument("sql", metavar="SQL", help='e.g. "SELECT count(*) FROM machine_learning_curated"')

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from stedi.forget.erase import ErasureReport
     from stedi.generate import GenerationReport
     from stedi.lakehouse import Lakehouse
+    from stedi.maintain.retention import RetentionReport
 
 
 def print_summary(summary: RunSummary) -> None:
@@ -40,7 +41,35 @@ def print_summary(summary: RunSummary) -> None:
             f"{summary.shared_serial_numbers:,} serial number(s) held by several customers: "
             f"{summary.shared_serial_readings:,} step-trainer reading(s) left out of trusted"
         )
+    if summary.retention and (summary.retention["expired"] or any(summary.retention["deleted"].values())):
+        expired, deleted = sum(summary.retention["expired"].values()), sum(summary.retention["deleted"].values())
+        freed = sum(summary.retention["freed_bytes"].values())
+        print(f"retention: {expired:,} old snapshot(s) expired, {deleted:,} file(s) deleted ({_mb(freed)} MB freed)")
     print(f"done in {summary.seconds:.2f} s")
+
+
+def print_retention(report: "RetentionReport", keep_snapshots: int, keep_days: int) -> None:
+    """`stedi maintain`: what retention expired, freed and kept."""
+    from stedi.maintain.retention import DATA, METADATA
+
+    if report.expired:
+        print(f"expired {report.snapshots_expired:,} snapshot(s) of {len(report.expired)} table(s): those older "
+              f"than {keep_days} day(s) beyond the newest {keep_snapshots} of each table")
+    else:
+        print(f"no snapshot to expire: none older than {keep_days} day(s) beyond the newest {keep_snapshots} "
+              "of a table")
+    print(f"deleted {report.files_deleted:,} file(s), {_mb(report.bytes_freed)} MB freed: "
+          f"{report.deleted[DATA]:,} data file(s) ({_mb(report.freed_bytes[DATA])} MB), "
+          f"{report.deleted[METADATA]:,} manifest and metadata file(s) ({_mb(report.freed_bytes[METADATA])} MB)")
+    if report.kept_recent:
+        print(f"kept {report.kept_recent:,} unreferenced file(s) ({_mb(report.kept_recent_bytes)} MB) written less "
+              "than an hour ago: they may be a writer's at work elsewhere; a later run or maintain removes them")
+    for table, why in report.skipped.items():
+        print(f"left {table} alone: {why}")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.1f}"
 
 
 def print_tables(house: "Lakehouse", fmt: str = "table", title: str | None = None) -> None:

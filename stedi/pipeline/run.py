@@ -63,6 +63,7 @@ class RunSummary:
     nothing_new: bool = False  # no landing file to read: nothing was built or committed
     committed_at_ms: int = 0  # when the run became visible (epoch ms)
     command: str = "run"  # "forget": a `stedi forget`, which removes rows and reads no new file
+    retention: dict | None = None  # RetentionReport.as_dict() after the run (null in runs/<id>.json, written before)
 
     def table(self, name: str) -> TableResult:
         return next(t for t in self.tables if t.name == name)
@@ -83,7 +84,13 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
     with writing(lake, "run", wait, say):
         relocate(lake, say)
         lake.register_landing()  # a landing table someone dropped from Glue comes back
-        return _run(lake, consent_policy or lake.config.consent_policy, say, engine, full)
+        summary = _run(lake, consent_policy or lake.config.consent_policy, say, engine, full)
+        # Committed; still under the lock: old snapshots expire and their files go (never fails the run).
+        from stedi.maintain.retention import retain_after_run
+
+        report = retain_after_run(lake, say)
+        summary.retention = report.as_dict() if report else None
+        return summary
 
 
 @dataclass(frozen=True)

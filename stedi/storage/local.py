@@ -72,6 +72,12 @@ class LocalStorage(Storage):
             raise
         sync_folder(target.parent)
 
+    def remove_empty_folder(self, relative: str) -> None:
+        try:
+            self.local(relative).rmdir()  # refuses a folder that is not empty
+        except OSError:
+            pass
+
     def put(self, source: Storage, source_relative: str, relative: str) -> None:
         target = self.local(relative)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -102,6 +102,13 @@ class S3Storage(Storage):
             fh.seek(0)
             self._client_call(lambda s3: s3.upload_fileobj(fh, self.bucket, self.key(relative)), relative)
 
+    def remove_empty_folder(self, relative: str) -> None:
+        # S3 has no folders, only the marker object a folder can leave (DuckDB writes one per
+        # COPY folder; pyarrow writes one where it deletes a prefix's last file). Deleting the
+        # marker alone never deletes a file written under the prefix meanwhile.
+        if not self.files(relative, recursive=True):
+            self._client_call(lambda s3: s3.delete_object(Bucket=self.bucket, Key=self.key(relative) + "/"), relative)
+
     def put(self, source: Storage, source_relative: str, relative: str) -> None:
         # An upload becomes visible only once complete; a failed one is aborted (s3transfer).
         if isinstance(source, S3Storage):

@@ -14,7 +14,7 @@ import pytest
 from stedi.cli.main import build_parser, main
 from tests.conftest import customer, reading, step, write_delivery
 
-COMMANDS = ["ingest", "run", "query", "tables", "ddl", "generate", "demo"]
+COMMANDS = ["ingest", "run", "query", "tables", "ddl", "generate", "demo", "maintain"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
