@@ -231,7 +231,7 @@ class Builder:
         assert self.erasing is not None
         for name, column, values in (("erased_emails", "email", self.erasing.emails),
                                      ("erased_serials", "serialnumber", self.erasing.serials)):
-            listed = ", ".join("(" + exp.Literal.string(v).sql("duckdb") + ")" for v in sorted(values)) or "(NULL)"
+            listed = ", ".join("(" + exp.Literal.string(v).sql("duckdb") + ")" for v in sorted(values)) or "(CAST(NULL AS VARCHAR))"
             self.engine.materialize(name, f"SELECT * FROM (VALUES {listed}) AS v({column}) WHERE {column} IS NOT NULL")
         for source in SOURCES:
             name = accepted_table(source)
