@@ -42,6 +42,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="the lake: s3://BUCKET/PREFIX (or a local folder, with spark-submit)")
     parser.add_argument("--consent-policy", choices=CONSENT_POLICIES,
                         help="'strict' or 'any-time' (default: the lake's setting)")
+    parser.add_argument("--full", action="store_true",
+                        help="rebuild every table from every landing file (default: read only new landing files)")
     parser.add_argument("--glue-database", metavar="NAME",
                         help="the lake's Glue database, as STEDI_GLUE_DATABASE sets it (default: the lake's setting)")
     args, _glue_own = parser.parse_known_args(list(argv))
@@ -87,7 +89,7 @@ def _run(args: argparse.Namespace) -> "RunSummary":
     session = SparkSession.builder.getOrCreate()
     configure(session)
     return run(lake, consent_policy=args.consent_policy, progress=_say,
-               engine=SparkEngine(lake.config, spark=session))
+               engine=SparkEngine(lake.config, spark=session), full=args.full)
 
 
 if __name__ == "__main__":

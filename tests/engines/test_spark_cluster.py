@@ -52,7 +52,7 @@ def test_stedi_run_on_the_cluster(cluster: SparkCluster, delivery: Path, tmp_pat
     lake = tmp_path / "lake"
     expected = duckdb_tables(lake, delivery)
     assert sum(expected["quarantine"][1].values()) > 0
-    done = subprocess.run([str(Path(sys.executable).parent / "stedi"), "run", "--lake", str(lake), "--engine", "spark",
+    done = subprocess.run([str(Path(sys.executable).parent / "stedi"), "run", "--full", "--lake", str(lake), "--engine", "spark",
                            "--spark-master", cluster.url], capture_output=True, text=True, env=cluster_environment(),
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
