@@ -4,7 +4,8 @@
 
 A new lake, then once a "day": `stedi generate` writes a small delivery of new customers (its
 own seed, and its own email domain, so no customer comes back), it is ingested under file
-names of its own, and `stedi run` rebuilds every table and commits. The lake's keep_days is 0,
+names of its own, and `stedi run` brings every table up to date and commits (reading only the
+new files where the run is incremental). The lake's keep_days is 0,
 so retention applies within the benchmark (the runs are seconds apart, not days); keep_snapshots
 is the lake's default unless given. After each run the table records what the lake holds:
 landing bytes, the stored tables' data files (Parquet) and metadata files (metadata JSON,

@@ -7,7 +7,9 @@ its history (the current snapshot is never expired). Then the files no kept snap
 are deleted: at once those known to be this lake's (of the expired snapshots, and the table's
 metadata files older than its metadata log keeps), and any other file in the table's data/ and
 metadata/ folders that nothing refers to (an orphan, e.g. left by a killed writer) once it is
-older than a margin, since a writer in progress elsewhere may be about to commit it.
+older than a margin, since a writer in progress elsewhere may be about to commit it. After a
+run only the folders of tables that expire something are searched for orphans (`stedi maintain`
+searches every table's), and a run with nothing to expire costs two reads per table.
 
 The order, and why a kill at any moment leaves the lake readable as before or as after:
 
@@ -33,11 +35,11 @@ from typing import TYPE_CHECKING, Callable
 
 from stedi.config import with_overrides
 from stedi.lake import Lake
+from stedi.maintain.expiry import anything_to_do, expired_snapshot_ids
 from stedi.maintain.references import Referrer
 
 if TYPE_CHECKING:
     from pyiceberg.table import Table
-    from pyiceberg.table.metadata import TableMetadata
 
     from stedi.commit.state import TableState
     from stedi.storage import FileEntry
@@ -88,17 +90,21 @@ class _Plan:
 
 
 def retain(lake: Lake, say: Say | None = None, keep_snapshots: int | None = None, keep_days: int | None = None,
-           now_ms: int | None = None, margin_seconds: float = MARGIN_SECONDS) -> RetentionReport:
+           now_ms: int | None = None, margin_seconds: float = MARGIN_SECONDS,
+           every_table: bool = True) -> RetentionReport:
     """Expire old snapshots of every table the lake's state names and delete the files nothing
     kept refers to (see the module's docstring for the order). The caller holds the writer lock.
     `keep_snapshots`, `keep_days`: the lake's settings unless given. Expiring nothing writes
-    nothing (orphans older than the margin are still deleted)."""
+    nothing. `every_table`: look for orphans in every table's folders; False: only in those of
+    the tables that expire something now (after a run: with nothing to expire, it reads only
+    the metadata files, without importing pyiceberg)."""
     say = say or (lambda message: None)
     config = with_overrides(lake.config, keep_snapshots=keep_snapshots, keep_days=keep_days)  # checked there
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     report = RetentionReport()
     state = lake.state()
-    if state is None:
+    cutoff = now_ms - config.keep_days * DAY_MS
+    if state is None or (not every_table and not anything_to_do(lake, state, config.keep_snapshots, cutoff)):
         return report
     store = lake.store
     plans = []
@@ -108,7 +114,6 @@ def retain(lake: Lake, say: Say | None = None, keep_snapshots: int | None = None
         if problem or table is None:
             report.skipped[name] = problem or "not in the catalog"
             continue
-        cutoff = now_ms - config.keep_days * DAY_MS
         plans.append(_Plan(name, table, expired_snapshot_ids(table.metadata, config.keep_snapshots, cutoff)))
     expiring = [p for p in plans if p.expired]
     if expiring:
@@ -129,24 +134,11 @@ def retain(lake: Lake, say: Say | None = None, keep_snapshots: int | None = None
         state.write(lake.storage)  # step 2: the expiry becomes visible; nothing is deleted before this
         report.state_written = True
     for plan in plans:
-        _sweep(lake, plan, now_ms, margin_seconds, report)
+        if every_table or plan.doomed:
+            _sweep(lake, plan, now_ms, margin_seconds, report)
     if report.files_deleted:
         say(f"deleted {report.files_deleted} file(s) no kept snapshot refers to ({report.bytes_freed / 1e6:,.1f} MB)")
     return report
-
-
-def expired_snapshot_ids(metadata: "TableMetadata", keep_snapshots: int, cutoff_ms: int) -> list[int]:
-    """Iceberg's rule: snapshots older than `cutoff_ms`, except the newest `keep_snapshots` of the
-    current snapshot's history and any branch or tag head."""
-    kept = {ref.snapshot_id for ref in metadata.refs.values()}
-    snapshot = metadata.current_snapshot()
-    for _ in range(keep_snapshots):
-        if snapshot is None:
-            break
-        kept.add(snapshot.snapshot_id)
-        parent = snapshot.parent_snapshot_id
-        snapshot = metadata.snapshot_by_id(parent) if parent is not None else None
-    return sorted(s.snapshot_id for s in metadata.snapshots if s.snapshot_id not in kept and s.timestamp_ms < cutoff_ms)
 
 
 def _unsafe(lake: Lake, table: "Table | None", table_state: "TableState") -> str | None:
@@ -224,9 +216,12 @@ def _sweep(lake: Lake, plan: _Plan, now_ms: int, margin_seconds: float, report: 
             storage.delete(entry.relative)
             report.deleted[kind] += 1
             report.freed_bytes[kind] += entry.size
-            emptied.add(entry.relative.rsplit("/", 1)[0])
-    for path in sorted(emptied - {f"{folder}/{DATA}", f"{folder}/{METADATA}"}, reverse=True):
-        storage.remove_empty_folder(path)  # a run's data/run-<id>/ folder, once its files are gone
+            parent = entry.relative.rsplit("/", 1)[0]
+            while parent.startswith(f"{folder}/{DATA}/"):  # up to data/, which stays
+                emptied.add(parent)
+                parent = parent.rsplit("/", 1)[0]
+    for path in sorted(emptied, key=lambda p: (-p.count("/"), p)):  # the deepest first
+        storage.remove_empty_folder(path)  # a run's data/run-<id>/... folders, once their files are gone
 
 
 def _version(location: str) -> float:
@@ -247,7 +242,7 @@ def retain_after_run(lake: Lake, say: Say) -> RetentionReport | None:
     already: a failure here is told, not raised, and undoes nothing (what it left is settled by
     the next retention). Ctrl-C still stops the command."""
     try:
-        return retain(lake, say)
+        return retain(lake, say, every_table=False)
     except KeyboardInterrupt:
         say("retention interrupted; the run is committed (the next run or `stedi maintain` finishes it)")
         raise
