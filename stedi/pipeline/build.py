@@ -302,6 +302,9 @@ class Builder:
         nothing else then (in S3 DuckDB also writes a marker object for the folder)."""
         if written.empty:
             self.lake.storage.delete_tree(directory)
+            # The run's folder of the table, if nothing else is in it (in S3, the marker that
+            # deleting a prefix's last object leaves).
+            self.lake.storage.remove_empty_folder(directory.rsplit("/", 1)[0])
         return written
 
 

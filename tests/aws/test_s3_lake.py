@@ -19,7 +19,8 @@ from tests.moto_server import ACCESS_KEY, REGION, SECRET_KEY, aws_environment, n
 pytestmark = pytest.mark.skipif(not STARTER.is_dir(), reason="starter data not present at ../shared/data/stedi")
 
 STORED = ("customer_trusted", "accelerometer_trusted", "step_trainer_trusted", "customer_curated",
-          "machine_learning_curated", "quarantine")
+          "machine_learning_curated", "quarantine", "customer_accepted", "accelerometer_accepted",
+          "step_trainer_accepted")
 LANDING = ("customer_landing", "accelerometer_landing", "step_trainer_landing")
 
 
