@@ -31,14 +31,17 @@ from bench_run import BIN, ROOT, SIZES, landing_for, timed  # noqa: E402
 
 
 def fresh_copy(template: Path, target: Path) -> None:
-    """A lake as the template left it: landing files hard-linked (a run never writes them in place;
-    forget replaces them by rename), every other file copied."""
+    """A lake as the saved copy left it, at the lake's own path (Iceberg metadata names absolute
+    paths: a copy elsewhere is a moved lake, which rebuilds). Landing and Parquet files are
+    hard-linked (nothing writes them in place; forget replaces a landing file by a rename), every
+    other file copied."""
     shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
     for path in sorted(template.rglob("*")):
         dest = target / path.relative_to(template)
         if path.is_dir():
             dest.mkdir(parents=True, exist_ok=True)
-        elif "/landing/" in str(path):
+        elif "/landing/" in str(path) or path.suffix == ".parquet":
             os.link(path, dest)
         else:
             shutil.copy2(path, dest)
@@ -72,15 +75,17 @@ def main() -> None:
         for path in delivery.glob("*/landing/*.json"):  # delivered later: names that sort after the first's
             path.rename(path.with_name("day2-" + path.name))
         (delivery / ".complete").write_text("")
-    template, lake = work / f"lake-{args.size}-template", work / f"lake-{args.size}-incremental"
+    template, lake = work / f"lake-{args.size}-saved", work / f"lake-{args.size}-incremental"
     if not (template / ".complete").exists():
-        shutil.rmtree(template, ignore_errors=True)
-        subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(template)], check=True,
+        shutil.rmtree(lake, ignore_errors=True)
+        subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(lake)], check=True,
                        stdout=subprocess.DEVNULL)
-        subprocess.run([str(BIN / "stedi"), "run", "--lake", str(template)], check=True, stdout=subprocess.DEVNULL,
+        subprocess.run([str(BIN / "stedi"), "run", "--lake", str(lake)], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
+        fresh_copy(lake, template)
         (template / ".complete").write_text("")
-    person = someone_to_forget(template)
+    fresh_copy(template, lake)
+    person = someone_to_forget(lake)
     stedi = [str(BIN / "stedi")]
 
     def with_delivery() -> None:

@@ -50,6 +50,7 @@ class ErasureReport:
     rows_removed: dict[str, int] = field(default_factory=dict)  # table -> rows
     snapshots_expired: int = 0
     files_deleted: int = 0
+    old_versions_deleted: int = 0  # in an S3 bucket that keeps versions
     seconds: float = 0.0
 
     def write(self, lake: Lake) -> None:
@@ -166,3 +167,8 @@ def _forget_the_past(lake: Lake, report: ErasureReport, say: Say) -> None:
     report.snapshots_expired = sum(done.expired.values())
     report.files_deleted = sum(done.deleted.values())
     report.write(lake)
+    # A bucket that keeps versions still stores what was overwritten or deleted: those go too.
+    report.old_versions_deleted = lake.storage.purge_old_versions()
+    if report.old_versions_deleted:
+        say(f"deleted {report.old_versions_deleted} old object version(s) the bucket kept")
+        report.write(lake)

@@ -85,22 +85,30 @@ class Builder:
         rejected = self._load_landing()
         self.engine.set_parameters(consent_policy=self.summary.consent_policy, pseudonym_key=self.lake.pseudonym_key)
         if not self.plan.full:
-            self._register_old()
+            # The accepted tables are read; the others only where an affected customer may have
+            # rows in them (below), or by a forget.
+            self._register_old([accepted_table(source) for source in SOURCES]
+                               + (["quarantine"] if self.erasing else []))
             if self.erasing:
                 self._without_erased()
         self._write_accepted()
         known = 0
-        # Rows each model read and wrote, for the summary (a landing table: its accepted lines).
-        counts = {t.name: t.rows_out for t in self.summary.tables} if self.plan.full else {}
+        # Rows each model read and wrote, for the summary (a landing table: the lines it accepted
+        # this run; an incremental run reads the affected customers' older rows too).
+        counts = {t.name: t.rows_out for t in self.summary.tables}
         if not self.plan.full:
             inc.landing_views(self.engine, affected_only=False)
-            self.engine.create_view("customer_latest", _model_sql("customer_latest"))
+            # Every customer's latest record, read by the affected set, two models and an audit: once.
+            self.engine.materialize("customer_latest", _model_sql("customer_latest"))
             known = inc.find_affected(self.engine, *(("SELECT email FROM erased_emails", "all_customer_accepted")
                                                       if self.erasing else ()))
             inc.landing_views(self.engine)
+            if known:  # customers the last run knew: their old rows must go
+                self._register_old([m.name for m in all_models() if m.stored])
         for model in all_models():
             if not model.stored:
-                self.engine.create_view(model.name, model.sql)
+                if self.plan.full:  # (an incremental build has it already)
+                    self.engine.create_view(model.name, model.sql)
                 continue
             self.say(f"building {model.name}")
             t0 = time.perf_counter()
@@ -118,7 +126,7 @@ class Builder:
             else:
                 staged.remove = []
                 result.removed = self._remove_old_rows(staged) if known else 0
-                staged.rows = self.old[model.name].rows - result.removed + written.rows
+                staged.rows = self.old_rows(model.name) - result.removed + written.rows
             result.total = staged.rows
             result.seconds = time.perf_counter() - t0
             self.summary.tables.append(result)
@@ -129,7 +137,7 @@ class Builder:
         staged.add = self._write_rows("quarantine", quarantine.COLUMNS, rejected, f"{staged.directory}/new").files
         if not self.plan.full:
             staged.remove = staged.remove or []
-            staged.rows = self.old["quarantine"].rows - removed + len(rejected) - 0
+            staged.rows = self.old_rows("quarantine") - removed + len(rejected)
         else:
             staged.rows = len(rejected)
         return self.built
@@ -190,12 +198,12 @@ class Builder:
         summary = snapshot_summary(self.lake, table.metadata_location, table.snapshot_id) if table.snapshot_id else None
         return int((summary or {}).get("total-records", 0))
 
-    def _register_old(self) -> None:
-        """Every stored table as the last run left it, readable as old_<table>."""
+    def _register_old(self, names: list[str]) -> None:
+        """These stored tables as the last run left them, readable as old_<table>."""
         from stedi.store.iceberg_store import IcebergStore
 
         properties = self.lake.storage.iceberg_properties()
-        for name in self.lake.stored_tables:
+        for name in names:
             table = IcebergStore.open(self.last.tables[name].metadata_location, properties)
             files = IcebergStore.data_files(name, table)
             self.old[name] = _Old(files, self.old_rows(name))
@@ -292,9 +300,11 @@ class Builder:
         return staged
 
     def _write(self, name: str, sql: str, directory: str) -> "Written":
+        self.lake.storage.make_folder(directory.rsplit("/", 1)[0])  # an empty write before may have removed it
         return self._kept(self.engine.write_parquet(name, sql, self.lake.storage.path(directory)), directory)
 
     def _write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> "Written":
+        self.lake.storage.make_folder(directory.rsplit("/", 1)[0])
         return self._kept(self.engine.write_rows(name, columns, rows, self.lake.storage.path(directory)), directory)
 
     def _kept(self, written: "Written", directory: str) -> "Written":

@@ -144,7 +144,7 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
     try:
         # Before this run writes any file, the journal says where: a kill from here on is undone.
         journal.write(lake.storage)
-        _prepare_store_if_needed(landing.bytes, last, summary, choice)
+        _prepare_store_if_needed(landing.bytes, last, summary, choice, incremental=not plan.full)
         spill.mkdir(parents=True, exist_ok=True)
         if isinstance(choice, _EngineChoice):
             say(f"starting the {choice.name} engine" + (f" on {choice.spark_master}" if choice.name == "spark" else ""))
@@ -223,12 +223,14 @@ _PREPARE_STORE_FROM_BYTES = 256 * 1024 * 1024
 
 
 def _prepare_store_if_needed(landing_bytes: int, last: LakeState, summary: RunSummary,
-                             engine: "Engine | _EngineChoice") -> None:
+                             engine: "Engine | _EngineChoice", incremental: bool = False) -> None:
     """Import the table store in the background when this run will likely commit (new landing
     files, another policy, no run before): 0.8 s of importing pyiceberg then overlaps DuckDB's
-    work instead of following it. A rerun on the same files commits nothing and skips this."""
+    work instead of following it. A rerun on the same files commits nothing and skips this. An
+    incremental run reads the last run's tables through the store: it always overlaps the import
+    with parsing the new files."""
     spark = engine.name == "spark"  # seconds of work in another process: the import overlaps it whatever the size
-    if landing_bytes < _PREPARE_STORE_FROM_BYTES and not spark:
+    if landing_bytes < _PREPARE_STORE_FROM_BYTES and not spark and not incremental:
         return  # small data: the import would only contend with the run's own Python work
     if last.landing_signature == summary.landing_signature and last.consent_policy == summary.consent_policy:
         return

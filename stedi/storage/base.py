@@ -138,6 +138,10 @@ class Storage(ABC):
     def delete_tree(self, relative: str) -> None:
         """Delete a folder and everything in it; nothing if it is missing."""
 
+    def purge_old_versions(self) -> int:
+        """Delete old versions of the lake's files that the medium keeps (S3 versioning); how many."""
+        return 0
+
     def remove_empty_folder(self, relative: str) -> None:
         """Remove a folder that holds nothing; a folder with any file in it stays, whoever wrote
         the file meanwhile (never deletes a file)."""
