@@ -9,6 +9,7 @@ all or nothing (stedi/pipeline/run.py).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
@@ -48,6 +49,8 @@ class Built:
     remove: list[str] | None = None
     properties: dict[str, str] = field(default_factory=dict)
     rows: int = 0  # rows in the table once committed
+    # What a full rebuild's rows are known to follow from, where that is cheaper than hashing them.
+    fingerprint: str = ""
 
     @property
     def changes(self) -> bool:
@@ -133,6 +136,7 @@ class Builder:
         self.say("auditing privacy")
         self.summary.shared_serial_numbers, self.summary.shared_serial_readings = self._audit()
         staged = self._stage("quarantine", "quarantine")
+        compacting = not self.plan.full
         removed = self._renumber_quarantine(staged, rejected) if self.erasing else 0
         staged.add = self._write_rows("quarantine", quarantine.COLUMNS, rejected, f"{staged.directory}/new").files
         if not self.plan.full:
@@ -140,6 +144,9 @@ class Builder:
             staged.rows = self.old_rows("quarantine") - removed + len(rejected)
         else:
             staged.rows = len(rejected)
+        if compacting:
+            for built in self.built:
+                self._compact(built)
         return self.built
 
     # -- landing ------------------------------------------------------------------------
@@ -180,6 +187,9 @@ class Builder:
             if self.forgotten and self.plan.full:
                 self.engine.create_view(f"{source}_landing", f"SELECT * FROM {inc.new_rows(source)}")
             seen = self.plan.seen(source)
+            if self.plan.full:  # the same files, and the same people forgotten: the same rows
+                staged.fingerprint = "read:" + hashlib.sha256(
+                    (encode_seen(seen) + repr(self.forgotten.erased if self.forgotten else {})).encode()).hexdigest()
             if read_seen(self.lake, self.last, source) != seen:
                 staged.properties = {READ_FILES_PROPERTY: encode_seen(seen)}
             staged.rows = written.rows
@@ -231,6 +241,37 @@ class Builder:
                            f"{staged.directory}/kept")
         staged.add = staged.add + kept.files
         return before - kept.rows
+
+    # -- small files --------------------------------------------------------------------
+
+    def _compact(self, staged: Built) -> None:
+        """A table changed by many runs gathers many small files, and every read and commit pays
+        for each: once it holds more than COMPACT_FROM_FILES, the change also rewrites its small
+        files, with this run's new rows, into as few as their size needs. Same rows, one snapshot."""
+        from stedi.pipeline.changes import snapshot_summary
+        from stedi.store.iceberg_store import IcebergStore
+
+        if not staged.add or self.last.tables.get(staged.name) is None:
+            return
+        last = self.last.tables[staged.name]
+        summary = snapshot_summary(self.lake, last.metadata_location, last.snapshot_id) or {}
+        if int(summary.get("total-data-files", 0)) + len(staged.add) <= COMPACT_FROM_FILES:
+            return
+        table = IcebergStore.open(last.metadata_location, self.lake.storage.iceberg_properties())
+        removed = set(staged.remove or [])
+        small = [f for f, size in IcebergStore.file_sizes(table).items() if size < SMALL_FILE_BYTES and f not in removed]
+        if len(small) + len(staged.add) < 2:
+            return
+        self.say(f"compacting {staged.name} ({len(small) + len(staged.add)} small files)")
+        name = f"compact_{staged.name}"
+        self.engine.register_parquet(name, small + staged.add, self.engine.schema(staged.view))
+        written = self._write(f"compacted_{staged.name}", f"SELECT * FROM {name}", f"{staged.directory}/compacted")
+        for path in staged.add:  # this run's own files, now inside the compacted ones
+            relative = self.lake.storage.relative(path)
+            if relative is not None:
+                self.lake.storage.delete(relative)
+        staged.remove = (staged.remove or []) + small
+        staged.add, staged.view = written.files, f"compacted_{staged.name}"
 
     # -- forgetting ---------------------------------------------------------------------
 
@@ -317,6 +358,11 @@ class Builder:
             self.lake.storage.remove_empty_folder(directory.rsplit("/", 1)[0])
         return written
 
+
+# A table with more data files than this has its small ones (under SMALL_FILE_BYTES) rewritten
+# together by the next run that changes it.
+COMPACT_FROM_FILES = 24
+SMALL_FILE_BYTES = 64 << 20
 
 # The rows of the people being forgotten, in each accepted table.
 ERASED = {

@@ -262,7 +262,7 @@ def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary,
     plans = []
     for b in built:
         # An incremental change is known by its files; only a full rebuild compares fingerprints.
-        fingerprint = engine.fingerprint(b.view) if b.remove is None else ""
+        fingerprint = (b.fingerprint or engine.fingerprint(b.view)) if b.remove is None else ""
         before = last.tables.get(b.name)
         unchanged = not b.changes or (before is not None and b.remove is None and before.fingerprint == fingerprint
                                       and current.get(b.name) == before.metadata_location and not b.properties)

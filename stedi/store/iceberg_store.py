@@ -116,7 +116,8 @@ class IcebergStore:
                 tx.set_properties(**missing)
             new_files = [parquet_file_to_data_file(table.io, tx.table_metadata, f) for f in add]
             update = tx.update_snapshot(snapshot_properties=properties)
-            with (update.overwrite() if old_files else update.fast_append()) as change:
+            # Appends merge small manifests once there are enough (a run a day adds one per table).
+            with (update.overwrite() if old_files else update.merge_append()) as change:
                 for data_file in old_files:
                     change.delete_data_file(data_file)
                 for data_file in new_files:
@@ -146,6 +147,13 @@ class IcebergStore:
         except (OSError, ValueError) as e:
             raise StediError(f"{local_path(metadata_location)}: cannot read table metadata ({e}); "
                              "`stedi run` rebuilds the tables from landing") from None
+
+    @staticmethod
+    def file_sizes(table: Table) -> dict[str, int]:
+        """The current snapshot's data files (as data_files names them) and their sizes in bytes."""
+        if table.current_snapshot() is None:
+            return {}
+        return {local_path(task.file.file_path): task.file.file_size_in_bytes for task in table.scan().plan_files()}
 
     @staticmethod
     def data_files(name: str, table: Table, snapshot_id: int | None = None) -> list[str]:
@@ -195,8 +203,14 @@ def referenced_files(metadata_location: str, properties: dict[str, str] | None =
 PERSONAL_COLUMNS = ("email", "user", "customername", "phone", "birthday", "serialnumber")
 
 
+# A table's manifests are merged into one once this many have gathered (Iceberg's default: 100).
+MERGE_MANIFESTS_FROM = 8
+
+
 def _no_personal_bounds(schema: pa.Schema) -> dict[str, str]:
-    return {f"write.metadata.metrics.column.{c}": "counts" for c in schema.names if c in PERSONAL_COLUMNS}
+    """The table properties every table gets: no bounds of personal columns, manifests merged."""
+    found = {f"write.metadata.metrics.column.{c}": "counts" for c in schema.names if c in PERSONAL_COLUMNS}
+    return {**found, "commit.manifest.min-count-to-merge": str(MERGE_MANIFESTS_FROM)}
 
 
 def _same_columns(table: Table, schema: pa.Schema) -> bool:

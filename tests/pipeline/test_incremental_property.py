@@ -124,3 +124,22 @@ def test_incremental_runs_equal_a_full_rebuild_after_every_run(tmp_path: Path, p
     assert house.run(consent_policy=policy, full=True).full_reason == "--full asked for it"
     assert {t.name: sorted(map(repr, house.table(t.name).to_arrow().to_pylist())) for t in house.tables()
             if t.zone != "landing"} == incremental
+
+
+def test_many_small_deliveries_are_compacted_and_the_rows_stay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stedi.pipeline import build
+
+    monkeypatch.setattr(build, "COMPACT_FROM_FILES", 3)
+    house = Lakehouse(tmp_path / "lake", create=True)
+    rng = random.Random(5)
+    world = World(0, rng)
+    world.deliveries = 8
+    for day in range(1, 9):
+        deliver(house, tmp_path, day, world.delivery(day))
+        house.run()
+        assert_lake_matches(house, None, "strict", landing=False)
+        for name in ("accelerometer_accepted", "quarantine"):
+            table = house.committed(name)
+            assert table is not None
+            # never more files than the threshold and this run's own: small files are merged
+            assert len(house.store.data_files(name, table)) <= 4, (day, name)
