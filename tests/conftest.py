@@ -59,6 +59,19 @@ def write_delivery(root: Path, **sources: list[Any]) -> Path:
     return root
 
 
+def deliver(house: Any, root: Path, day: int, **sources: list[Any]) -> None:
+    """Ingest a later delivery into a lake (a Lakehouse): its files are named `<source>-<day>.json`,
+    so landing only grows. Sources without lines are left out."""
+    sources = {name: lines for name, lines in sources.items() if lines}
+    if not sources:
+        return
+    delivery = write_delivery(root / f"delivery-{day}", **sources)
+    for source in sources:
+        folder = delivery / source / "landing"
+        (folder / f"{source}-1.json").rename(folder / f"{source}-{day}.json")
+    assert house.ingest(delivery).copied
+
+
 # -- AWS: moto's server, one per test session ---------------------------------------------
 
 @pytest.fixture(scope="session")

@@ -5,17 +5,27 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 
 def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
     """Replace `path` with `text` so that a crash leaves the old file or the new, never half.
     `mode` is the file's from its creation on (0o600: a secret is never readable by others)."""
+    with replacing(path, mode) as fh:
+        fh.write(text.encode("utf-8"))
+
+
+@contextmanager
+def replacing(path: Path, mode: int = 0o644) -> Iterator[BinaryIO]:
+    """A binary file to write that replaces `path` once the block ends without error: written
+    aside, flushed to disk, renamed over (the old file or the new at every moment, never half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = partial_name(path)
     try:
-        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(partial, path)

@@ -29,7 +29,7 @@ from stedi.commit.state import LakeState
 from stedi.commit.writer import writing
 from stedi.errors import StediError
 from stedi.forget import landing as rewrite
-from stedi.forget.forgotten import Forgotten, keyed_hash, report_path
+from stedi.forget.forgotten import keyed_hash, report_path
 from stedi.forget.person import Person, person_from_rows
 from stedi.lake import Lake
 from stedi.pipeline.build import Builder, Erasing, staging

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, ContextManager
 
 from stedi.storage.base import Storage
 
@@ -54,23 +53,10 @@ class LocalStorage(Storage):
 
         copy(self.local(relative), self.local(target))
 
-    @contextmanager
-    def open_output(self, relative: str) -> Iterator[BinaryIO]:
-        from stedi.commit.atomic import partial_name, sync_folder
+    def open_output(self, relative: str) -> "ContextManager[BinaryIO]":
+        from stedi.commit.atomic import replacing
 
-        target = self.local(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = partial_name(target)
-        try:
-            with partial.open("wb") as fh:
-                yield fh
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(partial, target)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        sync_folder(target.parent)
+        return replacing(self.local(relative))
 
     def remove_empty_folder(self, relative: str) -> None:
         try:

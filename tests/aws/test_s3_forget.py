@@ -9,7 +9,8 @@ import boto3
 
 from stedi import Lakehouse
 from tests.erasure_scan import assert_no_hits, scan_bucket
-from tests.forget.test_erase import ANN, ANN_VALUES, BOB, deliver, first_delivery
+from tests.conftest import deliver
+from tests.forget.test_erase import ANN, ANN_VALUES, BOB, first_delivery
 from tests.moto_server import REGION
 from tests.reference import expected_tables
 

@@ -17,7 +17,7 @@ from stedi import Lakehouse
 from stedi.cli.main import main
 from stedi.errors import StediError
 from stedi.store.iceberg_store import IcebergStore
-from tests.conftest import customer, reading, step, write_delivery
+from tests.conftest import customer, deliver, reading, step
 from tests.erasure_scan import assert_no_hits, scan_folder
 from tests.reference import assert_lake_matches
 
@@ -29,14 +29,6 @@ LATER = 4_102_444_800_000  # 2100-01-01: a registration after any erasure made b
 
 def person(email: str, serial: str, name: str, phone: str, **extra: object) -> dict:
     return customer(email, serial, consent=100, customerName=name, phone=phone, **extra)
-
-
-def deliver(house: Lakehouse, root: Path, day: int, **sources: list) -> None:
-    delivery = write_delivery(root / f"delivery-{day}", **sources)
-    for source in sources:
-        folder = delivery / source / "landing"
-        (folder / f"{source}-1.json").rename(folder / f"{source}-{day}.json")
-    assert house.ingest(delivery).copied
 
 
 def first_delivery(house: Lakehouse, root: Path, day: int = 1) -> None:

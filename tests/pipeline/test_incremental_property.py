@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from stedi import Lakehouse
-from tests.conftest import customer, reading, step, write_delivery
+from tests.conftest import customer, deliver, reading, step
 from tests.reference import assert_lake_matches
 
 SEQUENCES = 200
@@ -86,18 +86,6 @@ class World:
         return self.rng.choice(["absent", None, 0, 200, 400, 600])
 
 
-def deliver(house: Lakehouse, root: Path, day: int, sources: dict[str, list[Any]]) -> None:
-    """Ingest one delivery; its files are named by the day, so landing only grows."""
-    sources = {name: lines for name, lines in sources.items() if lines}
-    if not sources:
-        return
-    delivery = write_delivery(root / f"delivery-{day}", **sources)
-    for source in sources:
-        folder = delivery / source / "landing"
-        (folder / f"{source}-1.json").rename(folder / f"{source}-{day:03d}.json")
-    assert house.ingest(delivery).copied
-
-
 @pytest.mark.parametrize("policy, seed", [("strict", 1), ("any-time", 2)])
 def test_incremental_runs_equal_a_full_rebuild_after_every_run(tmp_path: Path, policy: str, seed: int) -> None:
     rng = random.Random(seed)
@@ -110,7 +98,7 @@ def test_incremental_runs_equal_a_full_rebuild_after_every_run(tmp_path: Path, p
             if day <= world.deliveries:
                 for source, lines in world.delivery(day).items():
                     merged[source] += lines
-        deliver(house, tmp_path, day, merged)
+        deliver(house, tmp_path, day, **merged)
         summary = house.run(consent_policy=policy)
         if day > 1:
             assert not summary.full_reason, summary.full_reason
@@ -135,7 +123,7 @@ def test_many_small_deliveries_are_compacted_and_the_rows_stay(tmp_path: Path, m
     world = World(0, rng)
     world.deliveries = 8
     for day in range(1, 9):
-        deliver(house, tmp_path, day, world.delivery(day))
+        deliver(house, tmp_path, day, **world.delivery(day))
         house.run()
         assert_lake_matches(house, None, "strict", landing=False)
         for name in ("accelerometer_accepted", "quarantine"):

@@ -11,19 +11,10 @@ import datetime
 from pathlib import Path
 
 from stedi import Lakehouse
-from tests.conftest import customer, reading, step, write_delivery
+from tests.conftest import customer, deliver, reading, step
 from tests.reference import assert_lake_matches
 
 A, B = "a@test.com", "b@test.com"
-
-
-def deliver(house: Lakehouse, root: Path, part: int, **sources: list) -> None:
-    """Ingest a delivery whose files are named `<source>-<part>.json` (landing only grows)."""
-    delivery = write_delivery(root / f"delivery-{part}", **sources)
-    for source in sources:
-        folder = delivery / source / "landing"
-        (folder / f"{source}-1.json").rename(folder / f"{source}-{part}.json")
-    assert house.ingest(delivery).copied
 
 
 def rows(house: Lakehouse, name: str) -> list[dict]:
