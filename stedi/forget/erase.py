@@ -32,7 +32,8 @@ from stedi.forget import landing as rewrite
 from stedi.forget.forgotten import keyed_hash, report_path
 from stedi.forget.person import Person, person_from_rows
 from stedi.lake import Lake
-from stedi.pipeline.build import Builder, Erasing, staging
+from stedi.pipeline.build import Builder, staging
+from stedi.pipeline.rewrites import Erasing
 from stedi.pipeline.changes import LandingPlan, read_seen
 
 Say = Callable[[str], None]

@@ -115,7 +115,7 @@ def test_incremental_runs_equal_a_full_rebuild_after_every_run(tmp_path: Path, p
 
 
 def test_many_small_deliveries_are_compacted_and_the_rows_stay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from stedi.pipeline import build
+    from stedi.pipeline import rewrites as build
 
     monkeypatch.setattr(build, "COMPACT_FROM_FILES", 3)
     house = Lakehouse(tmp_path / "lake", create=True)
