@@ -115,8 +115,11 @@ def print_erasure(report: "ErasureReport") -> None:
     """`stedi forget`: what went from where; people only by keyed hash (as the report keeps them)."""
     rows = [(f"landing {name}", f"{count:,}") for name, count in sorted(report.landing_lines_removed.items())]
     rows += [(name, f"{count:,}") for name, count in sorted(report.rows_removed.items())]
-    print_rows(["from", "lines or rows removed"], rows,
-               title=f"erasure {report.erasure_id} at {report.erased_at}: {len(report.people)} person(s)")
+    print(f"erasure {report.erasure_id} at {report.erased_at}: {len(report.people)} person(s)")
+    if rows:
+        print_rows(["from", "lines or rows removed"], rows)
+    else:
+        print("nothing of theirs was found in the lake: no line or row removed (their data delivered later stays out)")
     for person in report.people:
         print(f"customer_key {person['customer_key']}: {person['records_found']} customer record(s) found")
     print(f"{report.snapshots_expired:,} older snapshot(s) expired, {report.files_deleted:,} file(s) deleted; "

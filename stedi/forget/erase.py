@@ -66,7 +66,10 @@ def forget(lake: Lake, emails: list[str], say: Say | None = None, wait: float | 
         raise StediError("no email given: name the people to forget, e.g. stedi forget someone@example.com")
     with writing(lake, "forget", wait, say):
         report = _forget(lake, emails, say)
-        _forget_the_past(lake, report, say)
+        if report.landing_lines_removed or report.rows_removed:
+            _forget_the_past(lake, report, say)
+        else:  # a mistyped email must not cost the lake its history
+            say("nothing of theirs was found: no snapshot expired (their data delivered later stays out)")
     return report
 
 
@@ -103,8 +106,13 @@ def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
                                   {r.relative: r for r in rewrites})
                 plan = _plan(lake, last, rewrites)
                 say("removing their rows from every table")
-                built = Builder(lake, engine, summary, plan, last, spill, say, erasing=erasing).build()
-                report.rows_removed = {t.name: t.removed for t in summary.tables if t.removed}
+                builder = Builder(lake, engine, summary, plan, last, spill, say, erasing=erasing)
+                built = builder.build()
+                # A landing table's "removed" is its accepted table's.
+                report.rows_removed = {t.name.replace("_landing", "_accepted"): t.removed
+                                       for t in summary.tables if t.removed}
+                if builder.quarantine_removed:
+                    report.rows_removed["quarantine"] = builder.quarantine_removed
                 report.write(lake)
                 _commit(lake, engine, built, summary, last, journal, say)
             else:

@@ -63,6 +63,7 @@ class Builder(Rewrites):
         self.lake, self.engine, self.summary, self.plan, self.last = lake, engine, summary, plan, last
         self.spill, self.say, self.forgotten, self.erasing = spill, say, forgotten, erasing
         self.built: list[Built] = []
+        self.quarantine_removed = 0  # by a forget: the quarantined lines it took out
         self.old: dict[str, Old] = {}
 
     def build(self) -> list[Built]:
@@ -120,7 +121,7 @@ class Builder(Rewrites):
         self.summary.shared_serial_numbers, self.summary.shared_serial_readings = self._audit()
         staged = self._stage("quarantine", "quarantine")
         compacting = not self.plan.full
-        removed = self._renumber_quarantine(staged, rejected) if self.erasing else 0
+        removed = self.quarantine_removed = self._renumber_quarantine(staged, rejected) if self.erasing else 0
         staged.add = self._write_rows("quarantine", quarantine.COLUMNS, rejected, f"{staged.directory}/new").files
         if not self.plan.full:
             staged.remove = staged.remove or []
@@ -180,7 +181,8 @@ class Builder(Rewrites):
                 staged.remove = []
                 staged.rows += self.old_rows(name)
                 if self.erasing:
-                    staged.rows -= self._remove_rows(staged, inc.old_rows(name), ERASED[source])
+                    landing.removed = self._remove_rows(staged, inc.old_rows(name), ERASED[source])
+                    staged.rows -= landing.removed
             landing.total = staged.rows
 
     def old_rows(self, name: str) -> int:

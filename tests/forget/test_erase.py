@@ -80,7 +80,10 @@ def test_forget_erases_every_trace_and_leaves_everyone_else(house: Lakehouse, tm
                                             "accelerometer/landing/accelerometer-1.json": 3,
                                             "accelerometer/landing/accelerometer-2.json": 1,
                                             "step_trainer/landing/step_trainer-1.json": 1}
-    assert report.rows_removed["machine_learning_curated"] == 1 and report.snapshots_expired > 0
+    assert report.rows_removed == {"customer_accepted": 1, "accelerometer_accepted": 3, "step_trainer_accepted": 1,
+                                   "customer_trusted": 1, "accelerometer_trusted": 3, "customer_curated": 1,
+                                   "step_trainer_trusted": 1, "machine_learning_curated": 1, "quarantine": 2}
+    assert report.snapshots_expired > 0
     # The lake equals a full rebuild of the rewritten landing, quarantine line numbers included.
     assert_lake_matches(house, None, "strict")
     assert house.run().nothing_new  # the rewritten files are recorded as read
