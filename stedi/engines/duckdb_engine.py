@@ -80,11 +80,21 @@ class DuckDBEngine(Engine):
     def create_view(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS {sql}")
 
-    def write_parquet(self, name: str, sql: str, directory: str) -> Written:
-        rows, files = self.con.execute(
-            f"COPY ({sql}) TO {_literal(directory)} "
-            "(FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES '256MB', RETURN_FILES true)"
-        ).fetchone()  # type: ignore[misc]
+    def write_parquet(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None) -> Written:
+        if cluster is not None and cluster[1] > 1:
+            # One folder per hash bucket (stedi_bucket=N/, the column itself not written);
+            # readers read the files by name, never inferring a column from the folders.
+            column, buckets = cluster
+            rows, files = self.con.execute(
+                f"COPY (SELECT *, hash({_ident(column)}) % {int(buckets)} AS stedi_bucket FROM ({sql})) "
+                f"TO {_literal(directory)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (stedi_bucket), "
+                "RETURN_FILES true)"
+            ).fetchone()  # type: ignore[misc]
+        else:
+            rows, files = self.con.execute(
+                f"COPY ({sql}) TO {_literal(directory)} "
+                "(FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES '256MB', RETURN_FILES true)"
+            ).fetchone()  # type: ignore[misc]
         if rows:
             self._parquet_view(name, list(files))
             return Written(list(files), int(rows))
@@ -132,7 +142,8 @@ class DuckDBEngine(Engine):
 
     def _parquet_view(self, name: str, files: list[str]) -> None:
         listed = ", ".join(_literal(f) for f in files)
-        self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}])")
+        self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}], "
+                         "hive_partitioning = false)")
 
     def materialize(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS {sql}")
@@ -141,8 +152,8 @@ class DuckDBEngine(Engine):
         if not files:
             return []
         listed = ", ".join(_literal(f) for f in files)
-        found = self.con.execute(
-            f"SELECT DISTINCT filename FROM read_parquet([{listed}], filename = true) WHERE {where}").fetchall()
+        found = self.con.execute(f"SELECT DISTINCT filename FROM read_parquet([{listed}], filename = true, "
+                                 f"hive_partitioning = false) WHERE {where}").fetchall()
         return sorted(name for (name,) in found)
 
     def count(self, name: str) -> int:

@@ -97,7 +97,8 @@ class SparkEngine(Engine):
     def create_view(self, name: str, sql: str) -> None:
         self._view(name, self._sql(sql))
 
-    def write_parquet(self, name: str, sql: str, directory: str) -> Written:
+    def write_parquet(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None) -> Written:
+        # Spark writes a file per task; clustering by customer is left to its own partitioning.
         return self._write(name, self._sql(sql), directory)
 
     def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> Written:

@@ -101,7 +101,7 @@ class Builder(Rewrites):
             t0 = time.perf_counter()
             staged = self._stage(model.name, model.name)
             sql = model.sql if self.plan.full else inc.affected_rows(model.name, model.sql)
-            written = self._write(model.name, sql, f"{staged.directory}/new")
+            written = self._write(model.name, sql, f"{staged.directory}/new", self._cluster(model.name))
             staged.add = written.files
             main_input = model.inputs[0]
             if main_input not in counts:
@@ -163,7 +163,7 @@ class Builder(Rewrites):
             sql = f"SELECT * FROM {source}_landing AS l"
             if self.forgotten:  # old lines of a forgotten person, delivered again, stay out
                 sql += f" WHERE {self.forgotten.kept(source)}"
-            written = self._write(inc.new_rows(source), sql, f"{staged.directory}/new")
+            written = self._write(inc.new_rows(source), sql, f"{staged.directory}/new", self._cluster(name))
             staged.add = written.files
             landing = self.summary.table(f"{source}_landing")
             landing.erased += landing.rows_out - written.rows
@@ -233,9 +233,19 @@ class Builder(Rewrites):
         self.built.append(staged)
         return staged
 
-    def _write(self, name: str, sql: str, directory: str) -> "Written":
+    def _write(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None) -> "Written":
         self.lake.storage.make_folder(directory.rsplit("/", 1)[0])  # an empty write before may have removed it
-        return self._kept(self.engine.write_parquet(name, sql, self.lake.storage.path(directory)), directory)
+        return self._kept(self.engine.write_parquet(name, sql, self.lake.storage.path(directory), cluster), directory)
+
+    def _cluster(self, table: str) -> tuple[str, int] | None:
+        """How a full build writes a table: its rows in files by customer, one per 64 MB of landing
+        (up to 64), so that a later change to a few customers rewrites a few files. Small data,
+        and an incremental run's few new rows, are one file."""
+        if not self.plan.full:
+            return None
+        landing = sum(e.size for entries in self.plan.listed.values() for e in entries)
+        buckets = min(MAX_CLUSTERS, landing // CLUSTER_BYTES)
+        return (CUSTOMER_COLUMN[table], buckets) if buckets > 1 and table in CUSTOMER_COLUMN else None
 
     def _write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> "Written":
         self.lake.storage.make_folder(directory.rsplit("/", 1)[0])
@@ -250,6 +260,15 @@ class Builder(Rewrites):
             # deleting a prefix's last object leaves).
             self.lake.storage.remove_empty_folder(directory.rsplit("/", 1)[0])
         return written
+
+
+# The column that names a table's customer, for clustering its files.
+CUSTOMER_COLUMN = {
+    "customer_accepted": "email", "accelerometer_accepted": "user", "step_trainer_accepted": "serialnumber",
+    "customer_trusted": "email", "customer_curated": "email", "accelerometer_trusted": "user",
+    "step_trainer_trusted": "serialnumber", "machine_learning_curated": "customer_key",
+}
+CLUSTER_BYTES, MAX_CLUSTERS = 64 << 20, 64
 
 
 def staging(lake: "Lake", run_id: str, name: str) -> str:

@@ -99,7 +99,10 @@ class Rewrites:
             return
         table = IcebergStore.open(last.metadata_location, self.lake.storage.iceberg_properties())
         removed = set(staged.remove or [])
-        small = [f for f, size in IcebergStore.file_sizes(table).items() if size < SMALL_FILE_BYTES and f not in removed]
+        # Files a full build clustered by customer stay as they are: merged, a change to one
+        # customer would rewrite them all.
+        small = [f for f, size in IcebergStore.file_sizes(table).items()
+                 if size < SMALL_FILE_BYTES and f not in removed and "/stedi_bucket=" not in f]
         if len(small) + len(staged.add) < 2:
             return
         self.say(f"compacting {staged.name} ({len(small) + len(staged.add)} small files)")

@@ -164,3 +164,23 @@ def test_cli_forget(house: Lakehouse, tmp_path: Path, capsys: pytest.CaptureFixt
     assert "machine_learning_curated" in out and "customer_key" in out and ANN not in out
     assert main(["forget", "--lake", house.path]) == 1
     assert "no email given" in capsys.readouterr().err
+
+
+def test_a_change_rewrites_the_files_of_the_customers_it_touches_not_the_table(
+        house: Lakehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stedi.pipeline import build
+
+    monkeypatch.setattr(build, "CLUSTER_BYTES", 64)  # a full build writes each table in files by customer
+    house.run(full=True)
+    table = house.committed("accelerometer_trusted")
+    assert table is not None
+    before = set(house.store.data_files("accelerometer_trusted", table))
+    assert len(before) == 3 and all("/stedi_bucket=" in f for f in before)  # Ann, Bob and Cat apart
+    report = house.forget([ANN])
+    table = house.committed("accelerometer_trusted")
+    assert table is not None
+    after = set(house.store.data_files("accelerometer_trusted", table))
+    assert len(before - after) == 1 and len(after - before) <= 1  # only the file that held her rows
+    assert report.rows_removed["accelerometer_trusted"] == 3
+    assert_lake_matches(house, None, "strict")
+    assert_no_hits(scan_folder(Path(house.path), ANN_VALUES))
