@@ -35,7 +35,7 @@ class WriterLock:
             raise StediError(f"{self.path.parent}: cannot write the lake ({e.strerror}); "
                              "writers need a writable lake folder") from None
         try:
-            take_turns(str(self.path.parent), lambda: None if _try_lock(fd) else _describe(fd), wait, on_wait)
+            take_turns(str(self.path.parent), lambda: _holder(fd), wait, on_wait)
             _write_holder(fd, self.command)
         except BaseException:
             os.close(fd)
@@ -95,9 +95,13 @@ def _write_holder(fd: int, command: str) -> None:
     os.pwrite(fd, json.dumps(holder).encode(), 0)
 
 
-def _describe(fd: int) -> str:
-    # The holder writes who it is just after it takes the lock: give it a moment to.
-    for _ in range(25):
+def _holder(fd: int) -> str | None:
+    """None once the lock is ours; else who holds it. A holder writes who it is just after it
+    takes the lock, and empties the file just before it lets go (a run with nothing to do takes
+    a fraction of a second): while the file says nothing, the lock is tried again."""
+    for _ in range(50):
+        if _try_lock(fd):
+            return None
         try:
             holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
             return f"`stedi {holder['command']}` (pid {holder['pid']} on {holder['host']}) since {holder['since']}"
