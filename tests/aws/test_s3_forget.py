@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import boto3
+import pytest
 
 from stedi import Lakehouse
 from tests.erasure_scan import assert_no_hits, scan_bucket
@@ -15,7 +16,11 @@ from tests.moto_server import REGION
 from tests.reference import expected_tables
 
 
-def test_forget_in_a_versioned_bucket_leaves_no_object_holding_her(bucket: str, tmp_path: Path) -> None:
+def test_forget_in_a_versioned_bucket_leaves_no_object_holding_her(bucket: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from stedi.pipeline import build
+
+    monkeypatch.setattr(build, "CLUSTER_BYTES", 64)  # tables written in files by customer, in S3 too
     s3 = boto3.client("s3", region_name=REGION)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     house = Lakehouse(f"s3://{bucket}/lake", create=True)
@@ -29,6 +34,8 @@ def test_forget_in_a_versioned_bucket_leaves_no_object_holding_her(bucket: str, 
     report = house.forget([ANN])
     assert_no_hits(scan_bucket(s3, bucket, "", ANN_VALUES), "the bucket after forgetting Ann")
     assert report.old_versions_deleted > 0
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="lake/accelerometer/trusted/data/")["Contents"]]
+    assert any("/stedi_bucket=" in key for key in keys)
     after = house.table("accelerometer_trusted").to_arrow().to_pylist()
     assert sorted(r["timestamp"] for r in after if r["user"] == BOB) == bob_before
     assert not any(r["user"] == ANN for r in after)
