@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -75,11 +74,11 @@ def forget(lake: Lake, emails: list[str], say: Say | None = None, wait: float | 
 
 def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
     from stedi.engines.duckdb_engine import DuckDBEngine
-    from stedi.pipeline.run import RunSummary, _commit, _last_state, _record, _undo
+    from stedi.pipeline.run import RunSummary, _commit, _last_state, _record, _undo, new_run_id
 
     started = time.perf_counter()
     last = _last_state(lake, say)
-    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    run_id = new_run_id()
     now_ms = int(time.time() * 1000)
     report = ErasureReport(run_id, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_ms / 1000)), now_ms)
     spill, spill_in_lake = lake.storage.spill_folder(run_id)

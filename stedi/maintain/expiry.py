@@ -4,8 +4,6 @@ most of the time of a run with nothing new."""
 
 from __future__ import annotations
 
-import gzip
-import json
 from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 if TYPE_CHECKING:
@@ -46,16 +44,16 @@ def anything_to_do(lake: "Lake", state: "LakeState", keep_snapshots: int, cutoff
     """Whether a table the state names has a snapshot to expire, or a catalog entry ahead of the
     state (an expiry whose state write never happened), read from the catalog and the metadata
     files alone. True where a file cannot be read: the full path then says what is wrong."""
+    from stedi.store.iceberg_store import metadata_json
+
     catalog = lake.store.metadata_locations()
     for name, table in state.tables.items():
         if catalog.get(name) != table.metadata_location:
             return True
-        relative = lake.storage.relative(table.metadata_location)
         try:
-            data = lake.storage.read_bytes(relative) if relative is not None else None
-            if data is None:
+            metadata = metadata_json(lake.storage, table.metadata_location)
+            if metadata is None:
                 return True
-            metadata = json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
             snapshots = [Snap(s["snapshot-id"], s.get("parent-snapshot-id"), s["timestamp-ms"])
                          for s in metadata.get("snapshots", [])]
             protected = {ref["snapshot-id"] for ref in metadata.get("refs", {}).values()}

@@ -21,7 +21,7 @@ from stedi.landing.sources import SOURCES
 from stedi.models import all_models
 from stedi.pipeline import incremental as inc
 from stedi.pipeline.rewrites import ERASED, Erasing, Old, Rewrites
-from stedi.pipeline.changes import READ_FILES_PROPERTY, LandingPlan, accepted_table, encode_seen, read_seen
+from stedi.pipeline.changes import READ_FILES_PROPERTY, LandingPlan, accepted_table, encode_seen, read_seen, rows_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -186,12 +186,8 @@ class Builder(Rewrites):
             landing.total = staged.rows
 
     def old_rows(self, name: str) -> int:
-        """Rows of a table as the last run left it (from its snapshot's summary)."""
-        from stedi.pipeline.changes import snapshot_summary
-
-        table = self.last.tables[name]
-        summary = snapshot_summary(self.lake, table.metadata_location, table.snapshot_id) if table.snapshot_id else None
-        return int((summary or {}).get("total-records", 0))
+        """Rows of a table as the last run left it."""
+        return rows_of(self.lake, self.last.tables[name])
 
     def _register_old(self, names: list[str]) -> None:
         """These stored tables as the last run left them, readable as old_<table>."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from stedi.landing.sources import SOURCES
 
 if TYPE_CHECKING:
-    from stedi.commit.state import LakeState
+    from stedi.commit.state import LakeState, TableState
     from stedi.lake import Lake
     from stedi.storage import FileEntry
 
@@ -123,15 +123,18 @@ def read_seen(lake: "Lake", last: "LakeState", source: str) -> Seen | None:
 
 
 def snapshot_summary(lake: "Lake", metadata_location: str, snapshot_id: int) -> dict[str, str] | None:
-    """A snapshot's summary read straight from the metadata file (JSON, maybe gzip'd): no pyiceberg
-    import, which would cost a run with nothing new most of its time."""
-    relative = lake.storage.relative(metadata_location)
-    data = lake.storage.read_bytes(relative) if relative is not None else None
-    if data is None:
-        return None
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    for snapshot in json.loads(data).get("snapshots", []):
+    """A snapshot's summary read straight from the metadata file: no pyiceberg import, which would
+    cost a run with nothing new most of its time."""
+    from stedi.store.iceberg_store import metadata_json
+
+    for snapshot in (metadata_json(lake.storage, metadata_location) or {}).get("snapshots", []):
         if snapshot.get("snapshot-id") == snapshot_id:
             return snapshot.get("summary", {})
     return None
+
+
+def rows_of(lake: "Lake", table: "TableState | None") -> int:
+    """The rows a table holds as a run left it (its snapshot's summary); 0 if it has none."""
+    if table is None or table.snapshot_id is None:
+        return 0
+    return int((snapshot_summary(lake, table.metadata_location, table.snapshot_id) or {}).get("total-records", 0))

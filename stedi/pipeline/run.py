@@ -128,7 +128,7 @@ class _EngineChoice:
 def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice", full: bool) -> RunSummary:
     started = time.perf_counter()
     landing, last = lake.landing_state(), _last_state(lake, say)
-    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    run_id = new_run_id()
     summary = RunSummary(run_id=run_id, consent_policy=policy, landing_signature=landing.signature)
     plan = changes.plan(lake, last, policy, full)
     if plan.nothing_new:
@@ -167,11 +167,14 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
     return summary
 
 
+def new_run_id() -> str:
+    """A writer's id: when it started (to the second), and random hex for writers of one second."""
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
 def _nothing_new(lake: Lake, last: LakeState, summary: RunSummary, started: float, say: Progress) -> RunSummary:
     """No landing file to read and nothing else changed: every table stays as the last run left
     it, with no engine started and nothing committed. The run is still recorded."""
-    from stedi.pipeline.changes import snapshot_summary
-
     say(f"no landing file was delivered since run {last.run_id}: every table stays as it is")
     summary.nothing_new = True
     before = lake.run_record(last.run_id) or {}
@@ -180,8 +183,7 @@ def _nothing_new(lake: Lake, last: LakeState, summary: RunSummary, started: floa
     for name in lake.table_names:
         stored = name.replace("_landing", "_accepted")
         table = last.tables.get(stored)
-        found = snapshot_summary(lake, table.metadata_location, table.snapshot_id) if table and table.snapshot_id else None
-        total = int((found or {}).get("total-records", 0))
+        total = changes.rows_of(lake, table)
         if name not in last.tables and not name.endswith("_landing"):
             continue
         summary.tables.append(TableResult(name, 0, 0, 0, 0.0, table.snapshot_id if table and stored == name else None,

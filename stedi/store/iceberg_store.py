@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
     from pyiceberg.table import Table
 
+    from stedi.storage import Storage
     from stedi.store.catalog import CatalogAccess
 
 
@@ -182,6 +183,19 @@ class IcebergStore:
         snapshot = table.current_snapshot()
         rows = int(snapshot.summary["total-records"]) if snapshot and snapshot.summary else 0
         return TableInfo(name, rows, snapshot.snapshot_id if snapshot else None, table.location())
+
+
+def metadata_json(storage: "Storage", metadata_location: str) -> dict | None:
+    """A table's metadata file read straight from storage (JSON, gzip'd or not), with no pyiceberg
+    import: what a run with nothing new, or nothing to expire, needs of it. None if it is missing."""
+    import gzip
+    import json
+
+    relative = storage.relative(metadata_location)
+    data = storage.read_bytes(relative) if relative is not None else None
+    if data is None:
+        return None
+    return json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
 
 
 def referenced_files(metadata_location: str, properties: dict[str, str] | None = None) -> set[str]:
