@@ -1,0 +1,1 @@
+"""The HTML run report: what a run did to the lake, readable in a browser."""
