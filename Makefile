@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean chromium
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -26,7 +26,13 @@ $(SPARK_STAMP): $(BIN)/python pyproject.toml constraints.txt
 demo: setup  ## generate a small data set, build every table, show them
 	$(BIN)/stedi demo --lake demo-lake
 
-test: $(SPARK_STAMP)  ## run the test suite (the Spark tests need Java 17: they are skipped without it, outside CI)
+# The report's browser test drives Debian's chromium: installed when missing if we are root, else
+# named. Checked on every `make test` (cheap), not stamped: a removed browser is noticed. A failed
+# install does not stop the tests (the browser test says why it skips).
+chromium:
+	-@sh .ci/chromium
+
+test: $(SPARK_STAMP) chromium  ## run the test suite (the Spark tests need Java 17, the report's browser test Chromium: skipped without them, outside CI)
 	$(BIN)/python -m pytest
 
 bench: $(SPARK_STAMP)  ## time `stedi run` against the floor and PySpark, and on S3 (moto) against local (SIZES="starter 10m", Java 17 for Spark)

@@ -1,0 +1,14 @@
+"""The browser for the report's tests: one headless Chromium per test module (starting one costs
+a fraction of a second; a fresh context per page keeps pages apart)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.report.browser import chromium
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched
