@@ -142,6 +142,12 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from stedi.cli.report import write_report
+
+    return write_report(args.lake, args.run_id, args.out, args.redact, args.open, args.wait, _status)
+
+
 def cmd_aws_deploy(args: argparse.Namespace) -> int:
     from stedi.aws.deploy import deploy
     from stedi.cli.summary import print_deploy
@@ -240,6 +246,19 @@ def build_parser() -> argparse.ArgumentParser:
                 "data delivered again stays out; a registration after the erasure is admitted.")
     p.add_argument("emails", nargs="*", metavar="EMAIL", help="the email of a person to forget")
     p.add_argument("--from-file", metavar="FILE", help="a file of emails, one per line ('#' starts a comment)")
+    _wait_arg(p)
+
+    p = command("report", cmd_report,
+                "Write a run's HTML report: lineage, rows through the zones, quarantine, consent, plots, privacy "
+                "audits. Every run writes one into the lake (reports/<run-id>.html); this prints its path, or "
+                "writes it elsewhere, redacted, or for a run that has none.")
+    p.add_argument("run_id", nargs="?", metavar="RUN_ID",
+                   help="the run (an id from the lake's runs/ folder, as `stedi run` prints it; default: the last run)")
+    p.add_argument("--out", metavar="FILE", help="write the report to this local file (default: the lake's "
+                                                  "reports/<run-id>.html, or reports/<run-id>-redacted.html)")
+    p.add_argument("--redact", action="store_true",
+                   help="mask emails, phone numbers and names in the quarantined lines the report shows")
+    p.add_argument("--open", action="store_true", help="open the report in the default web browser, if there is one")
     _wait_arg(p)
 
     p = command("tables", cmd_tables, "List every table with its zone, row count, current snapshot and location.")

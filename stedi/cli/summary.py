@@ -20,6 +20,7 @@ def print_summary(summary: RunSummary) -> None:
     if summary.nothing_new:
         print_rows(["table", "rows"], [(t.name, f"{t.total or 0:,}") for t in summary.tables],
                    title=title + ": no new landing files, nothing changed")
+        _print_report(summary)
         print(f"done in {summary.seconds:.2f} s")
         return
     if summary.full_reason:
@@ -45,7 +46,15 @@ def print_summary(summary: RunSummary) -> None:
         expired, deleted = sum(summary.retention["expired"].values()), sum(summary.retention["deleted"].values())
         freed = sum(summary.retention["freed_bytes"].values())
         print(f"retention: {expired:,} old snapshot(s) expired, {deleted:,} file(s) deleted ({_mb(freed)} MB freed)")
+    _print_report(summary)
     print(f"done in {summary.seconds:.2f} s")
+
+
+def _print_report(summary: RunSummary) -> None:
+    if summary.report:
+        print(f"report: {summary.report}")
+    else:
+        print(f"report: not written; `stedi report {summary.run_id}` writes it")
 
 
 def print_retention(report: "RetentionReport", keep_snapshots: int, keep_days: int) -> None:
@@ -122,6 +131,8 @@ def print_erasure(report: "ErasureReport") -> None:
         print("nothing of theirs was found in the lake: no line or row removed (their data delivered later stays out)")
     for person in report.people:
         print(f"customer_key {person['customer_key']}: {person['records_found']} customer record(s) found")
+    if report.reports_rewritten:
+        print(f"{report.reports_rewritten:,} run report(s) showed a line of theirs: erased there too")
     print(f"{report.snapshots_expired:,} older snapshot(s) expired, {report.files_deleted:,} file(s) deleted; "
           f"report kept in erasures/{report.erasure_id}/report.json")
     print(f"done in {report.seconds:.2f} s")

@@ -51,6 +51,7 @@ class ErasureReport:
     snapshots_expired: int = 0
     files_deleted: int = 0
     old_versions_deleted: int = 0  # in an S3 bucket that keeps versions
+    reports_rewritten: int = 0  # run reports that showed a line of theirs (reports/<run-id>.html)
     seconds: float = 0.0
 
     def write(self, lake: Lake) -> None:
@@ -64,15 +65,15 @@ def forget(lake: Lake, emails: list[str], say: Say | None = None, wait: float | 
     if not emails:
         raise StediError("no email given: name the people to forget, e.g. stedi forget someone@example.com")
     with writing(lake, "forget", wait, say):
-        report = _forget(lake, emails, say)
+        report, people = _forget(lake, emails, say)
         if report.landing_lines_removed or report.rows_removed:
-            _forget_the_past(lake, report, say)
+            _forget_the_past(lake, report, people, say)
         else:  # a mistyped email must not cost the lake its history
             say("nothing of theirs was found: no snapshot expired (their data delivered later stays out)")
     return report
 
 
-def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
+def _forget(lake: Lake, emails: list[str], say: Say) -> tuple[ErasureReport, list[Person]]:
     from stedi.engines.duckdb_engine import DuckDBEngine
     from stedi.pipeline.run import RunSummary, _commit, _last_state, _record, _undo, new_run_id
 
@@ -128,7 +129,7 @@ def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
         shutil.rmtree(spill, ignore_errors=True)
     rewrite.discard(lake, run_id)  # after the commit point: the originals (their lines) go
     Journal.delete(lake.storage)
-    return report
+    return report, [p for p, _ in people]
 
 
 def _find_people(lake: Lake, engine: "object", emails: list[str], spill: "object",
@@ -165,15 +166,18 @@ def _plan(lake: Lake, last: LakeState, rewrites: list[rewrite.Rewrite]) -> Landi
     return LandingPlan(None, listed, {source: [] for source in lake.sources}, after)
 
 
-def _forget_the_past(lake: Lake, report: ErasureReport, say: Say) -> None:
+def _forget_the_past(lake: Lake, report: ErasureReport, people: list[Person], say: Say) -> None:
     """Expire every snapshot but the current one and delete every file no snapshot refers to
-    any more, so time travel cannot bring the people back; then complete the report."""
+    any more, so time travel cannot bring the people back; erase them from the run reports;
+    then complete the report."""
     from stedi.maintain.retention import retain
+    from stedi.report.scrub import scrub_reports
 
     say("expiring older snapshots and deleting the files only they held")
     done = retain(lake, say, keep_snapshots=1, keep_days=0)
     report.snapshots_expired = sum(done.expired.values())
     report.files_deleted = sum(done.deleted.values())
+    report.reports_rewritten = scrub_reports(lake, people, say)
     report.write(lake)
     # A bucket that keeps versions still stores what was overwritten or deleted: those go too.
     report.old_versions_deleted = lake.storage.purge_old_versions()

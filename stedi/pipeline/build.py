@@ -69,7 +69,8 @@ class Builder(Rewrites):
     def build(self) -> list[Built]:
         from stedi.pipeline.run import TableResult
 
-        rejected = self._load_landing()
+        with self.summary.phase("read landing"):
+            rejected = self._load_landing()
         self.engine.set_parameters(consent_policy=self.summary.consent_policy, pseudonym_key=self.lake.pseudonym_key)
         if not self.plan.full:
             # The accepted tables are read; the others only where an affected customer may have
@@ -78,11 +79,13 @@ class Builder(Rewrites):
                                + (["quarantine"] if self.erasing else []))
             if self.erasing:
                 self._without_erased()
-        self._write_accepted()
+        with self.summary.phase("accepted tables"):
+            self._write_accepted()
         known = 0
         # Rows each model read and wrote, for the summary (a landing table: the lines it accepted
         # this run; an incremental run reads the affected customers' older rows too).
         counts = {t.name: t.rows_out for t in self.summary.tables}
+        models_started = time.perf_counter()
         if not self.plan.full:
             inc.landing_views(self.engine, affected_only=False)
             # Every customer's latest record, read by the affected set, two models and an audit: once.
@@ -117,10 +120,20 @@ class Builder(Rewrites):
             result.total = staged.rows
             result.seconds = time.perf_counter() - t0
             self.summary.tables.append(result)
+        self.summary.phases["build tables"] = time.perf_counter() - models_started
         self.say("auditing privacy")
-        self.summary.shared_serial_numbers, self.summary.shared_serial_readings = self._audit()
+        with self.summary.phase("audit"):
+            self.summary.shared_serial_numbers, self.summary.shared_serial_readings = self._audit()
+        with self.summary.phase("quarantine"):
+            self._write_quarantine(rejected)
+        if not self.plan.full:
+            with self.summary.phase("compact"):
+                for built in self.built:
+                    self._compact(built)
+        return self.built
+
+    def _write_quarantine(self, rejected: list[dict[str, object]]) -> None:
         staged = self._stage("quarantine", "quarantine")
-        compacting = not self.plan.full
         removed = self.quarantine_removed = self._renumber_quarantine(staged, rejected) if self.erasing else 0
         staged.add = self._write_rows("quarantine", quarantine.COLUMNS, rejected, f"{staged.directory}/new").files
         if not self.plan.full:
@@ -128,10 +141,6 @@ class Builder(Rewrites):
             staged.rows = self.old_rows("quarantine") - removed + len(rejected)
         else:
             staged.rows = len(rejected)
-        if compacting:
-            for built in self.built:
-                self._compact(built)
-        return self.built
 
     # -- landing ------------------------------------------------------------------------
 
@@ -211,8 +220,11 @@ class Builder(Rewrites):
             inc.landing_views(self.engine, affected_only=False)
         queries = [f"SELECT count(*) FROM ({audit_sql(name)})" for name in PRIVACY_AUDITS]
         shared = f"SELECT count(*), coalesce(sum(readings), 0) FROM ({audit_sql('shared_serial_numbers')})"
+        started = time.perf_counter()
         *found, [(serials, readings)] = self.engine.rows_of_each(queries + [shared])
+        seconds = (time.perf_counter() - started) / len(queries)  # run together: each its share
         for name, [(offending,)] in zip(PRIVACY_AUDITS, found):
+            self.summary.audits.append({"name": name, "offending": int(offending), "seconds": seconds})
             if offending:
                 raise StediError(
                     f"privacy audit {name} found {offending} offending row(s); nothing was committed "

@@ -14,8 +14,9 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from stedi.commit.journal import Journal
 from stedi.commit.recover import relocate, settle
@@ -63,10 +64,25 @@ class RunSummary:
     nothing_new: bool = False  # no landing file to read: nothing was built or committed
     committed_at_ms: int = 0  # when the run became visible (epoch ms)
     command: str = "run"  # "forget": a `stedi forget`, which removes rows and reads no new file
-    retention: dict | None = None  # RetentionReport.as_dict() after the run (null in runs/<id>.json, written before)
+    retention: dict | None = None  # RetentionReport.as_dict() after the run
+    # Seconds by phase of the run ("read landing", "build tables", "audit", "commit", ...), in order.
+    phases: dict[str, float] = field(default_factory=dict)
+    # Each privacy audit that ran: {"name", "offending" (rows found; 0 = pass), "seconds"}.
+    audits: list[dict] = field(default_factory=list)
+    files_read: int = 0  # landing files this run read
+    report: str | None = None  # where the run's HTML report was written (a path or s3:// URI)
 
     def table(self, name: str) -> TableResult:
         return next(t for t in self.tables if t.name == name)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a phase of the run (a phase entered twice adds up)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - started
 
 
 def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None = None,
@@ -82,14 +98,22 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
         engine = _EngineChoice(engine or lake.config.engine, spark_master or lake.config.spark_master)
         engine.check()  # a missing extra, Java or cluster fails here, before the lock and any write
     with writing(lake, "run", wait, say):
+        started = time.perf_counter()
         relocate(lake, say)
         lake.register_landing()  # a landing table someone dropped from Glue comes back
         summary = _run(lake, consent_policy or lake.config.consent_policy, say, engine, full)
-        # Committed; still under the lock: old snapshots expire and their files go (never fails the run).
+        # Committed; still under the lock: old snapshots expire and their files go, and the run's
+        # report is written (neither ever fails the run).
         from stedi.maintain.retention import retain_after_run
+        from stedi.report import write_run_report
 
-        report = retain_after_run(lake, say)
+        with summary.phase("retention"):
+            report = retain_after_run(lake, say)
         summary.retention = report.as_dict() if report else None
+        with summary.phase("report"):
+            summary.report = write_run_report(lake, summary, say)
+        summary.seconds = time.perf_counter() - started  # what the user waited for, report included
+        _record(lake, summary)  # again: with retention, and the report's place and time
         return summary
 
 
@@ -130,14 +154,16 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
     landing, last = lake.landing_state(), _last_state(lake, say)
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, consent_policy=policy, landing_signature=landing.signature)
-    plan = changes.plan(lake, last, policy, full)
+    with summary.phase("plan"):
+        plan = changes.plan(lake, last, policy, full)
+    summary.files_read = sum(map(len, plan.new.values()))
     if plan.nothing_new:
         return _nothing_new(lake, last, summary, started, say)
     summary.full_reason = plan.full_reason or ""
     if plan.full:
         say(f"rebuilding every table from every landing file: {plan.full_reason}")
     else:
-        say(f"reading {sum(map(len, plan.new.values()))} new landing file(s)")
+        say(f"reading {summary.files_read} new landing file(s)")
     spill, spill_in_lake = lake.storage.spill_folder(run_id)
     journal = Journal(run_id, {"spill": spill_in_lake} if spill_in_lake else {})
     journal.folders.update({name: staging(lake, run_id, name) for name in lake.stored_tables})
@@ -145,15 +171,18 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
         # Before this run writes any file, the journal says where: a kill from here on is undone.
         journal.write(lake.storage)
         _prepare_store_if_needed(landing.bytes, last, summary, choice, incremental=not plan.full)
+        _prepare_report()
         spill.mkdir(parents=True, exist_ok=True)
         if isinstance(choice, _EngineChoice):
             say(f"starting the {choice.name} engine" + (f" on {choice.spark_master}" if choice.name == "spark" else ""))
-        engine = choice.start(lake, spill, landing.bytes) if isinstance(choice, _EngineChoice) else choice
+        with summary.phase("start engine"):
+            engine = choice.start(lake, spill, landing.bytes) if isinstance(choice, _EngineChoice) else choice
         summary.engine = engine.name
         try:
             say(f"run {run_id}")
             built = Builder(lake, engine, summary, plan, last, spill, say, Forgotten.load(lake)).build()
-            _commit(lake, engine, built, summary, last, journal, say)
+            with summary.phase("commit"):
+                _commit(lake, engine, built, summary, last, journal, say)
         finally:
             engine.close()
         summary.seconds = time.perf_counter() - started
@@ -239,6 +268,16 @@ def _prepare_store_if_needed(landing_bytes: int, last: LakeState, summary: RunSu
     import threading
 
     threading.Thread(target=IcebergStore.import_modules, name="stedi-import-store", daemon=True).start()
+
+
+def _prepare_report() -> None:
+    """Import what the run's report draws with in the background: the engine's work (which
+    releases the interpreter) hides most of it."""
+    import threading
+
+    from stedi.report.plots import prepare
+
+    threading.Thread(target=prepare, name="stedi-import-report", daemon=True).start()
 
 
 def _record(lake: Lake, summary: RunSummary) -> None:

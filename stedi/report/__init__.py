@@ -1,1 +1,76 @@
-"""The HTML run report: what a run did to the lake, readable in a browser."""
+"""The run report: one self-contained HTML page per run, kept in the lake as reports/<run-id>.html.
+
+facts.py gathers what it shows (collect.py reads the lake as the run left it), lineage.py derives
+the table graph from the models' SQL, plots.py draws the charts, render.py writes the page and
+keeps the facts inside it, redact.py masks personal data for `stedi report --redact`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Callable
+
+from stedi.errors import StediError
+
+if TYPE_CHECKING:
+    from stedi.lake import Lake
+    from stedi.lakehouse import Lakehouse
+    from stedi.pipeline.run import RunSummary
+
+REPORTS = "reports"
+
+
+def report_file(run_id: str, redacted: bool = False) -> str:
+    """A run's report, relative to the lake."""
+    return f"{REPORTS}/{run_id}{'-redacted' if redacted else ''}.html"
+
+
+def write_run_report(lake: "Lake", summary: "RunSummary", say: Callable[[str], None]) -> str | None:
+    """Write the report of a run that just committed into the lake; returns where (a path or
+    s3:// URI). The run is committed already: a report that cannot be written is said, not raised."""
+    from stedi.report.collect import collect
+    from stedi.report.render import render
+
+    say("writing the run's report")
+    try:
+        html = render(collect(lake, asdict(summary)))
+        lake.storage.write_atomic(report_file(summary.run_id), html)
+    except Exception as e:  # noqa: BLE001 - the data is committed; the report can be written again
+        say(f"could not write the run's report ({type(e).__name__}: {e}); `stedi report {summary.run_id}` tries again")
+        return None
+    return lake.storage.path(report_file(summary.run_id))
+
+
+def latest_run(lake: "Lake") -> str:
+    """The id of the last run (or forget) the lake recorded."""
+    names = sorted(e.name[: -len(".json")] for e in lake.storage.files("runs", suffix=".json"))
+    if not names:
+        raise StediError(f"{lake.storage.uri('')}: no run has completed yet: `stedi run` first")
+    return names[-1]
+
+
+def build_report(house: "Lakehouse", run_id: str | None = None, redact: bool = False) -> tuple[str, str, bool]:
+    """A run's report (default: the last run's): (run id, HTML, whether it is the one the lake
+    keeps). The kept report is rendered again from the facts inside it (masked with `redact`);
+    a run without one (it ran before reports, or its report failed) is read by time travel."""
+    from stedi.report.collect import collect
+    from stedi.report.redact import redact as masked
+    from stedi.report.render import facts_of, render
+
+    lake = house.lake
+    run_id = run_id or latest_run(lake)
+    record = lake.run_record(run_id)
+    if record is None:
+        known = sorted(e.name[: -len(".json")] for e in lake.storage.files("runs", suffix=".json"))[-3:]
+        raise StediError(f"no run {run_id} in {lake.storage.uri(REPORTS).rsplit('/', 1)[0]}/runs"
+                         + (f" (the latest: {', '.join(known)})" if known else " (no run has completed yet)"))
+    kept = lake.storage.read_text(report_file(run_id))
+    if kept is not None and not redact:
+        return run_id, kept, True
+    if kept is not None:
+        facts = facts_of(kept, lake.storage.path(report_file(run_id)))
+    elif run_id == latest_run(lake):
+        facts = collect(lake, record)
+    else:
+        facts = collect(lake, record, house.as_of(int(record["committed_at_ms"])))
+    return run_id, render(masked(facts) if redact else facts), False

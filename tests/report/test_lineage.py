@@ -10,7 +10,8 @@ import sqlglot
 import stedi.models
 from stedi.lake import TABLE_LOCATIONS
 from stedi.models import Model
-from stedi.report.lineage import describe, lineage, lineage_svg
+from stedi.report.lineage import describe, lineage
+from stedi.report.lineage_svg import lineage_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,0 +1,259 @@
+"""What a run report shows, gathered from the lake as a run left it: a JSON-ready dict.
+
+The facts are kept inside the report they render (stedi/report/render.py), so a report can be
+rendered again later, redacted, or scrubbed by a forget, without the tables as they were.
+Every figure comes from the run's own record (runs/<run-id>.json) or from one DuckDB query
+over the stored tables' Parquet files at the run's snapshots; aggregates only, except the first
+quarantined lines of each reason, which are as delivered (the lake holds them already).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import asdict
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+from stedi.audits import PRIVACY_AUDITS, audit_sql
+from stedi.landing.sources import SOURCES
+
+if TYPE_CHECKING:
+    from stedi.engines.duckdb_engine import DuckDBEngine
+    from stedi.lake import Lake
+
+FORMAT = 1
+HISTORY = 12  # runs shown in "rows through the zones" and "run time by phase"
+SAMPLES = 3  # quarantined lines shown per reason
+SAMPLE_CHARS = 300  # of each: a quarantined line can be megabytes long
+REASONS, FILES = 12, 30  # the most frequent reasons and files listed
+BINS = 40
+DAY_MS = 86_400_000
+PACKAGES = ("stedi", "duckdb", "pyarrow", "pyiceberg", "sqlglot", "matplotlib", "jinja2", "boto3", "pyspark")
+
+# Readings per day: (series, table, time column); landing is every accepted line.
+DAILY = (
+    ("phone · landing", "accelerometer_accepted", "timestamp"),
+    ("phone · trusted", "accelerometer_trusted", "timestamp"),
+    ("step trainer · landing", "step_trainer_accepted", "sensorreadingtime"),
+    ("step trainer · trusted", "step_trainer_trusted", "sensorreadingtime"),
+    ("machine_learning_curated", "machine_learning_curated", "sensorreadingtime"),
+)
+DISTRIBUTIONS = {
+    "distance": ("distanceFromObject", "distancefromobject"),
+    "magnitude": ("|x, y, z|", "sqrt(x * x + y * y + z * z)"),
+}
+
+
+def gather(lake: "Lake", record: dict, engine: "DuckDBEngine", rows: dict[str, int]) -> dict:
+    """The facts of the run `record` (its runs/<id>.json), read through `engine`, where every
+    stored table is registered as that run left it; `rows`: each table's rows then."""
+    from stedi.report.lineage import lineage
+
+    policy, graph = record["consent_policy"], lineage()
+    return {
+        "format": FORMAT,
+        "generated_at_ms": int(time.time() * 1000),
+        "lake": lake.storage.path(""),
+        "run": record,
+        "history": history(lake, record["run_id"]),
+        "rows": rows,
+        "lineage": {"nodes": [asdict(n) for n in graph.nodes], "edges": [asdict(e) for e in graph.edges]},
+        "conservation": conservation(record),
+        "quarantine": quarantine(engine),
+        "consent": consent(engine, policy, record),
+        "daily": daily(engine),
+        "distributions": {name: distribution(engine, expr) | {"label": label}
+                          for name, (label, expr) in DISTRIBUTIONS.items()},
+        "audits": audits(record),
+        "environment": environment(lake, record),
+    }
+
+
+def conservation(record: dict) -> list[dict]:
+    """Per source: lines read = accepted + quarantined + erased (a forgotten person's lines)."""
+    found = []
+    for source in SOURCES.values():
+        t = next((t for t in record["tables"] if t["name"] == source.landing_table), None)
+        if t is None:
+            continue
+        read, accepted, quarantined, erased = t["rows_in"], t["rows_out"], t["quarantined"], t.get("erased", 0)
+        found.append({"source": source.name, "table": source.landing_table, "lines_read": read,
+                      "accepted": accepted, "quarantined": quarantined, "erased": erased,
+                      "holds": read == accepted + quarantined + erased})
+    return found
+
+
+def history(lake: "Lake", run_id: str) -> list[dict]:
+    """The runs up to this one, newest last, as their records tell."""
+    names = sorted(e.name[: -len(".json")] for e in lake.storage.files("runs", suffix=".json"))
+    names = [n for n in names if n <= run_id][-HISTORY:]
+    found = []
+    for name in names:
+        record = lake.run_record(name)
+        if record is None:
+            continue
+        tables = {t["name"]: t for t in record.get("tables", [])}
+        lines = conservation(record)
+        found.append({
+            "run_id": name,
+            "command": record.get("command", "run"),
+            "committed_at_ms": record.get("committed_at_ms", 0),
+            "kind": _kind(record),
+            "seconds": record.get("seconds", 0.0),
+            "phases": record.get("phases", {}),
+            "lines_read": sum(c["lines_read"] for c in lines),
+            "accepted": sum(c["accepted"] for c in lines),
+            "quarantined": sum(c["quarantined"] for c in lines),
+            "erased": sum(c["erased"] for c in lines),
+            "holds": all(c["holds"] for c in lines),
+            "totals": {n: t.get("total") for n, t in tables.items()},
+        })
+    return found
+
+
+def _kind(record: dict) -> str:
+    if record.get("command") == "forget":
+        return "forget"
+    if record.get("nothing_new"):
+        return "nothing new"
+    return "full rebuild" if record.get("full_reason") else "new files only"
+
+
+def quarantine(engine: "DuckDBEngine") -> dict:
+    """The quarantine table as the run left it: by reason, by file, and each reason's first lines."""
+    by_reason = engine.rows(
+        "SELECT reason, min(source), count(*) AS lines FROM quarantine GROUP BY reason ORDER BY lines DESC, reason")
+    by_file = engine.rows(
+        "SELECT file, min(source), count(*) AS lines FROM quarantine GROUP BY file ORDER BY lines DESC, file")
+    reasons = [r for r, _, _ in by_reason[:REASONS]]
+    samples: dict[str, list[dict]] = {r: [] for r in reasons}
+    if reasons:
+        for reason, file, line, raw in engine.rows(
+                f"SELECT reason, file, line, left(raw, {SAMPLE_CHARS + 1}) FROM ("
+                "  SELECT *, row_number() OVER (PARTITION BY reason ORDER BY file, line) AS n FROM quarantine"
+                f") WHERE n <= {SAMPLES} ORDER BY file, line"):
+            if reason in samples:
+                samples[reason].append({"file": file, "line": line, "raw": raw[:SAMPLE_CHARS],
+                                        "cut": len(raw) > SAMPLE_CHARS})
+    return {
+        "total": sum(n for _, _, n in by_reason),
+        "reasons": len(by_reason),
+        "files": len(by_file),
+        "by_reason": [{"reason": r, "source": s, "lines": n, "samples": samples.get(r, [])}
+                      for r, s, n in by_reason[:REASONS]],
+        "by_file": [{"file": f, "source": s, "lines": n} for f, s, n in by_file[:FILES]],
+    }
+
+
+def consent(engine: "DuckDBEngine", policy: str, record: dict) -> dict:
+    """Customers from landing to curated, and the readings consent kept out (or, under
+    'any-time', let in from before it)."""
+    [(customers, consenting, curated)] = engine.rows(
+        "SELECT (SELECT count(DISTINCT email) FROM customer_accepted),"
+        " (SELECT count(*) FROM customer_trusted), (SELECT count(*) FROM customer_curated)")
+    [(phone, phone_without, phone_before)] = engine.rows(
+        "SELECT count(*), count(*) FILTER (WHERE c.email IS NULL),"
+        " count(*) FILTER (WHERE a.timestamp < c.sharewithresearchasofdate)"
+        " FROM accelerometer_accepted AS a LEFT JOIN customer_trusted AS c ON a.user = c.email")
+    # A serial number's readings count as one consenting customer's only where one holds it.
+    [(steps, steps_without, steps_before)] = engine.rows(
+        "WITH holder AS (SELECT serialnumber, count(*) AS holders, min(sharewithresearchasofdate) AS consent"
+        "  FROM customer_trusted GROUP BY serialnumber)"
+        " SELECT count(*), count(*) FILTER (WHERE h.serialnumber IS NULL),"
+        " count(*) FILTER (WHERE h.holders = 1 AND s.sensorreadingtime < h.consent)"
+        " FROM step_trainer_accepted AS s LEFT JOIN holder AS h ON s.serialnumber = h.serialnumber")
+    return {
+        "policy": policy,
+        "customers": customers, "consenting": consenting, "curated": curated,
+        "phone_readings": phone, "phone_without_consent": phone_without, "phone_before_consent": phone_before,
+        "step_readings": steps, "step_without_consent": steps_without, "step_before_consent": steps_before,
+        "shared_serial_numbers": record.get("shared_serial_numbers", 0),
+        "shared_serial_readings": record.get("shared_serial_readings", 0),
+    }
+
+
+def daily(engine: "DuckDBEngine") -> dict:
+    """Readings per UTC day in each zone."""
+    union = " UNION ALL ".join(
+        f"SELECT '{series}' AS series, {column} // {DAY_MS} AS day, count(*) AS readings FROM {table} GROUP BY day"
+        for series, table, column in DAILY)
+    counts: dict[str, dict[int, int]] = {series: {} for series, _, _ in DAILY}
+    for series, day, n in engine.rows(union):
+        if day is not None:
+            counts[series][int(day)] = int(n)
+    days = sorted({d for by_day in counts.values() for d in by_day})
+    return {"days": [_iso_day(d) for d in days],
+            "series": {s: [by_day.get(d, 0) for d in days] for s, by_day in counts.items()}}
+
+
+def _iso_day(day: int) -> str:
+    import datetime as dt
+
+    try:
+        return (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()
+    except OverflowError:  # a reading dated beyond year 9999
+        return f"day {day}"
+
+
+def distribution(engine: "DuckDBEngine", expr: str) -> dict:
+    """A histogram of `expr` over machine_learning_curated, in BINS equal bins, with its summary."""
+    [(n, low, high, mean, median)] = engine.rows(
+        f"SELECT count(v), min(v), max(v), avg(v), quantile_cont(v, 0.5)"
+        f" FROM (SELECT ({expr})::DOUBLE AS v FROM machine_learning_curated)")
+    found = {"n": int(n), "min": low, "max": high, "mean": mean, "median": median, "edges": [], "counts": []}
+    if not n:
+        return found
+    width = (high - low) / BINS if high > low else 1.0
+    counts = [0] * BINS
+    for b, c in engine.rows(
+            f"SELECT least(floor((v - {low!r}) / {width!r}), {BINS - 1})::INTEGER AS b, count(*)"
+            f" FROM (SELECT ({expr})::DOUBLE AS v FROM machine_learning_curated) WHERE v IS NOT NULL GROUP BY b"):
+        counts[int(b)] = int(c)
+    found["edges"] = [low + i * width for i in range(BINS + 1)]
+    found["counts"] = counts
+    return found
+
+
+def audits(record: dict) -> list[dict]:
+    """Each privacy audit of the run with what it checks (its SQL's first comment line)."""
+    found = {a["name"]: a for a in record.get("audits", [])}
+    return [{"name": name, "checks": _first_comment(audit_sql(name)),
+             "offending": found[name]["offending"] if name in found else None,
+             "ran": name in found} for name in PRIVACY_AUDITS]
+
+
+def _first_comment(sql: str) -> str:
+    """What an audit looks for: its leading comment up to "Zero rows = pass" (the rest says how)."""
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").strip())
+    return " ".join(lines).split(" Zero rows = pass.")[0]
+
+
+def environment(lake: "Lake", record: dict) -> dict:
+    """The engine, policy, versions and settings of the run (never the pseudonym key)."""
+    versions = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    settings = {k: v for k, v in asdict(lake.config).items() if k != "pseudonym_key"}
+    return {"engine": record.get("engine", "duckdb"), "consent_policy": record["consent_policy"],
+            "versions": versions, "settings": settings,
+            "catalog": "AWS Glue Data Catalog" if lake.storage.uri("").startswith("s3://") else "SQLite in the lake",
+            "platform": f"{platform.system()} {platform.machine()}, {_cores()} cores"}
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def to_json(facts: dict) -> str:
+    return json.dumps(facts, separators=(",", ":"), default=str)

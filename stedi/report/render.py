@@ -1,0 +1,121 @@
+"""A report's facts as one self-contained HTML page: styles inline, charts as inline SVG images,
+and the facts themselves as JSON inside the page, so it can be rendered again from itself."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+from stedi.errors import StediError
+from stedi.lake import TABLE_LOCATIONS, zone_of
+
+if TYPE_CHECKING:
+    import jinja2
+
+_FACTS = re.compile(r'<script type="application/json" id="stedi-report-facts">(.*?)</script>', re.DOTALL)
+
+
+@cache
+def _templates() -> "jinja2.Environment":
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("stedi.report", "templates"),
+                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def render(facts: dict) -> str:
+    """The page for `facts` (stedi/report/facts.py)."""
+    from markupsafe import Markup
+
+    from stedi.report import plots
+    from stedi.report.lineage import lineage_from_dict
+    from stedi.report.lineage_svg import lineage_svg
+
+    run = facts["run"]
+    graph = lineage_from_dict(facts["lineage"])
+    audits = facts["audits"]
+    phases = run.get("phases", {})
+    context = {
+        "facts": facts, "run": run, "env": facts["environment"], "rows": facts["rows"],
+        "quarantine": facts["quarantine"], "consent": facts["consent"], "history": facts["history"],
+        "lineage": facts["lineage"], "audits": audits, "redacted": facts.get("redacted", False),
+        "kind": _kind(run),
+        "tables": _tables(run, facts["rows"]),
+        "audits_passed": sum(1 for a in audits if a["ran"] and a["offending"] == 0),
+        "audits_failed": sum(1 for a in audits if a["ran"] and a["offending"]),
+        "conserved": all(c["holds"] for c in facts["conservation"]),
+        "slowest": max(phases, key=phases.get) if phases else "",
+        "lineage_wide": Markup(lineage_svg(graph, "wide")),
+        "lineage_tall": Markup(lineage_svg(graph, "tall")),
+        "plots": {
+            "daily": _data_uri(plots.readings_per_day(facts["daily"])),
+            "distance": _data_uri(plots.histogram(facts["distributions"]["distance"])),
+            "magnitude": _data_uri(plots.histogram(facts["distributions"]["magnitude"], "#0d9488")),
+            "phases": _data_uri(plots.run_phases(facts["history"])),
+        },
+        "facts_json": Markup(_script_json(facts)),
+        "n": _n, "pct": _pct, "when": _when, "stats": _stats,
+    }
+    return _templates().get_template("report.html").render(context)
+
+
+def facts_of(html: str, where: str) -> dict:
+    """The facts a report was rendered from (`where`: the report, for the error)."""
+    found = _FACTS.search(html)
+    if not found:
+        raise StediError(f"{where}: not a stedi run report (it holds no report facts)")
+    return json.loads(found.group(1))
+
+
+def _script_json(facts: dict) -> str:
+    # Inside <script>, "</" would end the element: escape the characters HTML gives meaning to.
+    text = json.dumps(facts, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _tables(run: dict, rows: dict[str, int]) -> list[dict]:
+    """Every table of the lake with what this run did to it and its rows after."""
+    done = {t["name"]: t for t in run["tables"]}
+    found = []
+    for name in TABLE_LOCATIONS:
+        t = done.get(name, {})
+        found.append({"name": name, "zone": zone_of(name), "rows_in": t.get("rows_in"), "rows_out": t.get("rows_out"),
+                      "removed": t.get("removed"), "rows": rows.get(name)})
+    return found
+
+
+def _kind(run: dict) -> str:
+    if run.get("command") == "forget":
+        return "a forget"
+    if run.get("nothing_new"):
+        return "nothing new to read"
+    return "every table rebuilt" if run.get("full_reason") else "new landing files only"
+
+
+def _n(value: object) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _pct(part: int | None, whole: int | None) -> str:
+    return f"{100 * part / whole:.1f}%" if part is not None and whole else "—"
+
+
+def _when(ms: int | None) -> str:
+    if not ms:
+        return "—"
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _stats(found: dict) -> str:
+    if not found["n"]:
+        return "no rows"
+    return (f"{found['n']:,} rows · min {found['min']:,.2f} · median {found['median']:,.2f} · "
+            f"mean {found['mean']:,.2f} · max {found['max']:,.2f}")
