@@ -5,8 +5,8 @@
 For each size, a lake holding only the landing files (ingested once) is copied afresh before
 every sample, so each `stedi run` is a first run: it reads every file, builds and commits every
 table, and writes its report. "without report" is the same command in a process where the run's
-report is switched off (stedi.report.write_run_report and its background import replaced by
-no-ops): the run as it was before reports. Samples alternate between the two; the table shows
+report is switched off (STEDI_REPORT=off: no report, and no background import of what it draws
+with): the run as it was before reports. Samples alternate between the two; the table shows
 medians, the difference, the ratio, and the median of the run's own "report" phase.
 """
 
@@ -27,13 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_incremental import fresh_copy  # noqa: E402
 from bench_run import BIN, ROOT, SIZES, landing_for, timed  # noqa: E402
 
-WITHOUT_REPORT = (
-    "import sys, stedi.report, stedi.pipeline.run as run\n"
-    "stedi.report.write_run_report = lambda *args: None\n"
-    "run._prepare_report = lambda: None\n"
-    "from stedi.cli.main import main\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
 
 
 def report_phase(lake: Path) -> float:
@@ -60,8 +53,8 @@ def main() -> None:
             subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(template)], check=True,
                            stdout=subprocess.DEVNULL)
             (template / ".complete").write_text("")
-        with_cmd = [str(BIN / "stedi"), "run", "--lake", str(lake)]
-        without_cmd = [sys.executable, "-c", WITHOUT_REPORT, "run", "--lake", str(lake)]
+        run = [str(BIN / "stedi"), "run", "--lake", str(lake)]
+        with_cmd, without_cmd = ["env", "STEDI_REPORT=on", *run], ["env", "STEDI_REPORT=off", *run]
         samples: dict[str, list[float]] = {"with": [], "without": []}
         phases = []
         for i in range(args.runs):

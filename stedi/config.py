@@ -46,6 +46,8 @@ class Config:
     # keep_snapshots (the current one is never expired); files no kept snapshot refers to go.
     keep_snapshots: int = 10
     keep_days: int = 7
+    # Whether each run writes its HTML report into the lake (reports/<run-id>.html): "on" or "off".
+    report: str = "on"
 
     def __post_init__(self) -> None:
         # load_config checks each value as it reads it, naming its source; this catches the rest
@@ -58,9 +60,10 @@ class Config:
 
 ENGINES = ("duckdb", "spark")
 _ENV_FIELDS = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master",
-               "keep_snapshots", "keep_days")
+               "keep_snapshots", "keep_days", "report")
 _CHECKED = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master",
-            "keep_snapshots", "keep_days")
+            "keep_snapshots", "keep_days", "report")
+REPORT_SWITCH = ("on", "off")
 _SPARK_MASTER = re.compile(r"local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|spark://[^\s/]+|yarn|k8s://\S+|mesos://\S+")
 
 
@@ -81,6 +84,8 @@ def _problem(name: str, value: object) -> str | None:
         return f"keep_snapshots must be a whole number of 1 or more (the current snapshot is always kept), not {value!r}"
     if name == "keep_days" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         return f"keep_days must be a whole number of 0 or more, not {value!r}"
+    if name == "report" and value not in REPORT_SWITCH:
+        return f"report must be 'on' or 'off', not {value!r}"
     if name == "memory_limit" and not isinstance(value, str):
         return f"memory_limit must be a string such as '3GB', not {value!r}"
     if name == "memory_limit" and value != DEFAULT_MEMORY_LIMIT:

@@ -14,14 +14,35 @@ STARTER = Path(__file__).resolve().parents[2] / "shared" / "data" / "stedi"
 REQUIRE_SPARK = bool(os.environ.get("STEDI_TEST_REQUIRE_SPARK"))
 
 
+# Runs in tests write no HTML report (half a second each, hundreds of runs) unless the test asks
+# for one with `reports_on`: the report's own tests, the forget tests (a forget erases reports)
+# and an S3 test do. Set for the whole session too, for module fixtures and subprocesses.
+os.environ["STEDI_REPORT"] = "off"
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see the developer's STEDI_* settings."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("STEDI_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("STEDI_REPORT", "off")
+
+
+@pytest.fixture(scope="module")
+def reports_in_module() -> Any:
+    """Runs write their reports, in the module's own fixtures too (`reports_on` for its tests)."""
+    os.environ["STEDI_REPORT"] = "on"
+    yield
+    os.environ["STEDI_REPORT"] = "off"
+
+
+@pytest.fixture
+def reports_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEDI_REPORT", "on")
+
+
+REPORTS = pytest.mark.usefixtures("reports_in_module", "reports_on")  # a module's pytestmark
 
 
 def customer(email: str, serial: str, updated: int = 1000, consent: Any = "absent", **extra: Any) -> dict[str, Any]:

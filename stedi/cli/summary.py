@@ -53,6 +53,8 @@ def print_summary(summary: RunSummary) -> None:
 def _print_report(summary: RunSummary) -> None:
     if summary.report:
         print(f"report: {summary.report}")
+    elif "report" not in summary.phases:
+        print(f"report: off (the report setting); `stedi report {summary.run_id}` writes it")
     else:
         print(f"report: not written; `stedi report {summary.run_id}` writes it")
 

@@ -110,8 +110,9 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
         with summary.phase("retention"):
             report = retain_after_run(lake, say)
         summary.retention = report.as_dict() if report else None
-        with summary.phase("report"):
-            summary.report = write_run_report(lake, summary, say)
+        if lake.config.report == "on":
+            with summary.phase("report"):
+                summary.report = write_run_report(lake, summary, say)
         summary.seconds = time.perf_counter() - started  # what the user waited for, report included
         _record(lake, summary)  # again: with retention, and the report's place and time
         return summary
@@ -171,7 +172,8 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
         # Before this run writes any file, the journal says where: a kill from here on is undone.
         journal.write(lake.storage)
         _prepare_store_if_needed(landing.bytes, last, summary, choice, incremental=not plan.full)
-        _prepare_report()
+        if lake.config.report == "on":
+            _prepare_report()
         spill.mkdir(parents=True, exist_ok=True)
         if isinstance(choice, _EngineChoice):
             say(f"starting the {choice.name} engine" + (f" on {choice.spark_master}" if choice.name == "spark" else ""))

@@ -10,10 +10,13 @@ import pytest
 
 from stedi import Lakehouse
 from tests.erasure_scan import assert_no_hits, scan_bucket
-from tests.conftest import deliver
+from tests.conftest import REPORTS, deliver
 from tests.forget.test_erase import ANN, ANN_VALUES, BOB, first_delivery
 from tests.moto_server import REGION
 from tests.reference import expected_tables
+
+# Runs write their reports here: the scans must find no trace of a forgotten person in them either.
+pytestmark = REPORTS
 
 
 def test_forget_in_a_versioned_bucket_leaves_no_object_holding_her(bucket: str, tmp_path: Path,

@@ -139,10 +139,11 @@ def test_no_object_in_the_bucket_holds_a_credential(lakes, moto_server, tmp_path
         assert [name for name, data in objects.items() if secret.encode() in decoded(data)] == []
 
 
-def test_the_python_api_and_the_cli_read_the_lake_in_s3(lakes, moto_server, tmp_path: Path, capsys) -> None:
+def test_the_python_api_and_the_cli_read_the_lake_in_s3(lakes, moto_server, tmp_path: Path, capsys,
+                                                         reports_on: None) -> None:
     bucket, s3_house, _ = lakes
     with aws_environment(moto_server, tmp_path):
-        s3_house.run()
+        Lakehouse(s3_house.path).run(consent_policy="strict")  # (reports on: the module's lake has them off)
         frame = Lakehouse(s3_house.path).table("machine_learning_curated").to_pandas()
         assert len(frame) == 32025
         capsys.readouterr()
@@ -151,4 +152,11 @@ def test_the_python_api_and_the_cli_read_the_lake_in_s3(lakes, moto_server, tmp_
         assert capsys.readouterr().out == "n\n956\n"
         assert main(["ddl", "--lake", s3_house.path]) == 0
         ddl = capsys.readouterr().out
+        # The run's report is in the bucket; `stedi report` brings it out as a local file.
+        assert main(["report", "--lake", s3_house.path]) == 0
+        kept = capsys.readouterr().out.strip()
+        assert kept.startswith(f"s3://{bucket}/stedi/reports/") and kept.endswith(".html")
+        assert main(["report", "--lake", s3_house.path, "--out", str(tmp_path / "r.html")]) == 0
+        page = (tmp_path / "r.html").read_text()
+        assert 'data-rows-of="machine_learning_curated">32,025<' in page
     assert f"LOCATION 's3://{bucket}/stedi/step_trainer/curated/'" in ddl

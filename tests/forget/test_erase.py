@@ -17,9 +17,12 @@ from stedi import Lakehouse
 from stedi.cli.main import main
 from stedi.errors import StediError
 from stedi.store.iceberg_store import IcebergStore
-from tests.conftest import customer, deliver, reading, step
+from tests.conftest import REPORTS, customer, deliver, reading, step
 from tests.erasure_scan import assert_no_hits, scan_folder
 from tests.reference import assert_lake_matches
+
+# Runs write their reports here: the scans must find no trace of a forgotten person in them either.
+pytestmark = REPORTS
 
 ANN = "ann.erased@test.com"
 BOB, CAT = "bob@test.com", "cat@test.com"

@@ -8,6 +8,16 @@ import pytest
 from tests.report.browser import chromium
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _reports_in_module(reports_in_module: None) -> None:
+    """Every run of these tests writes its report."""
+
+
+@pytest.fixture(autouse=True)
+def _reports_on(reports_on: None) -> None:
+    pass
+
+
 @pytest.fixture(scope="module")
 def browser():
     with chromium() as launched:

@@ -81,3 +81,37 @@ def test_forget_erases_her_lines_from_every_report(lake: Lakehouse) -> None:
         assert "ann@x.org" not in text and "555-123-4567" not in text
         samples = [s["raw"] for r in facts_of(text, str(kept))["quarantine"]["by_reason"] for s in r["samples"]]
         assert ERASED_LINE in samples and '{"user": "bo@x.org", "tim' in samples  # his stays
+
+
+def test_a_report_that_fails_leaves_the_run_committed(lake: Lakehouse, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import stedi.report.render as render
+
+    def broken(facts: dict) -> str:
+        raise ValueError("no ink")
+
+    monkeypatch.setattr(render, "render", broken)
+    assert main(["run", "--lake", lake.path]) == 0
+    captured = capsys.readouterr()
+    assert "could not write the run's report (ValueError: no ink)" in captured.err
+    run_id = captured.out.split("run ", 1)[1].split(",", 1)[0]
+    assert f"report: not written; `stedi report {run_id}` writes it" in captured.out
+    assert lake.table("machine_learning_curated").to_arrow().num_rows == 2  # committed all the same
+    monkeypatch.undo()
+    assert main(["report", run_id, "--lake", lake.path]) == 0  # written now, read by time travel
+    assert Path(capsys.readouterr().out.strip()).is_file()
+
+
+def test_open_hands_the_report_to_the_browser(lake: Lakehouse, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda uri: opened.append(uri) or True)
+    lake.run()
+    assert main(["report", "--lake", lake.path, "--open"]) == 0
+    shown = capsys.readouterr()
+    assert opened == [Path(shown.out.strip()).as_uri()] and "opened" in shown.err
+    monkeypatch.setattr(webbrowser, "open", lambda uri: False)  # a machine with no browser
+    assert main(["report", "--lake", lake.path, "--open"]) == 0
+    assert "no web browser found here: open" in capsys.readouterr().err
