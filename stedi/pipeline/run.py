@@ -33,6 +33,8 @@ from stedi.store.iceberg_store import IcebergStore
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from stedi.report.worker import ReportWorker
+
 Progress = Callable[[str], None]
 
 
@@ -99,23 +101,39 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
         engine.check()  # a missing extra, Java or cluster fails here, before the lock and any write
     with writing(lake, "run", wait, say):
         started = time.perf_counter()
-        relocate(lake, say)
-        lake.register_landing()  # a landing table someone dropped from Glue comes back
-        summary = _run(lake, consent_policy or lake.config.consent_policy, say, engine, full)
-        # Committed; still under the lock: old snapshots expire and their files go, and the run's
-        # report is written (neither ever fails the run).
-        from stedi.maintain.retention import retain_after_run
-        from stedi.report import write_run_report
+        worker = _report_worker(lake)
+        try:
+            relocate(lake, say)
+            lake.register_landing()  # a landing table someone dropped from Glue comes back
+            summary = _run(lake, consent_policy or lake.config.consent_policy, say, engine, full, worker)
+            # Committed; still under the lock: old snapshots expire and their files go, and the
+            # run's report is written (neither ever fails the run).
+            from stedi.maintain.retention import retain_after_run
 
-        with summary.phase("retention"):
-            report = retain_after_run(lake, say)
-        summary.retention = report.as_dict() if report else None
-        if lake.config.report == "on":
-            with summary.phase("report"):
-                summary.report = write_run_report(lake, summary, say)
+            with summary.phase("retention"):
+                report = retain_after_run(lake, say)
+            summary.retention = report.as_dict() if report else None
+            if worker is not None:
+                from stedi.report import write_run_report
+
+                with summary.phase("report"):
+                    summary.report = write_run_report(lake, summary, say, worker)
+        finally:
+            if worker is not None:
+                worker.close()
         summary.seconds = time.perf_counter() - started  # what the user waited for, report included
         _record(lake, summary)  # again: with retention, and the report's place and time
         return summary
+
+
+def _report_worker(lake: Lake) -> "ReportWorker | None":
+    """The process that draws the run's report, importing what it draws with while the run works
+    (none when the lake's report setting is off)."""
+    if lake.config.report != "on":
+        return None
+    from stedi.report.worker import ReportWorker
+
+    return ReportWorker.start()
 
 
 @dataclass(frozen=True)
@@ -150,7 +168,8 @@ class _EngineChoice:
         return DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
 
 
-def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice", full: bool) -> RunSummary:
+def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice", full: bool,
+         worker: "ReportWorker | None" = None) -> RunSummary:
     started = time.perf_counter()
     landing, last = lake.landing_state(), _last_state(lake, say)
     run_id = new_run_id()
@@ -172,8 +191,6 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
         # Before this run writes any file, the journal says where: a kill from here on is undone.
         journal.write(lake.storage)
         _prepare_store_if_needed(landing.bytes, last, summary, choice, incremental=not plan.full)
-        if lake.config.report == "on":
-            _prepare_report()
         spill.mkdir(parents=True, exist_ok=True)
         if isinstance(choice, _EngineChoice):
             say(f"starting the {choice.name} engine" + (f" on {choice.spark_master}" if choice.name == "spark" else ""))
@@ -183,8 +200,10 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
         try:
             say(f"run {run_id}")
             built = Builder(lake, engine, summary, plan, last, spill, say, Forgotten.load(lake)).build()
+            # A full run's tables are known once planned: its report reads them while it commits.
+            planned = (lambda tables: worker.prefetch(lake, tables, last)) if worker and plan.full else None
             with summary.phase("commit"):
-                _commit(lake, engine, built, summary, last, journal, say)
+                _commit(lake, engine, built, summary, last, journal, say, planned)
         finally:
             engine.close()
         summary.seconds = time.perf_counter() - started
@@ -272,16 +291,6 @@ def _prepare_store_if_needed(landing_bytes: int, last: LakeState, summary: RunSu
     threading.Thread(target=IcebergStore.import_modules, name="stedi-import-store", daemon=True).start()
 
 
-def _prepare_report() -> None:
-    """Import what the run's report draws with in the background: the engine's work (which
-    releases the interpreter) hides most of it."""
-    import threading
-
-    from stedi.report.plots import prepare
-
-    threading.Thread(target=prepare, name="stedi-import-report", daemon=True).start()
-
-
 def _record(lake: Lake, summary: RunSummary) -> None:
     """Keep each run's summary in the lake: `stedi tables` shows landing counts from it."""
     import json
@@ -291,7 +300,7 @@ def _record(lake: Lake, summary: RunSummary) -> None:
 
 
 def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary, last: LakeState,
-            journal: Journal, say: Progress) -> None:
+            journal: Journal, say: Progress, planned: "Callable[[list], None] | None" = None) -> None:
     """Commit each table the run changed. A full rebuild whose rows for a table are the very rows
     its current snapshot holds keeps that snapshot (a rerun without new data), and this run's
     files for it go. The journal first records every table's metadata before; the new state,
@@ -312,6 +321,8 @@ def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary,
         plans.append((b, fingerprint, None if unchanged else engine.schema(b.view)))
     journal.previous = {b.name: current.get(b.name) for b, _, schema in plans if schema is not None}
     journal.write(lake.storage)
+    if planned is not None:  # each table and its columns (None: the snapshot it has stays)
+        planned([(b, schema) for b, _, schema in plans])
     closing = threading.Thread(target=engine.close, name="stedi-close-engine")
     closing.start()
     try:

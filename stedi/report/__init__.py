@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from stedi.lake import Lake
     from stedi.lakehouse import Lakehouse
     from stedi.pipeline.run import RunSummary
+    from stedi.report.worker import ReportWorker
 
 REPORTS = "reports"
 
@@ -25,15 +26,19 @@ def report_file(run_id: str, redacted: bool = False) -> str:
     return f"{REPORTS}/{run_id}{'-redacted' if redacted else ''}.html"
 
 
-def write_run_report(lake: "Lake", summary: "RunSummary", say: Callable[[str], None]) -> str | None:
-    """Write the report of a run that just committed into the lake; returns where (a path or
-    s3:// URI). The run is committed already: a report that cannot be written is said, not raised."""
+def write_run_report(lake: "Lake", summary: "RunSummary", say: Callable[[str], None],
+                     worker: "ReportWorker | None" = None) -> str | None:
+    """Write the report of a run that just committed into the lake (drawn by `worker` if given);
+    returns where (a path or s3:// URI). The run is committed already: a report that cannot be
+    written is said, not raised."""
     from stedi.report.collect import collect
     from stedi.report.render import render
 
     say("writing the run's report")
     try:
-        html = render(collect(lake, asdict(summary)))
+        record = asdict(summary)
+        facts = worker.facts(lake, record) if worker else collect(lake, record)
+        html = worker.render(facts, say) if worker else render(facts)
         lake.storage.write_atomic(report_file(summary.run_id), html)
     except Exception as e:  # noqa: BLE001 - the data is committed; the report can be written again
         say(f"could not write the run's report ({type(e).__name__}: {e}); `stedi report {summary.run_id}` tries again")

@@ -9,7 +9,6 @@ quarantined lines of each reason, which are as delivered (the lake holds them al
 
 from __future__ import annotations
 
-import json
 import platform
 import time
 from dataclasses import asdict
@@ -46,26 +45,39 @@ DISTRIBUTIONS = {
 }
 
 
-def gather(lake: "Lake", record: dict, engine: "DuckDBEngine", rows: dict[str, int]) -> dict:
-    """The facts of the run `record` (its runs/<id>.json), read through `engine`, where every
-    stored table is registered as that run left it; `rows`: each table's rows then."""
+def from_tables(engine: "DuckDBEngine", rows: dict[str, int]) -> dict:
+    """What the report shows of the tables themselves, read through `engine`, where every stored
+    table is registered as the run left it; `rows`: each table's rows then."""
+    consent, by_day = readings(engine)
+    return {
+        "rows": rows,
+        "quarantine": quarantine(engine),
+        "consent": consent,
+        "daily": by_day,
+        "distributions": distributions(engine),
+    }
+
+
+def gather(lake: "Lake", record: dict, tables: dict) -> dict:
+    """The facts of the run `record` (its runs/<id>.json), with `tables` (from_tables)."""
     from stedi.report.lineage import lineage
 
-    policy, graph = record["consent_policy"], lineage()
+    graph = lineage()
     return {
         "format": FORMAT,
         "generated_at_ms": int(time.time() * 1000),
         "lake": lake.storage.path(""),
         "run": record,
-        "history": history(lake, record["run_id"]),
-        "rows": rows,
+        "history": history(lake, record),
+        "rows": tables["rows"],
         "lineage": {"nodes": [asdict(n) for n in graph.nodes], "edges": [asdict(e) for e in graph.edges]},
         "conservation": conservation(record),
-        "quarantine": quarantine(engine),
-        "consent": consent(engine, policy, record),
-        "daily": daily(engine),
-        "distributions": {name: distribution(engine, expr) | {"label": label}
-                          for name, (label, expr) in DISTRIBUTIONS.items()},
+        "quarantine": tables["quarantine"],
+        "consent": {"policy": record["consent_policy"], **tables["consent"],
+                    "shared_serial_numbers": record.get("shared_serial_numbers", 0),
+                    "shared_serial_readings": record.get("shared_serial_readings", 0)},
+        "daily": tables["daily"],
+        "distributions": tables["distributions"],
         "audits": audits(record),
         "environment": environment(lake, record),
     }
@@ -85,13 +97,14 @@ def conservation(record: dict) -> list[dict]:
     return found
 
 
-def history(lake: "Lake", run_id: str) -> list[dict]:
-    """The runs up to this one, newest last, as their records tell."""
+def history(lake: "Lake", this: dict) -> list[dict]:
+    """The runs up to this one (`this`: its record), newest last, as their records tell."""
+    run_id = this["run_id"]
     names = sorted(e.name[: -len(".json")] for e in lake.storage.files("runs", suffix=".json"))
-    names = [n for n in names if n <= run_id][-HISTORY:]
+    names = [n for n in names if n < run_id][-(HISTORY - 1):] + [run_id]
     found = []
     for name in names:
-        record = lake.run_record(name)
+        record = this if name == run_id else lake.run_record(name)
         if record is None:
             continue
         tables = {t["name"]: t for t in record.get("tables", [])}
@@ -147,45 +160,43 @@ def quarantine(engine: "DuckDBEngine") -> dict:
     }
 
 
-def consent(engine: "DuckDBEngine", policy: str, record: dict) -> dict:
-    """Customers from landing to curated, and the readings consent kept out (or, under
-    'any-time', let in from before it)."""
+def readings(engine: "DuckDBEngine") -> tuple[dict, dict]:
+    """Customers from landing to curated and the readings consent kept out (or, under 'any-time',
+    let in from before it); and the readings per UTC day in each zone. One pass over each table."""
     [(customers, consenting, curated)] = engine.rows(
         "SELECT (SELECT count(DISTINCT email) FROM customer_accepted),"
         " (SELECT count(*) FROM customer_trusted), (SELECT count(*) FROM customer_curated)")
-    [(phone, phone_without, phone_before)] = engine.rows(
-        "SELECT count(*), count(*) FILTER (WHERE c.email IS NULL),"
+    phone = engine.rows(
+        f"SELECT a.timestamp // {DAY_MS} AS day, count(*), count(*) FILTER (WHERE c.email IS NULL),"
         " count(*) FILTER (WHERE a.timestamp < c.sharewithresearchasofdate)"
-        " FROM accelerometer_accepted AS a LEFT JOIN customer_trusted AS c ON a.user = c.email")
+        " FROM accelerometer_accepted AS a LEFT JOIN customer_trusted AS c ON a.user = c.email GROUP BY day")
     # A serial number's readings count as one consenting customer's only where one holds it.
-    [(steps, steps_without, steps_before)] = engine.rows(
+    steps = engine.rows(
         "WITH holder AS (SELECT serialnumber, count(*) AS holders, min(sharewithresearchasofdate) AS consent"
         "  FROM customer_trusted GROUP BY serialnumber)"
-        " SELECT count(*), count(*) FILTER (WHERE h.serialnumber IS NULL),"
+        f" SELECT s.sensorreadingtime // {DAY_MS} AS day, count(*), count(*) FILTER (WHERE h.serialnumber IS NULL),"
         " count(*) FILTER (WHERE h.holders = 1 AND s.sensorreadingtime < h.consent)"
-        " FROM step_trainer_accepted AS s LEFT JOIN holder AS h ON s.serialnumber = h.serialnumber")
-    return {
-        "policy": policy,
+        " FROM step_trainer_accepted AS s LEFT JOIN holder AS h ON s.serialnumber = h.serialnumber GROUP BY day")
+    consent = {
         "customers": customers, "consenting": consenting, "curated": curated,
-        "phone_readings": phone, "phone_without_consent": phone_without, "phone_before_consent": phone_before,
-        "step_readings": steps, "step_without_consent": steps_without, "step_before_consent": steps_before,
-        "shared_serial_numbers": record.get("shared_serial_numbers", 0),
-        "shared_serial_readings": record.get("shared_serial_readings", 0),
+        "phone_readings": sum(r[1] for r in phone), "phone_without_consent": sum(r[2] for r in phone),
+        "phone_before_consent": sum(r[3] for r in phone),
+        "step_readings": sum(r[1] for r in steps), "step_without_consent": sum(r[2] for r in steps),
+        "step_before_consent": sum(r[3] for r in steps),
     }
-
-
-def daily(engine: "DuckDBEngine") -> dict:
-    """Readings per UTC day in each zone."""
+    counts: dict[str, dict[int, int]] = {series: {} for series, _, _ in DAILY}
+    landing = {"accelerometer_accepted": phone, "step_trainer_accepted": steps}
+    stored = [(series, table, column) for series, table, column in DAILY if table not in landing]
     union = " UNION ALL ".join(
         f"SELECT '{series}' AS series, {column} // {DAY_MS} AS day, count(*) AS readings FROM {table} GROUP BY day"
-        for series, table, column in DAILY)
-    counts: dict[str, dict[int, int]] = {series: {} for series, _, _ in DAILY}
-    for series, day, n in engine.rows(union):
+        for series, table, column in stored)
+    found = [(series, day, n) for series, table, _ in DAILY if table in landing for day, n, _, _ in landing[table]]
+    for series, day, n in found + engine.rows(union):
         if day is not None:
             counts[series][int(day)] = int(n)
     days = sorted({d for by_day in counts.values() for d in by_day})
-    return {"days": [_iso_day(d) for d in days],
-            "series": {s: [by_day.get(d, 0) for d in days] for s, by_day in counts.items()}}
+    return consent, {"days": [_iso_day(d) for d in days],
+                     "series": {s: [by_day.get(d, 0) for d in days] for s, by_day in counts.items()}}
 
 
 def _iso_day(day: int) -> str:
@@ -197,22 +208,26 @@ def _iso_day(day: int) -> str:
         return f"day {day}"
 
 
-def distribution(engine: "DuckDBEngine", expr: str) -> dict:
-    """A histogram of `expr` over machine_learning_curated, in BINS equal bins, with its summary."""
-    [(n, low, high, mean, median)] = engine.rows(
-        f"SELECT count(v), min(v), max(v), avg(v), quantile_cont(v, 0.5)"
-        f" FROM (SELECT ({expr})::DOUBLE AS v FROM machine_learning_curated)")
-    found = {"n": int(n), "min": low, "max": high, "mean": mean, "median": median, "edges": [], "counts": []}
-    if not n:
-        return found
-    width = (high - low) / BINS if high > low else 1.0
-    counts = [0] * BINS
-    for b, c in engine.rows(
-            f"SELECT least(floor((v - {low!r}) / {width!r}), {BINS - 1})::INTEGER AS b, count(*)"
-            f" FROM (SELECT ({expr})::DOUBLE AS v FROM machine_learning_curated) WHERE v IS NOT NULL GROUP BY b"):
-        counts[int(b)] = int(c)
-    found["edges"] = [low + i * width for i in range(BINS + 1)]
-    found["counts"] = counts
+def distributions(engine: "DuckDBEngine") -> dict:
+    """Histograms over machine_learning_curated, in BINS equal bins each, with their summaries
+    (the bins need the range first). The median is
+    DuckDB's approx_quantile (a t-digest): exact enough to read, in constant memory at any size."""
+    values = ", ".join(f"({expr})::DOUBLE AS {name}" for name, (_, expr) in DISTRIBUTIONS.items())
+    source = f"(SELECT {values} FROM machine_learning_curated)"
+    summary = ", ".join(f"count({n}), min({n}), max({n}), avg({n}), approx_quantile({n}, 0.5)" for n in DISTRIBUTIONS)
+    [stats] = engine.rows(f"SELECT {summary} FROM {source}")
+    found, bins = {}, []
+    for i, (name, (label, _)) in enumerate(DISTRIBUTIONS.items()):
+        n, low, high, mean, median = stats[5 * i: 5 * i + 5]
+        width = (high - low) / BINS if n and high > low else 1.0
+        found[name] = {"label": label, "n": int(n), "min": low, "max": high, "mean": mean, "median": median,
+                       "edges": [low + b * width for b in range(BINS + 1)] if n else [], "counts": [0] * BINS if n else []}
+        if n:  # (a GROUP BY per distribution counts faster than histogram() of both in one pass)
+            bins.append(f"SELECT '{name}', least(floor(({name} - {low!r}) / {width!r}), {BINS - 1})::INTEGER AS b,"
+                        f" count(*) FROM {source} WHERE {name} IS NOT NULL GROUP BY b")
+    if bins:
+        for name, b, c in engine.rows(" UNION ALL ".join(bins)):
+            found[name]["counts"][int(b)] = int(c)
     return found
 
 
@@ -253,7 +268,3 @@ def _cores() -> int:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def to_json(facts: dict) -> str:
-    return json.dumps(facts, separators=(",", ":"), default=str)

@@ -44,15 +44,6 @@ def _figure(width: float, height: float, left: float, right: float, bottom: floa
     return fig
 
 
-def prepare() -> None:
-    """Import what drawing needs (half a second): a run does it in the background while its
-    engine works, so its report does not wait for it."""
-    import importlib
-
-    for module in ("matplotlib.figure", "matplotlib.backends.backend_svg", "jinja2"):
-        importlib.import_module(module)
-
-
 def _svg(fig: "Figure") -> str:
     import matplotlib
 

@@ -85,12 +85,12 @@ def test_forget_erases_her_lines_from_every_report(lake: Lakehouse) -> None:
 
 def test_a_report_that_fails_leaves_the_run_committed(lake: Lakehouse, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    import stedi.report.render as render
+    import stedi.report.facts as facts
 
-    def broken(facts: dict) -> str:
+    def broken(*args: object) -> dict:
         raise ValueError("no ink")
 
-    monkeypatch.setattr(render, "render", broken)
+    monkeypatch.setattr(facts, "gather", broken)
     assert main(["run", "--lake", lake.path]) == 0
     captured = capsys.readouterr()
     assert "could not write the run's report (ValueError: no ink)" in captured.err

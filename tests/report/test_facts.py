@@ -139,3 +139,26 @@ def test_a_report_shows_previous_runs(lake: Lakehouse, tmp_path: Path) -> None:
     assert [h["kind"] for h in facts["history"]][-2:] == ["full rebuild", "nothing new"]
     assert latest_run(lake.lake) == summary.run_id
     assert asdict(summary)["report"] == summary.report
+
+
+def test_what_a_full_run_read_while_committing_equals_its_committed_tables(lake: Lakehouse, facts: dict) -> None:
+    from stedi.report import report_file
+
+    first = facts["run"]["run_id"]  # a full run: its report read the tables while it committed
+    kept = facts_of(Path(lake.lake.storage.path(report_file(first))).read_text(), "kept")
+    for part in ("rows", "quarantine", "consent", "daily", "distributions"):
+        assert kept[part] == facts[part], part
+
+
+def test_a_worker_that_fails_leaves_the_drawing_to_the_run(facts: dict) -> None:
+    import subprocess
+    import sys
+
+    from stedi.report.worker import ReportWorker
+
+    broken = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit('no matplotlib here')"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    said: list[str] = []
+    html = ReportWorker(broken).render(facts, said.append)
+    assert facts_of(html, "page") == facts
+    assert said == ["the report's worker failed (no matplotlib here): drawing the report here"]
