@@ -145,3 +145,18 @@ def spark():
     session = start_session("local[2]", driver_memory="2g", app_name="stedi-tests")
     yield session
     stop_session(session)
+
+
+# -- Two workers (pytest-xdist): every Spark test on one of them -------------------------------
+
+SPARK_MODULES = ("tests/engines/test_parity.py", "tests/engines/test_spark_", "tests/jobs/test_spark_run.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests that start Spark (the shared session, a cluster, spark-submit) run in one group,
+    so one worker runs them all, one after another: one SparkSession for the test run, and never
+    two JVMs' worth of Spark at once on two cores."""
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        if "spark" in getattr(item, "fixturenames", ()) or path.startswith(SPARK_MODULES):
+            item.add_marker(pytest.mark.xdist_group("spark"))
