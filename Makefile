@@ -32,8 +32,13 @@ demo: setup  ## generate a small data set, build every table, show them
 chromium:
 	-@sh .ci/chromium
 
+# Two pytest runs: every test but Spark's on two workers, then the Spark tests alone (one
+# SparkSession), so that no JVM shares the two cores with another worker. Both always run.
 test: $(SPARK_STAMP) chromium  ## run the test suite (the Spark tests need Java 17, the report's browser test Chromium: skipped without them, outside CI)
-	$(BIN)/python -m pytest
+	@status=0; \
+	$(BIN)/python -m pytest -m "not spark" || status=$$?; \
+	$(BIN)/python -m pytest -m spark -n 0 || status=$$?; \
+	exit $$status
 
 bench: $(SPARK_STAMP)  ## time `stedi run` against the floor and PySpark, and on S3 (moto) against local (SIZES="starter 10m", Java 17 for Spark)
 	$(BIN)/python benchmarks/bench_run.py $(or $(SIZES),starter)

@@ -1,5 +1,3 @@
-import sys
+from stedi.cli.main import entry
 
-from stedi.cli.main import main
-
-sys.exit(main())
+entry()

@@ -18,6 +18,11 @@ REQUIRE_SPARK = bool(os.environ.get("STEDI_TEST_REQUIRE_SPARK"))
 # for one with `reports_on`: the report's own tests, the forget tests (a forget erases reports)
 # and an S3 test do. Set for the whole session too, for module fixtures and subprocesses.
 os.environ["STEDI_REPORT"] = "off"
+# On two workers (pytest-xdist), DuckDB takes one thread in each: the other core is the other
+# worker's (the Spark tests' JVM, mostly), and small data gains nothing from a second thread.
+ONE_THREAD = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+if ONE_THREAD:
+    os.environ["STEDI_THREADS"] = "1"
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +32,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("STEDI_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("STEDI_REPORT", "off")
+    if ONE_THREAD:
+        monkeypatch.setenv("STEDI_THREADS", "1")
 
 
 @pytest.fixture(scope="module")
@@ -147,16 +154,22 @@ def spark():
     stop_session(session)
 
 
-# -- Two workers (pytest-xdist): every Spark test on one of them -------------------------------
+# -- Spark tests apart: `make test` runs them after the others, on their own -----------------
 
 SPARK_MODULES = ("tests/engines/test_parity.py", "tests/engines/test_spark_", "tests/jobs/test_spark_run.py")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "spark: starts Spark (the shared session, a cluster, spark-submit)")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The tests that start Spark (the shared session, a cluster, spark-submit) run in one group,
-    so one worker runs them all, one after another: one SparkSession for the test run, and never
-    two JVMs' worth of Spark at once on two cores."""
+    """Mark the tests that start Spark, and keep them in one xdist group: run on two workers,
+    one worker runs them all, one after another (one SparkSession for the test run). `make test`
+    runs the others on two workers first, then these alone: a Spark JVM sharing two cores with
+    another worker takes two to three times as long."""
     for item in items:
         path = item.nodeid.split("::")[0]
         if "spark" in getattr(item, "fixturenames", ()) or path.startswith(SPARK_MODULES):
+            item.add_marker(pytest.mark.spark)
             item.add_marker(pytest.mark.xdist_group("spark"))

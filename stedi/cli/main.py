@@ -351,5 +351,16 @@ def _duckdb_error(e: Exception) -> int | None:
     return None  # a bug: let its traceback show
 
 
+def entry() -> None:
+    """The `stedi` command's entry point: main(), then exit with its status. Once the work is
+    done, Ctrl-C is ignored: it could only interrupt the interpreter's own exit (joining library
+    threads), turning a finished command into a traceback."""
+    import signal
+
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

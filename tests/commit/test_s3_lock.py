@@ -113,14 +113,16 @@ def test_a_live_holder_elsewhere_is_never_taken_over(lake: S3Storage) -> None:
 
 
 def test_the_holder_keeps_its_lease_alive(lake: S3Storage) -> None:
-    with S3WriterLock(lake, "run", lease=0.4).acquire() as lock:
+    # A lease long enough for the heartbeat to beat in time on a loaded machine (the tests run on
+    # two workers); 2.4 s in, twice the lease, the lock is still held.
+    with S3WriterLock(lake, "run", lease=1.2).acquire() as lock:
         beats = [lock_object(lake)["heartbeat"]]  # type: ignore[index]
         for _ in range(3):
-            time.sleep(0.3)
+            time.sleep(0.8)
             beats.append(lock_object(lake)["heartbeat"])  # type: ignore[index]
-            with pytest.raises(LakeBusyError):  # 0.9 s in, twice the lease: still held
-                S3WriterLock(lake, "ingest", lease=0.4).acquire()
-        assert beats == sorted(beats) and beats[-1] - beats[0] > 0.5
+            with pytest.raises(LakeBusyError):
+                S3WriterLock(lake, "ingest", lease=1.2).acquire()
+        assert beats == sorted(beats) and beats[-1] - beats[0] > 1.5
         assert not lock.lost
     assert lock_object(lake) is None
 
