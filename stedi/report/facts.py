@@ -113,7 +113,7 @@ def history(lake: "Lake", this: dict) -> list[dict]:
             "run_id": name,
             "command": record.get("command", "run"),
             "committed_at_ms": record.get("committed_at_ms", 0),
-            "kind": _kind(record),
+            "kind": kind(record),
             "seconds": record.get("seconds", 0.0),
             "phases": record.get("phases", {}),
             "lines_read": sum(c["lines_read"] for c in lines),
@@ -126,7 +126,8 @@ def history(lake: "Lake", this: dict) -> list[dict]:
     return found
 
 
-def _kind(record: dict) -> str:
+def kind(record: dict) -> str:
+    """What a run did, in two or three words: forget, nothing new, full rebuild, new files only."""
     if record.get("command") == "forget":
         return "forget"
     if record.get("nothing_new"):

@@ -119,12 +119,15 @@ def _tables(run: dict, rows: dict[str, int]) -> list[dict]:
     return found
 
 
+# The page's header says what the run did in words of its own.
+_KIND = {"forget": "a forget", "nothing new": "nothing new to read", "full rebuild": "every table rebuilt",
+         "new files only": "new landing files only"}
+
+
 def _kind(run: dict) -> str:
-    if run.get("command") == "forget":
-        return "a forget"
-    if run.get("nothing_new"):
-        return "nothing new to read"
-    return "every table rebuilt" if run.get("full_reason") else "new landing files only"
+    from stedi.report.facts import kind
+
+    return _KIND[kind(run)]
 
 
 def _n(value: object) -> str:
