@@ -67,7 +67,7 @@ def build_report(house: "Lakehouse", run_id: str | None = None, redact: bool = F
     record = lake.run_record(run_id)
     if record is None:
         known = sorted(e.name[: -len(".json")] for e in lake.storage.files("runs", suffix=".json"))[-3:]
-        raise StediError(f"no run {run_id} in {lake.storage.uri(REPORTS).rsplit('/', 1)[0]}/runs"
+        raise StediError(f"no run {run_id} in {lake.storage.path('runs')}"
                          + (f" (the latest: {', '.join(known)})" if known else " (no run has completed yet)"))
     kept = lake.storage.read_text(report_file(run_id))
     if kept is not None and not redact:
