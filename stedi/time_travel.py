@@ -249,7 +249,7 @@ def _run_moment(lake: "Lake", run_id: str, history: _History) -> int:
         return history.runs[run_id]
     # A run that committed nothing (its rows were there already) left the lake as the runs before
     # it did: its moment is their last change (its record names some tables' snapshots, not all).
-    order = _run_ids(lake, history.runs)
+    order = run_ids(lake, history.runs)
     before = order[:order.index(run_id)] if run_id in order else []
     named = [t.get("snapshot_id") for t in record.get("tables", []) if isinstance(t, dict)]
     kept = [history.runs[r] for r in before if r in history.runs] + [
@@ -259,7 +259,7 @@ def _run_moment(lake: "Lake", run_id: str, history: _History) -> int:
     raise StediError(f"run {run_id}: none of its snapshots is kept any more; {RETENTION}")
 
 
-def _run_ids(lake: "Lake", also: Iterable[str] = ()) -> list[str]:
+def run_ids(lake: "Lake", also: Iterable[str] = ()) -> list[str]:
     """The runs with a record, and `also`, oldest first. A run id starts with the second its run
     started; of runs started in the same second, the record written first is the older."""
     written = {e.name.removesuffix(".json"): e.mtime_ns for e in lake.storage.files("runs", suffix=".json")}
@@ -270,7 +270,7 @@ def _run_ids(lake: "Lake", also: Iterable[str] = ()) -> list[str]:
 def _first_run(lake: "Lake", history: _History) -> tuple[int, str] | None:
     """The lake's first run and its moment, as far as records and kept snapshots tell."""
     found = [(moment, run) for run, moment in history.runs.items()]
-    recorded = _run_ids(lake)
+    recorded = run_ids(lake)
     if recorded:
         oldest = recorded[0]
         # Its kept snapshots, where its record does not say, give a moment at or before its own.
@@ -283,7 +283,7 @@ def _first_run(lake: "Lake", history: _History) -> tuple[int, str] | None:
 
 
 def _unknown_run(lake: "Lake", run_id: str, history: _History) -> str:
-    known = _run_ids(lake, history.runs)
+    known = run_ids(lake, history.runs)
     if not known:
         return f"no run {run_id}: the lake {lake.root} has no run yet"
     return (f"no run {run_id} in {lake.root}; the last runs: {', '.join(reversed(known[-_SHOWN_RUNS:]))} "

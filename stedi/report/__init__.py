@@ -47,10 +47,13 @@ def write_run_report(lake: "Lake", summary: "RunSummary", say: Callable[[str], N
 
 
 def latest_run(lake: "Lake") -> str:
-    """The id of the last run (or forget) the lake recorded."""
-    names = sorted(e.name[: -len(".json")] for e in lake.storage.files("runs", suffix=".json"))
+    """The id of the last run (or forget) the lake recorded (of runs started in one second, the
+    one recorded last)."""
+    from stedi.time_travel import run_ids
+
+    names = run_ids(lake)
     if not names:
-        raise StediError(f"{lake.storage.uri('')}: no run has completed yet: `stedi run` first")
+        raise StediError(f"{lake.storage.path('')}: no run has completed yet: `stedi run` first")
     return names[-1]
 
 
@@ -62,19 +65,21 @@ def build_report(house: "Lakehouse", run_id: str | None = None, redact: bool = F
     from stedi.report.redact import redact as masked
     from stedi.report.render import facts_of, render
 
+    from stedi.time_travel import run_ids
+
     lake = house.lake
+    known = run_ids(lake)
     run_id = run_id or latest_run(lake)
     record = lake.run_record(run_id)
     if record is None:
-        known = sorted(e.name[: -len(".json")] for e in lake.storage.files("runs", suffix=".json"))[-3:]
         raise StediError(f"no run {run_id} in {lake.storage.path('runs')}"
-                         + (f" (the latest: {', '.join(known)})" if known else " (no run has completed yet)"))
+                         + (f" (the latest: {', '.join(known[-3:])})" if known else " (no run has completed yet)"))
     kept = lake.storage.read_text(report_file(run_id))
     if kept is not None and not redact:
         return run_id, kept, True
     if kept is not None:
         facts = facts_of(kept, lake.storage.path(report_file(run_id)))
-    elif run_id == latest_run(lake):
+    elif run_id == known[-1]:
         facts = collect(lake, record)
     else:
         facts = collect(lake, record, house.as_of(int(record["committed_at_ms"])))

@@ -99,9 +99,11 @@ def conservation(record: dict) -> list[dict]:
 
 def history(lake: "Lake", this: dict) -> list[dict]:
     """The runs up to this one (`this`: its record), newest last, as their records tell."""
+    from stedi.time_travel import run_ids
+
     run_id = this["run_id"]
-    names = sorted(e.name[: -len(".json")] for e in lake.storage.files("runs", suffix=".json"))
-    names = [n for n in names if n < run_id][-(HISTORY - 1):] + [run_id]
+    names = run_ids(lake, [run_id])  # (its record may not be written yet)
+    names = names[: names.index(run_id) + 1][-HISTORY:]
     found = []
     for name in names:
         record = this if name == run_id else lake.run_record(name)
