@@ -41,7 +41,7 @@ test: $(SPARK_STAMP) chromium  ## run the test suite (the Spark tests need Java 
 	exit $$status
 
 bench: $(SPARK_STAMP)  ## time `stedi run` against the floor and PySpark, and on S3 (moto) against local (SIZES="starter 10m", Java 17 for Spark)
-	$(BIN)/python benchmarks/bench_run.py $(or $(SIZES),starter)
+	$(BIN)/python benchmarks/bench_run.py $(or $(SIZES),starter) --runs 3
 	$(BIN)/python benchmarks/bench_s3.py $(or $(SIZES),starter)
 
 clean:

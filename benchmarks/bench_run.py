@@ -8,11 +8,11 @@ million accelerometer readings, plus ~30% as many step-trainer readings), cached
 
 Each contender runs as its own process (process start included), N times; the table
 shows medians, rows/s and MB/s of landing JSON, peak RSS, and the ratio to the floor
-measured in the same run. `stedi run --full` is timed twice over, on a new lake that was run once
-before (ingest is not timed): "commits" blanks the fingerprints in the lake's state first, so every table
-is rebuilt and committed as a new Iceberg snapshot, the cost of a run on new data;
-"rerun" is the steady state with no new data, where every table is rebuilt and audited but
-none whose rows are unchanged is committed.
+measured in the same run; contenders take turns, round by round. `stedi run --full` is timed
+twice over: "commits" on a new copy of a lake that holds only the landing files (ingest is not
+timed), so every table is created and committed, the cost of a lake's run on new data; "rerun"
+on that lake right after, the steady state with no new data, where every table is rebuilt and
+audited but none whose rows are unchanged is committed. Runs write their report, as by default.
 """
 
 from __future__ import annotations
@@ -48,46 +48,54 @@ def timed(cmd: list[str], before: "Callable[[], None] | None" = None) -> tuple[f
 
 
 def landing_for(size: str, work: Path) -> Path | None:
+    """The landing data of a size; a generated set is made again when the generator's defaults
+    changed since it was made (its `.complete` records them)."""
     if size == "starter":
         return STARTER if STARTER.is_dir() else None
+    from stedi.generate import GeneratorRates
+
     out = work / f"data-{size}"
-    if not (out / ".complete").exists():
+    made_with = f"--customers {SIZES[size]} --seed 1 {GeneratorRates().as_dict()!r}"
+    marker = out / ".complete"
+    if not marker.exists() or marker.read_text() != made_with:
         shutil.rmtree(out, ignore_errors=True)
         print(f"generating {size} ({SIZES[size]:,} customers) into {out}", file=sys.stderr)
         subprocess.run([str(BIN / "stedi"), "generate", str(out), "--customers", str(SIZES[size]), "--seed", "1"],
                        check=True)
-        (out / ".complete").write_text("")
+        marker.write_text(made_with)
     return out
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """Landing files are only read by a run: linked, not copied (GBs); the catalog and state, copied."""
+    if f"{os.sep}landing{os.sep}" in source:
+        os.link(source, target)
+    else:
+        shutil.copy2(source, target)
 
 
 def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[str], spark_runs: int) -> list[dict]:
     lines = sum(sum(1 for _ in p.open("rb")) for p in landing.glob("*/landing/*.json"))
     mb = sum(p.stat().st_size for p in landing.glob("*/landing/*.json")) / 1e6
-    lake = work / f"lake-{size}"
-    # A new lake each time: a lake run many times carries many snapshots, and every commit
-    # rewrites the table's metadata, which lists them all (retention keeps a week of them, at
-    # least keep_snapshots).
-    shutil.rmtree(lake, ignore_errors=True)
-    subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(lake)], check=True,
+    template, lake = work / f"lake-{size}-landing", work / f"lake-{size}"
+    # A lake holding only the landing files: each committing run starts from a copy of it, as a
+    # lake's first run on new data does (every table created and committed, no old snapshots).
+    shutil.rmtree(template, ignore_errors=True)
+    subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(template)], check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run([str(BIN / "stedi"), "run", "--lake", str(lake)], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
 
-    def forget_runs() -> None:
-        """Make every table of the next run count as changed: it commits all six, as on new data."""
-        import json
+    def new_lake() -> None:
+        shutil.rmtree(lake, ignore_errors=True)
+        shutil.copytree(template, lake, copy_function=_link_or_copy)
 
-        state = json.loads((lake / "state.json").read_text())
-        for table in state["tables"].values():
-            table["fingerprint"] = ""
-        (lake / "state.json").write_text(json.dumps(state))
-
+    new_lake()
     # --full: every table rebuilt from every landing file, what these contenders compare (a run
     # without it reads only new files: benchmarks/bench_incremental.py measures that).
     stedi = [str(BIN / "stedi"), "run", "--full", "--lake", str(lake)]
-    hooks = {"stedi run (commits)": forget_runs, "stedi run, Spark local[2] (commits)": forget_runs}
+    hooks = {"stedi run (commits)": new_lake, "stedi run, Spark local[2] (commits)": new_lake}
     commands = {
         "stedi run (commits)": stedi,
+        # The same lake again, after the committing run before it: nothing new, nothing committed.
         "stedi run (rerun)": stedi,
         # Every contender reads the lake's landing files: the same bytes, the same page cache.
         "floor (DuckDB SQL script)": [sys.executable, str(ROOT / "benchmarks/floor.py"), str(lake), str(work / "floor-out")],
@@ -96,17 +104,25 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
         # audits and Iceberg commits on top of the same rules.
         "stedi run, Spark local[2] (commits)": stedi + ["--engine", "spark", "--spark-master", "local[2]"],
     }
-    results = []
     for name in contenders:
         if "Spark" in name:
             # One run unmeasured, for both Spark contenders: the JIT's profile files, and the
             # engine's class archive, which the first Spark run on a machine writes (once).
             timed(commands[name], hooks.get(name))
-        samples = [timed(commands[name], hooks.get(name)) for _ in range(spark_runs if "Spark" in name else runs)]
-        wall = statistics.median(s for s, _ in samples)
-        results.append({"size": size, "contender": name, "wall": wall, "runs": len(samples),
-                        "rss": max(r for _, r in samples), "lines": lines, "mb": mb})
-        print(f"{size:8} {name:28} median {wall:7.2f} s of {[round(s, 2) for s, _ in samples]}", file=sys.stderr)
+    if "stedi run (rerun)" in contenders and "stedi run (commits)" not in contenders:
+        timed(stedi)  # the rerun needs a run before it
+    # Round by round, every contender once in each: drift on a shared machine hits all alike.
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
+    for round_ in range(max(runs, spark_runs)):
+        for name in contenders:
+            if round_ < (spark_runs if "Spark" in name else runs):
+                samples[name].append(timed(commands[name], hooks.get(name)))
+    results = []
+    for name in contenders:
+        wall = statistics.median(s for s, _ in samples[name])
+        results.append({"size": size, "contender": name, "wall": wall, "runs": len(samples[name]),
+                        "rss": max(r for _, r in samples[name]), "lines": lines, "mb": mb})
+        print(f"{size:8} {name:28} median {wall:7.2f} s of {[round(s, 2) for s, _ in samples[name]]}", file=sys.stderr)
     floor = next(r["wall"] for r in results if r["contender"].startswith("floor"))
     spark = next((r["wall"] for r in results if r["contender"] == "PySpark local[2]"), None)
     for r in results:

@@ -120,6 +120,28 @@ def test_rerun_without_changes_keeps_every_snapshot_and_leaves_no_files(house: L
     assert "accelerometer_trusted" in changed and "customer_trusted" not in changed
 
 
+def test_a_rerun_with_a_changed_model_commits_its_new_rows(house: Lakehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A full rebuild knows its rows from what they follow from (the files read, the policy, the
+    # models' SQL), not from hashing them: new SQL must count as new rows, old SQL as the same.
+    from dataclasses import replace
+
+    from stedi.models import all_models
+    from stedi.pipeline import build
+
+    house.run(full=True)
+    before = {t.name: (t.snapshot_id, t.rows) for t in house.tables()}
+    assert before["machine_learning_curated"][1] > 0
+    models = tuple(replace(m, sql=f"SELECT * FROM ({m.sql}) WHERE false") if m.name == "machine_learning_curated" else m
+                   for m in all_models())
+    monkeypatch.setattr(build, "all_models", lambda: models)
+    house.run(full=True)
+    after = {t.name: (t.snapshot_id, t.rows) for t in house.tables()}
+    assert after["machine_learning_curated"][1] == 0
+    assert after["machine_learning_curated"][0] != before["machine_learning_curated"][0]
+    assert {k: v for k, v in after.items() if k != "machine_learning_curated"} == {
+        k: v for k, v in before.items() if k != "machine_learning_curated"}
+
+
 def test_a_run_records_which_landing_files_it_read(house: Lakehouse, tmp_path: Path) -> None:
     # The signature tells a later run whether new data came (it then prepares to commit).
     first = house.run()
