@@ -1,7 +1,9 @@
 """Data-quality checks as queries that return the offending rows: zero rows is a pass.
 
 `stedi run` runs the privacy audits on the tables it built, before it commits any of
-them: a run whose output breaks a privacy rule commits nothing.
+them: a run whose output breaks a privacy rule commits nothing. Where the model's SQL leaves
+an audit only one answer, the run takes it from the SQL instead of reading every row
+(stedi/audits/proofs.py); any other model is audited on its rows.
 """
 
 from __future__ import annotations

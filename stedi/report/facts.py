@@ -239,7 +239,7 @@ def audits(record: dict) -> list[dict]:
     found = {a["name"]: a for a in record.get("audits", [])}
     return [{"name": name, "checks": _first_comment(audit_sql(name)),
              "offending": found[name]["offending"] if name in found else None,
-             "ran": name in found} for name in PRIVACY_AUDITS]
+             "ran": name in found, "proved": bool(found.get(name, {}).get("proved"))} for name in PRIVACY_AUDITS]
 
 
 def _first_comment(sql: str) -> str:

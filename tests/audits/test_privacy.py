@@ -122,3 +122,24 @@ def test_crossed_customers_audit_on_hand_written_rows() -> None:
         assert offending == [(1.0,), (2.0,), (2.0,)]
     finally:
         engine.close()
+
+
+def test_the_crossed_customers_audit_is_proved_from_the_shipped_model(house: Lakehouse) -> None:
+    # Its rows are not read: the model's joins leave no other answer (stedi/audits/proofs.py).
+    summary = house.run(full=True)
+    audits = {a["name"]: a for a in summary.audits}
+    assert audits["machine_learning_crossed_customers"] == {
+        "name": "machine_learning_crossed_customers", "offending": 0, "seconds": 0.0, "proved": True}
+    assert not any(a.get("proved") for name, a in audits.items() if name != "machine_learning_crossed_customers")
+    # The same tables, audited on their rows, pass too.
+    assert offending_rows(house, "machine_learning_crossed_customers", "strict") == 0
+
+
+def test_a_customer_curated_twice_sends_the_audit_back_to_the_rows(house: Lakehouse,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # A key names one customer only if curated emails are unique: otherwise the proof does not hold.
+    curated = next(m.sql for m in all_models() if m.name == "customer_curated")
+    with_sql(monkeypatch, "customer_curated", f"SELECT * FROM ({curated}) UNION ALL SELECT * FROM ({curated})")
+    summary = house.run(full=True)
+    crossed = next(a for a in summary.audits if a["name"] == "machine_learning_crossed_customers")
+    assert "proved" not in crossed and crossed["offending"] == 0
