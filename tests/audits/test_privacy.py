@@ -15,6 +15,7 @@ from stedi.engines.duckdb_engine import DuckDBEngine
 from stedi.generate import GeneratorRates, generate
 from stedi.models import all_models
 from stedi.pipeline import build as build_module
+from tests.conftest import customer, reading, step, write_delivery
 
 
 # Shared serial numbers, and training partners: half the customers read in the very
@@ -126,3 +127,31 @@ def test_crossed_customers_audit_on_hand_written_rows() -> None:
         assert offending == [(1.0,), (2.0,), (2.0,)]
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("policy, offending", [("strict", 12), ("any-time", 21)])
+def test_crossed_customers_audit_with_five_customers_in_one_millisecond(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str, offending: int) -> None:
+    # At 5000 the phones of A (x 1.0, 1.5), B (2.0), C (3.0, 3.5, 3.6), D (9.0, no consent) and
+    # E (5.0, consent at 6000) read, and so do their step trainers. The join on the timestamp
+    # alone pairs each trusted step-trainer reading at 5000 with every trusted phone reading
+    # then. Strict: A's, B's and C's steps with the 6 phone readings of A, B and C, of which
+    # 4, 5 and 3 are another's: 12 rows. Any-time adds E's phone reading and E's step: A's,
+    # B's and C's steps have 5, 6 and 4 strangers, E's step 6: 21 rows.
+    A, B, C, D, E = (f"{n}@test.com" for n in "abcde")
+    phones = [(A, 1.0), (A, 1.5), (B, 2.0), (C, 3.0), (C, 3.5), (C, 3.6), (D, 9.0), (E, 5.0)]
+    delivery = write_delivery(
+        tmp_path / "delivery",
+        customer=[customer(A, "s1", consent=100), customer(B, "s2", consent=100), customer(C, "s3", consent=100),
+                  customer(D, "s4"), customer(E, "s5", consent=6000)],
+        accelerometer=[reading(user, 5000, x=x) for user, x in phones] + [reading(E, 8000, x=8.0)],
+        step_trainer=[step(f"s{i}", 5000, 11 * i) for i in range(1, 6)] + [step("s5", 8000, 88)])
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(delivery)
+    house.run(consent_policy=policy)  # the sound model: nothing offends
+    assert offending_rows(house, "machine_learning_crossed_customers", policy) == 0
+    before = {t.name: t.snapshot_id for t in house.tables()}
+    with_sql(monkeypatch, *MISTAKES["machine_learning_crossed_customers"])
+    with pytest.raises(StediError, match=f"privacy audit machine_learning_crossed_customers found {offending} "):
+        house.run(consent_policy=policy, full=True)
+    assert {t.name: t.snapshot_id for t in house.tables()} == before
