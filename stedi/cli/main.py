@@ -274,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "starter data is: files of 10,000 lines named <source>-<epoch ms>.json, customers training "
                 "at the same time, consent before, during or after their readings.")
     p.add_argument("out", type=Path, metavar="OUT", help="folder to write customer/, accelerometer/, step_trainer/ into")
-    p.add_argument("--customers", type=_whole(1), required=True, metavar="N", help="number of customers (30 step-trainer and about 85 accelerometer readings each; "
+    p.add_argument("--customers", type=_whole(1), required=True, metavar="N",
+                   help="number of customers (30 step-trainer and about 85 accelerometer readings each; "
                         "120000 make about 10 million phone readings)")
     p.add_argument("--seed", type=_whole(0), default=0, help="random seed: the same seed writes identical files (default: 0)")
     p.add_argument("--overwrite", action="store_true", help="replace landing files a previous run wrote into OUT")

@@ -22,7 +22,7 @@ from stedi.generate.report import GenerationReport
 from stedi.generate.schedule import START_MS, Collisions, make_schedule, starts_per_ms
 from stedi.generate.writer import Clock, PartWriter
 
-CHUNK_CUSTOMERS = 10_000  # customers generated at a time: bounds memory (peak ~400 MB at the default rates)
+CHUNK_CUSTOMERS = 10_000  # customers generated at a time: bounds memory (peak ~470 MB at the default rates)
 PIECE_ROWS = 250_000  # rows rendered per task; a chunk's pieces render in parallel
 _WRITER_STREAM, _CHUNK_STREAM, _NAMES_STREAM = 0, 1, 2  # independent random streams under one seed
 _ORDER = ("customer", "accelerometer", "step_trainer")  # fixed: a writer's stream is its index
@@ -50,7 +50,7 @@ def generate(
     files (``workers`` only changes the speed). Customers are generated
     ``chunk_customers`` at a time, so memory stays bounded for any size.
     ``progress(done, total)`` is called with the customers written so far, first with 0.
-    Existing part files of a source raise ``FileExistsError`` unless ``overwrite``.
+    Existing landing files of a source raise ``FileExistsError`` unless ``overwrite``.
     """
     _check_int("customers", customers, 1)
     _check_int("seed", seed, 0)
@@ -82,7 +82,8 @@ def generate(
         try:
             for chunk, first in enumerate(range(0, customers, chunk_customers)):
                 n = min(chunk_customers, customers - first)
-                # One stream per chunk: a chunk's data depends only on the seed and its index.
+                # One stream per chunk: its draws depend only on the seed and its index (its
+                # sessions continue the stream of the chunk before, at the one rate).
                 rng = stream(_CHUNK_STREAM, chunk)
                 schedule, carry = make_schedule(rng, n, rates, clock, rate, carry)
                 clock = schedule.end_ms

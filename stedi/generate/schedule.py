@@ -1,7 +1,7 @@
 """When each customer's phone and step trainer take readings.
 
 As in the real data, every customer reads at a fixed period of its own (2033-4000 ms: a
-thirtieth of 61-120 ten-second spans) from its first reading on, and customers train at the
+thirtieth of 61 to 120 seconds, rounded down) from its first reading on, and customers train at the
 same time: sessions start as a Poisson stream, at the rate at which the declared share of
 step-trainer readings fall, by chance, in a millisecond another customer also uses. A pair of
 training partners (``training_partners``) shares its start and period. Each chunk of customers
@@ -23,7 +23,8 @@ from stedi.generate.rates import GeneratorRates
 
 START_MS = 1_655_500_000_000  # 2022-06-17, when the STEDI starter data was recorded
 PERIOD_STEPS = (61, 120)  # period = steps * 100 // 3 ms: 2033 ... 4000 ms, as in the real data
-MEAN_PERIOD_MS = sum(k * 100 // 3 for k in range(PERIOD_STEPS[0], PERIOD_STEPS[1] + 1)) / 60
+PERIODS_MS = tuple(k * 100 // 3 for k in range(PERIOD_STEPS[0], PERIOD_STEPS[1] + 1))
+MEAN_PERIOD_MS = sum(PERIODS_MS) / len(PERIODS_MS)
 MOST_SHARED = 0.99  # a share of 1 would need infinitely many customers at once
 
 
