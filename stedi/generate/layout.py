@@ -60,10 +60,3 @@ def _batches(rng: np.random.Generator, n: int) -> np.ndarray:
     sizes = sizes[:count].copy()
     sizes[-1] -= ends[count - 1] - n
     return sizes
-
-
-def sort_key(position: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """One int64 key: by block position, then by time descending (``offset``: ms since the
-    customer's first reading, >= 0)."""
-    bits = int(offset.max()).bit_length() if len(offset) else 0
-    return (position << bits) | ((1 << bits) - 1 - offset)

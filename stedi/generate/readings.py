@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from stedi.generate.customers import Customers
 from stedi.generate.jsonlines import integers, strings
-from stedi.generate.layout import BLOCKS_PER_HALF, block_positions, sort_key
+from stedi.generate.layout import BLOCKS_PER_HALF, block_positions
 from stedi.generate.rates import GeneratorRates
 from stedi.generate.schedule import Schedule
 from stedi.landing.sources import ACCELEROMETER, CUSTOMER, STEP_TRAINER, Source
@@ -22,7 +22,7 @@ Selection = slice | np.ndarray  # a range of rows, or row indices
 AXIS = strings(["-1.0", "0.0", "1.0"])  # the phone reports x and y as -1, 0 or 1 ...
 Z_AXIS = strings(["-1.0", "0.0"])  # ... and z as -1 or 0, as in the real data
 COMBINATIONS = 18  # (x, y, z) values; a millisecond's readings take distinct ones
-STRIDES = np.array([1, 5, 7, 11, 13, 17])  # coprime to 18: up to 18 distinct in one millisecond
+STRIDES = np.array([1, 5, 7, 11, 13, 17], dtype=np.int16)  # coprime to 18: up to 18 distinct in one millisecond
 DISTANCE_CM = (201, 300)  # distanceFromObject in the real data
 
 
@@ -56,49 +56,57 @@ def reading_batches(
     """The phone readings (several in each of a customer's moments) and the step-trainer
     readings (one at each of its first ``step_trainer`` moments), in file order."""
     moments = len(schedule.time)
-    if moments == 0:
-        return _phone(schedule, customers, np.zeros(0, np.int64), np.zeros(0, np.int64)), _steps(
-            rng, schedule, customers, np.zeros(0, np.int64))
     per_moment = _per_moment(rng, moments, rates.same_ms_readings)
-    tick = np.repeat(np.arange(moments), per_moment)  # the moment of each reading
-    rank = np.arange(len(tick)) - np.repeat(_starts(per_moment), per_moment)
-    combo = (rng.integers(0, COMBINATIONS, moments)[tick] + rank * rng.choice(STRIDES, moments)[tick]) % COMBINATIONS
+    # The x, y, z of a moment's readings: distinct, a stride coprime to 18 apart.
+    most = int(per_moment.max()) if moments else 0
+    ranks = np.arange(most, dtype=np.int16)
+    base = rng.integers(0, COMBINATIONS, moments, dtype=np.int16)
+    stride = STRIDES[rng.integers(0, len(STRIDES), moments)]
+    combo = ((base[:, None] + ranks * stride[:, None]) % COMBINATIONS).astype(np.int8)[ranks < per_moment[:, None]]
+    tick = np.repeat(np.arange(moments, dtype=np.int32), per_moment)  # the moment of each reading
     if rates.duplicate_readings > 0:  # a reading delivered twice: the copy right after it
         copies = 1 + (rng.random(len(tick)) < rates.duplicate_readings)
         tick, combo = np.repeat(tick, copies), np.repeat(combo, copies)
+        per_moment = np.bincount(tick, minlength=moments)
 
-    customer = schedule.customer
-    offset = schedule.time - schedule.first[customer]
-    half = rng.integers(0, 2, moments)[tick]
-    slot = half * BLOCKS_PER_HALF + rng.integers(0, BLOCKS_PER_HALF, len(tick))
-    position = block_positions(rng, len(schedule.first))[customer[tick], slot]
-    order = np.argsort(sort_key(position, offset[tick]))
+    # Each reading in one of the 4 blocks of its moment's half; blocks in file order, each
+    # sorted by time descending (the key's low bits: the offset from the customer's first
+    # reading, inverted).
+    offset = schedule.time - schedule.first[schedule.customer]
+    bits = int(offset.max()).bit_length() if moments else 0
+    descending = (1 << bits) - 1 - offset
+    first_slot = schedule.customer * (2 * BLOCKS_PER_HALF) + rng.integers(0, 2, moments) * BLOCKS_PER_HALF
+    positions = block_positions(rng, len(schedule.first)).ravel()
+    position = positions[first_slot[tick] + rng.integers(0, BLOCKS_PER_HALF, len(tick), dtype=np.int32)]
+    order = np.argsort((position << bits) | descending[tick])
     tick, combo = tick[order], combo[order]
 
     # A step-trainer line where the phone's first reading of its millisecond is.
-    first_block = np.minimum.reduceat(position, _starts(np.bincount(tick, minlength=moments)))
-    reads = np.flatnonzero(schedule.has_step_trainer)
-    steps = reads[np.argsort(sort_key(first_block[reads], offset[reads]))]
-    return _phone(schedule, customers, tick, combo), _steps(rng, schedule, customers, steps)
+    first_block = np.minimum.reduceat(position, _starts(per_moment)) if moments else position
+    reads = schedule.has_step_trainer
+    reads = np.arange(moments) if reads.all() else np.flatnonzero(reads)
+    steps = reads[np.argsort((first_block[reads] << bits) | descending[reads])]
+    return _phone(schedule, customers, per_moment, tick, combo), _steps(rng, schedule, customers, steps)
 
 
-def _phone(schedule: Schedule, customers: Customers, tick: np.ndarray, combo: np.ndarray) -> Batch:
-    customer, time = schedule.customer[tick], schedule.time[tick]
-    consent = customers.research[customer]
+def _phone(schedule: Schedule, customers: Customers, per_moment: np.ndarray, tick: np.ndarray,
+           combo: np.ndarray) -> Batch:
+    consent = customers.research[schedule.customer]  # per moment
+    consenting = consent >= 0
     counts = {
         "accelerometer_moments": len(schedule.time),
-        "consenting_accelerometer": int(np.count_nonzero(consent >= 0)),
-        "accelerometer_before_consent": int(np.count_nonzero((consent >= 0) & (time < consent))),
+        "consenting_accelerometer": int(per_moment[consenting].sum()),
+        "accelerometer_before_consent": int(per_moment[consenting & (schedule.time < consent)].sum()),
     }
-    x, y, z = combo % 3, combo // 3 % 3, combo // 9
 
     def values(sel: Selection) -> dict[str, pa.Array]:
+        moment, c = tick[sel], combo[sel]
         return {
-            "user": customers.user.take(customer[sel]),
-            "timestamp": integers(time[sel]),
-            "x": AXIS.take(x[sel]),
-            "y": AXIS.take(y[sel]),
-            "z": Z_AXIS.take(z[sel]),
+            "user": customers.user.take(schedule.customer[moment]),
+            "timestamp": integers(schedule.time[moment]),
+            "x": AXIS.take(c % 3),
+            "y": AXIS.take(c // 3 % 3),
+            "z": Z_AXIS.take(c // 9),
         }
 
     return Batch(ACCELEROMETER, len(tick), values, counts)

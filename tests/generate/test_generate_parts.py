@@ -12,7 +12,7 @@ import pytest
 
 from stedi.generate.customers import _uuids
 from stedi.generate.jsonlines import integers, optional, prefixes, quoted, render_lines, strings
-from stedi.generate.layout import block_positions, sort_key
+from stedi.generate.layout import block_positions
 from stedi.generate.malformed import INVALID_JSON, MISSING_FIELD, TRUNCATED, WRONG_TYPE, choose, malformed_lines
 from stedi.generate.names import PAIRS, name_map, names
 from stedi.generate.rates import GeneratorRates
@@ -180,11 +180,6 @@ def test_block_positions_list_rounds_of_consecutive_customers() -> None:
     assert np.mean(np.diff(owner) == 1) == pytest.approx(11 / 12, abs=0.03)
     gaps = np.diff(np.sort(position[:, :4], axis=1), axis=1)
     assert 300 < np.median(gaps) < 700  # a batch comes back a few hundred blocks later
-
-
-def test_sort_key_orders_by_block_then_time_descending() -> None:
-    key = sort_key(np.array([1, 0, 0, 1]), np.array([5, 7, 9, 6]))
-    assert np.argsort(key).tolist() == [2, 1, 3, 0]
 
 
 def test_readings_per_moment_average_the_rate_and_stay_in_bounds() -> None:
