@@ -61,7 +61,8 @@ def speed(customers: int, seed: int) -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with tempfile.TemporaryDirectory(prefix="stedi-speed-") as out:
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", code, out], check=True, capture_output=True, text=True, env=env)
+        done = subprocess.run([sys.executable, "-c", code, out], check=True, capture_output=True, text=True, env=env,
+                              cwd=ROOT)  # `-c` puts the working folder first on the path: this checkout
         wall = time.perf_counter() - started
     readings, phone, seconds = done.stdout.split()
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
