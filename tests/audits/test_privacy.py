@@ -102,33 +102,6 @@ def test_a_run_that_breaks_a_rule_commits_nothing(house: Lakehouse, monkeypatch:
     assert {t.name: t.snapshot_id for t in house.tables()} == before
 
 
-def test_crossed_customers_audit_on_hand_written_rows() -> None:
-    # A owns step trainer s1, B owns s2; at 100 ms s1 reads 10 cm, A's phone (1,1,1), B's (2,2,2).
-    from stedi.config import Config
-
-    engine = DuckDBEngine(Config())
-    try:
-        engine.set_parameters(consent_policy="strict", pseudonym_key="k")
-        con = engine.con
-        con.execute("CREATE TABLE customer_curated AS SELECT * FROM (VALUES ('a@x', 's1'), ('b@x', 's2')) "
-                    "AS t(email, serialnumber)")
-        con.execute("CREATE TABLE step_trainer_trusted AS SELECT 100 AS sensorreadingtime, 's1' AS serialnumber, "
-                    "10 AS distancefromobject")
-        con.execute("CREATE TABLE accelerometer_trusted AS SELECT * FROM (VALUES ('a@x', 100, 1.0, 1.0, 1.0), "
-                    "('b@x', 100, 2.0, 2.0, 2.0)) AS t(user, timestamp, x, y, z)")
-        con.execute("""CREATE TABLE machine_learning_curated AS SELECT sha256('k' || email) AS customer_key,
-            100 AS sensorreadingtime, 10 AS distancefromobject, x, x AS y, x AS z FROM (VALUES
-            ('a@x', 1.0),  -- A's step trainer with A's phone: sound
-            ('a@x', 2.0),  -- A's step trainer with B's phone
-            ('b@x', 2.0),  -- B's phone, but B's step trainer has no reading then
-            ('z@x', 1.0)   -- a key that names no curated customer
-            ) AS t(email, x)""")
-        offending = engine.rows(f"SELECT x FROM ({audit_sql('machine_learning_crossed_customers')}) ORDER BY x")
-        assert offending == [(1.0,), (2.0,), (2.0,)]
-    finally:
-        engine.close()
-
-
 @pytest.mark.parametrize("policy, offending", [("strict", 12), ("any-time", 21)])
 def test_crossed_customers_audit_with_five_customers_in_one_millisecond(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str, offending: int) -> None:
@@ -155,3 +128,30 @@ def test_crossed_customers_audit_with_five_customers_in_one_millisecond(
     with pytest.raises(StediError, match=f"privacy audit machine_learning_crossed_customers found {offending} "):
         house.run(consent_policy=policy, full=True)
     assert {t.name: t.snapshot_id for t in house.tables()} == before
+
+
+def test_crossed_customers_audit_on_hand_written_rows() -> None:
+    # A owns step trainer s1, B owns s2; at 100 ms s1 reads 10 cm, A's phone (1,1,1), B's (2,2,2).
+    from stedi.config import Config
+
+    engine = DuckDBEngine(Config())
+    try:
+        engine.set_parameters(consent_policy="strict", pseudonym_key="k")
+        con = engine.con
+        con.execute("CREATE TABLE customer_curated AS SELECT * FROM (VALUES ('a@x', 's1'), ('b@x', 's2')) "
+                    "AS t(email, serialnumber)")
+        con.execute("CREATE TABLE step_trainer_trusted AS SELECT 100 AS sensorreadingtime, 's1' AS serialnumber, "
+                    "10 AS distancefromobject")
+        con.execute("CREATE TABLE accelerometer_trusted AS SELECT * FROM (VALUES ('a@x', 100, 1.0, 1.0, 1.0), "
+                    "('b@x', 100, 2.0, 2.0, 2.0)) AS t(user, timestamp, x, y, z)")
+        con.execute("""CREATE TABLE machine_learning_curated AS SELECT sha256('k' || email) AS customer_key,
+            100 AS sensorreadingtime, 10 AS distancefromobject, x, x AS y, x AS z FROM (VALUES
+            ('a@x', 1.0),  -- A's step trainer with A's phone: sound
+            ('a@x', 2.0),  -- A's step trainer with B's phone
+            ('b@x', 2.0),  -- B's phone, but B's step trainer has no reading then
+            ('z@x', 1.0)   -- a key that names no curated customer
+            ) AS t(email, x)""")
+        offending = engine.rows(f"SELECT x FROM ({audit_sql('machine_learning_crossed_customers')}) ORDER BY x")
+        assert offending == [(1.0,), (2.0,), (2.0,)]
+    finally:
+        engine.close()
