@@ -270,14 +270,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="S3 folder that holds the lake (default: the --lake if it is in S3, else s3://YOUR-BUCKET/stedi)")
     p.add_argument("--database", help="Glue database name (default: the lake's glue_database, else stedi)")
 
-    p = command("generate", cmd_generate, "Write a realistic, seeded STEDI data set in the starter layout.")
+    p = command("generate", cmd_generate, "Write a realistic, seeded STEDI data set in the starter layout, as the "
+                "starter data is: files of 10,000 lines named <source>-<epoch ms>.json, customers training "
+                "at the same time, consent before, during or after their readings.")
     p.add_argument("out", type=Path, metavar="OUT", help="folder to write customer/, accelerometer/, step_trainer/ into")
-    p.add_argument("--customers", type=_whole(1), required=True, metavar="N", help="number of customers (about 85 accelerometer and 30 step-trainer readings each)")
+    p.add_argument("--customers", type=_whole(1), required=True, metavar="N",
+                   help="number of customers (30 step-trainer and about 85 accelerometer readings each; "
+                        "120000 make about 10 million phone readings)")
     p.add_argument("--seed", type=_whole(0), default=0, help="random seed: the same seed writes identical files (default: 0)")
     p.add_argument("--overwrite", action="store_true", help="replace landing files a previous run wrote into OUT")
     p.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
-                   help="change one trait's rate, e.g. --rate malformed=0.01 --rate shared_serial=0.05 "
-                        "(names: the fields of stedi.generate.GeneratorRates)")
+                   help="change one trait's rate, e.g. --rate malformed=0.01 --rate duplicate_readings=0.05 "
+                        "--rate lines_per_file=50000 (names: the fields of stedi.generate.GeneratorRates)")
 
     p = command("demo", cmd_demo, "Generate a small data set, ingest it into a fresh lake, run, show the tables.")
     # Checked here, by argparse: a bad count must fail before demo replaces the previous demo lake.

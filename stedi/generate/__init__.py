@@ -5,9 +5,13 @@
 deliveries at a configurable rate (``GeneratorRates``) and returns a
 ``GenerationReport`` with the counts a test needs to check those rates.
 
+The defaults reproduce the public starter data's structure (``statistics`` computes the
+figures that compare them: docs/benchmarks.md, "Generated data against the starter data").
+
 Modules: ``rates`` (the knobs), ``schedule`` (when readings happen), ``customers`` and
-``readings`` (the rows), ``jsonlines`` (rows to JSON text with Arrow kernels),
-``malformed`` (damaged lines), ``writer`` (part files), ``core`` (the chunked loop).
+``names`` and ``readings`` (the rows), ``layout`` (where each reading goes in the files),
+``jsonlines`` (rows to JSON text with Arrow kernels), ``malformed`` (damaged lines),
+``writer`` (files), ``core`` (the chunked loop), ``statistics`` (how real a delivery looks).
 """
 
 from stedi.generate.core import generate

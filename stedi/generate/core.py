@@ -15,15 +15,16 @@ import pyarrow as pa
 from stedi.generate.customers import make_customers
 from stedi.generate.jsonlines import render_lines
 from stedi.generate.malformed import choose, malformed_lines, splice
+from stedi.generate.names import name_map
 from stedi.generate.rates import GeneratorRates
-from stedi.generate.readings import Batch, accelerometer_batch, customer_batch, step_trainer_batch
+from stedi.generate.readings import Batch, customer_batch, reading_batches
 from stedi.generate.report import GenerationReport
-from stedi.generate.schedule import START_MS, make_schedule
-from stedi.generate.writer import PartWriter
+from stedi.generate.schedule import START_MS, Collisions, make_schedule, starts_per_ms
+from stedi.generate.writer import Clock, PartWriter
 
-CHUNK_CUSTOMERS = 10_000  # customers generated at a time: bounds memory (peak ~400 MB at the default rates)
+CHUNK_CUSTOMERS = 10_000  # customers generated at a time: bounds memory (peak ~470 MB at the default rates)
 PIECE_ROWS = 250_000  # rows rendered per task; a chunk's pieces render in parallel
-_WRITER_STREAM, _CHUNK_STREAM = 0, 1  # independent random streams under one seed
+_WRITER_STREAM, _CHUNK_STREAM, _NAMES_STREAM = 0, 1, 2  # independent random streams under one seed
 _ORDER = ("customer", "accelerometer", "step_trainer")  # fixed: a writer's stream is its index
 
 
@@ -40,15 +41,16 @@ def generate(
 ) -> GenerationReport:
     """Write the landing files of ``customers`` customers under ``out`` and report them.
 
-    Layout: ``out/customer/landing/customer-00000.json``, ``out/accelerometer/landing/...``,
+    Layout: ``out/customer/landing/customer-<epoch ms>.json``, ``out/accelerometer/landing/...``,
     ``out/step_trainer/landing/...``: line-delimited JSON, keys and types as declared in
-    ``stedi.landing.sources``, with every trait of ``rates``.
+    ``stedi.landing.sources``, with every trait of ``rates``, in files and in an order like
+    the real deliveries' (``layout``).
 
     The same ``seed``, ``customers``, ``rates`` and ``chunk_customers`` give byte-identical
     files (``workers`` only changes the speed). Customers are generated
     ``chunk_customers`` at a time, so memory stays bounded for any size.
     ``progress(done, total)`` is called with the customers written so far, first with 0.
-    Existing part files of a source raise ``FileExistsError`` unless ``overwrite``.
+    Existing landing files of a source raise ``FileExistsError`` unless ``overwrite``.
     """
     _check_int("customers", customers, 1)
     _check_int("seed", seed, 0)
@@ -61,35 +63,33 @@ def generate(
     landing = {name: Path(out) / name / "landing" for name in _ORDER}
     _prepare(landing, overwrite)
 
+    def stream(*key: int) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+    files_clock = Clock(stream(_WRITER_STREAM, len(_ORDER)))
     writers = {
-        name: PartWriter(
-            landing[name],
-            name,
-            rates.max_part_bytes,
-            rates.truncated_file_end,
-            np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_WRITER_STREAM, i))),
-        )
+        name: PartWriter(landing[name], name, rates.max_part_bytes, rates.truncated_file_end,
+                         stream(_WRITER_STREAM, i), files_clock, rates.lines_per_file)
         for i, name in enumerate(_ORDER)
     }
+    names = name_map(stream(_NAMES_STREAM))
+    rate = starts_per_ms(customers, rates)  # sessions per ms: the same in every chunk
     counts: Counter[str] = Counter()
-    clock = START_MS
+    clock, carry = START_MS, Collisions()
     if progress is not None:
         progress(0, customers)
     with ThreadPoolExecutor(workers) as pool:
         try:
             for chunk, first in enumerate(range(0, customers, chunk_customers)):
                 n = min(chunk_customers, customers - first)
-                # One stream per chunk: a chunk's data depends only on the seed and its index.
-                rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_CHUNK_STREAM, chunk)))
-                schedule = make_schedule(rng, n, rates, clock)
+                # One stream per chunk: its draws depend only on the seed and its index (its
+                # sessions continue the stream of the chunk before, at the one rate).
+                rng = stream(_CHUNK_STREAM, chunk)
+                schedule, carry = make_schedule(rng, n, rates, clock, rate, carry)
                 clock = schedule.end_ms
-                people = make_customers(rng, first, schedule, rates)
+                people = make_customers(rng, first, schedule, rates, names)
                 counts.update(people.counts)
-                for batch in (
-                    customer_batch(people),
-                    accelerometer_batch(rng, schedule, people, rates),
-                    step_trainer_batch(rng, schedule, people),
-                ):
+                for batch in (customer_batch(people), *reading_batches(rng, schedule, people, rates)):
                     counts.update(batch.counts)
                     _write(batch, rng, rates.malformed, writers[batch.source.name], pool, workers)
                 if progress is not None:

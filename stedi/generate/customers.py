@@ -1,4 +1,5 @@
-"""Customer records: names, unique emails, serial numbers, consents, re-sends, defects."""
+"""Customer records: unique names and emails, serial numbers, registration and consent dates
+placed against the readings as in the real data, re-sends and the fulfillment defect."""
 
 from __future__ import annotations
 
@@ -8,30 +9,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from stedi.generate.jsonlines import LARGE, integers, optional, quoted, strings, text
+from stedi.generate.jsonlines import integers, optional, quoted, text
+from stedi.generate.names import names
 from stedi.generate.rates import GeneratorRates
 from stedi.generate.schedule import Schedule
 
-FIRST_NAMES = (
-    "Santosh", "Ben", "Frank", "David", "Edward", "Sarah", "Jo", "Lyn", "Liz", "Dan", "Gail", "Sean",
-    "Danny", "Anna", "Maria", "Wei", "Aisha", "Carlos", "Olga", "Kenji", "Priya", "Tom", "Grace",
-    "Omar", "Lena", "Raj", "Emma", "Lucas", "Mia", "Noah", "Fatima", "Ivan", "Chen", "Sofia",
-    "Jamal", "Hannah", "Diego", "Yuki", "Nora", "Paul",
-)  # fmt: skip
-LAST_NAMES = (
-    "Clayton", "Khatib", "Hansen", "Jones", "Wu", "Abram", "Jackson", "Sanchez", "Lincoln", "Mitra",
-    "Huang", "Doshi", "Ahmed", "Habschied", "Davis", "Stafford", "Spencer", "Miller", "Garcia",
-    "Kim", "Nguyen", "Smith", "Lopez", "Mueller", "Rossi", "Tanaka", "Okafor",
-    "Novak", "Singh", "Cohen", "Silva", "Brown", "Larsen", "Petrov", "Moreau", "Walsh", "Ito",
-    "Reyes", "Baker", "Young",
-)  # fmt: skip
 AREA_CODES = np.array([801, 385, 435, 208, 307, 702, 303, 480, 512, 206], dtype=np.int64)
 HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 UUID_GROUPS = ((0, 8), (9, 13), (14, 18), (19, 23), (24, 36))  # hex spans in the 36-char text
-YOUNG_FIRST_DAY = int(np.datetime64("1940-01-01", "D").astype(np.int64))  # days since 1970
-YOUNG_LAST_DAY = int(np.datetime64("2006-12-31", "D").astype(np.int64))
-OLD_YEARS = (900, 1899)  # centuries-old birthdays (YYYY-01-01), kept by the pipeline
-RESEND_DELAY_MS = (1_000, 86_400_000)  # a re-send comes up to a day after the last reading
+THREE_DIGIT_YEARS = (967, 999)  # written 993-01-01, as in the real data
+OLD_YEARS = (1000, 1899)
+YOUNG_YEARS = (1900, 1964)
+EARLY_REGISTRATION_MS = 15_000  # registering before the first reading: up to 15 s before
+RESEND_DELAY_MS = (1_000, 86_400_000)  # a re-send comes up to a day after the last update
 
 
 @dataclass(frozen=True)
@@ -39,7 +29,7 @@ class Customers:
     """A chunk of customers: the rendered values of their records and per-customer keys."""
 
     values: dict[str, pa.Array]  # rendered JSON values per record: originals, then re-sends
-    user: pa.Array  # per customer: the email as JSON text, '"Ben.Khatib12@test.com"'
+    user: pa.Array  # per customer: the email as JSON text, '"Ben.Khatib@test.com"'
     serial: pa.Array  # per customer: the serial number as JSON text
     research: np.ndarray  # per customer: research consent date of the first record, -1 if none
     counts: dict[str, int]  # trait counts, named as in GenerationReport
@@ -49,21 +39,17 @@ class Customers:
         return len(self.values["email"])
 
 
-def make_customers(rng: np.random.Generator, first_number: int, schedule: Schedule, rates: GeneratorRates) -> Customers:
-    """The customers of one chunk; ``first_number`` makes their emails unique across chunks."""
+def make_customers(rng: np.random.Generator, first_number: int, schedule: Schedule, rates: GeneratorRates,
+                   name_map: tuple[int, int]) -> Customers:
+    """The customers of one chunk; ``first_number`` numbers them across chunks (names, emails)."""
     n = len(schedule.first)
-    first = strings(FIRST_NAMES).take(rng.integers(0, len(FIRST_NAMES), n))
-    last = strings(LAST_NAMES).take(rng.integers(0, len(LAST_NAMES), n))
-    name = pc.binary_join_element_wise(first, text(" "), last, text(""))
-    # A running number keeps emails unique: Ben.Khatib12@test.com.
-    number = integers(np.arange(first_number + 1, first_number + n + 1))
-    email = pc.binary_join_element_wise(first, text("."), last, number, text("@test.com"), text(""))
+    name, email = names(np.arange(first_number, first_number + n), name_map)
     area = AREA_CODES[rng.integers(0, len(AREA_CODES), n)]
     line = rng.integers(0, 10_000, n)
     new_line = (line + rng.integers(1, 10_000, n)) % 10_000  # a different number
     phone = area * 10_000_000 + 5_550_000 + line
     new_phone = area * 10_000_000 + 5_550_000 + new_line
-    birthday = _birthdays(rng, n, rates.old_birthday)
+    birthday = _birthdays(rng, n, rates)
 
     # The fulfillment defect: a donor's serial number also given to a recipient.
     serial = _uuids(rng, n)
@@ -73,25 +59,19 @@ def make_customers(rng: np.random.Generator, first_number: int, schedule: Schedu
     holder[order[defects : 2 * defects]] = order[:defects]
     serial = serial.take(holder)
 
-    registration = schedule.first - rng.integers(1_000, 120_001, n)
-    # Research consent at a moment inside the reading period, so that on average the
-    # declared share of readings precedes it.
-    share = rates.readings_before_consent
-    low, high = max(0.0, 2 * share - 1), min(1.0, 2 * share)
-    position = low + (high - low) * rng.random(n)
-    consent_date = schedule.first + (position * (schedule.last - schedule.first)).astype(np.int64)
+    registration, last_update = _dates(rng, schedule, rates)
     research, research_null = _consent(rng, n, rates.research_consent, rates.consent_null)
     public, public_null = _consent(rng, n, rates.share_with_public, rates.consent_null)
     friends, friends_null = _consent(rng, n, rates.share_with_friends, rates.consent_null)
-    last_update = np.where(research, np.maximum(registration, consent_date), registration)
 
     # Re-sent records: a later lastUpdateDate; consent withdrawn (key absent) or a new phone.
     resent = rng.random(n) < rates.resent_customer
     withdraw = resent & research & (rng.random(n) < rates.resent_withdraws_consent)
     phone_change = resent & ~withdraw
-    resend_update = schedule.last + rng.integers(RESEND_DELAY_MS[0], RESEND_DELAY_MS[1] + 1, n)
+    resend_update = np.maximum(schedule.last, last_update) + rng.integers(*RESEND_DELAY_MS, n, endpoint=True)
     again = np.flatnonzero(resent)
     record = np.concatenate([np.arange(n), again])  # the customer of each record
+    consent_date = integers(last_update[record])  # every consent given with the last update
 
     def per_record(values: pa.Array) -> pa.Array:
         return values.take(record)
@@ -105,12 +85,12 @@ def make_customers(rng: np.random.Generator, first_number: int, schedule: Schedu
         "registrationDate": integers(registration[record]),
         "lastUpdateDate": integers(np.concatenate([last_update, resend_update[again]])),
         "shareWithResearchAsOfDate": optional(
-            integers(consent_date[record]),
+            consent_date,
             present=np.concatenate([research, (research & ~withdraw)[again]]),
             null=research_null[record],
         ),
-        "shareWithPublicAsOfDate": optional(integers(registration[record]), public[record], public_null[record]),
-        "shareWithFriendsAsOfDate": optional(integers(registration[record]), friends[record], friends_null[record]),
+        "shareWithPublicAsOfDate": optional(consent_date, public[record], public_null[record]),
+        "shareWithFriendsAsOfDate": optional(consent_date, friends[record], friends_null[record]),
     }
     counts = {
         "customers_with_consent": int(research.sum()),
@@ -125,9 +105,38 @@ def make_customers(rng: np.random.Generator, first_number: int, schedule: Schedu
         values=values,
         user=quoted(email),
         serial=quoted(serial),
-        research=np.where(research, consent_date, -1),
+        research=np.where(research, last_update, -1),
         counts=counts,
     )
+
+
+def _dates(rng: np.random.Generator, schedule: Schedule, rates: GeneratorRates) -> tuple[np.ndarray, np.ndarray]:
+    """registrationDate and lastUpdateDate (the date of every consent) of each customer.
+
+    Four kinds of customer, as in the real data, by where a draw in [0, 1) falls: registered
+    (and consenting) up to 15 s before the first reading [0, before); registered during the
+    readings [before, at_registration); that and updated before the last reading
+    [at_registration, 1 - after); that and updated within a period after the last reading
+    [1 - after, 1), so that under ``strict`` no reading of theirs counts."""
+    n = len(schedule.first)
+    first, last = schedule.first, schedule.last
+    kind = rng.random(n)
+    before = kind < rates.consent_before_first_reading
+    updated = kind >= rates.consent_at_registration
+    after = kind >= 1 - rates.consent_after_last_reading
+    # During the readings: after k of its moments, k / moments averaging the declared share.
+    share = rates.readings_before_consent
+    low, high = max(0.0, 2 * share - 1), min(1.0, 2 * share)
+    moments = schedule.moments
+    k = np.floor((low + (high - low) * rng.random(n)) * moments + rng.random(n)).astype(np.int64)
+    k = np.clip(k, 0, np.maximum(moments - 1, 0))
+    during = np.where(k > 0, first + (k - 1) * schedule.period + rng.integers(1, schedule.period, endpoint=True), first)
+    early = first - rng.integers(1, EARLY_REGISTRATION_MS, n, endpoint=True)
+    registration = np.where(before, early, during)
+    inside = registration + (rng.random(n) * (last - registration)).astype(np.int64)  # in [registration, last]
+    late = last + rng.integers(1, schedule.period, endpoint=True)
+    last_update = np.where(after, late, np.where(updated, inside, registration))
+    return registration, last_update
 
 
 def _consent(rng: np.random.Generator, n: int, share: float, null_share: float) -> tuple[np.ndarray, np.ndarray]:
@@ -137,14 +146,18 @@ def _consent(rng: np.random.Generator, n: int, share: float, null_share: float) 
     return present, null
 
 
-def _birthdays(rng: np.random.Generator, n: int, old_share: float) -> pa.Array:
-    """'YYYY-MM-DD': 1940-2006, or centuries old as YYYY-01-01 (as in the real data)."""
-    old = rng.random(n) < old_share
-    years = rng.integers(OLD_YEARS[0], OLD_YEARS[1] + 1, n)
-    old_days = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
-    young_days = rng.integers(YOUNG_FIRST_DAY, YOUNG_LAST_DAY + 1, n)
-    days = np.where(old, old_days, young_days).astype(np.int32)
-    return pc.cast(pa.array(days, pa.int32()).cast(pa.date32()), LARGE)
+def _birthdays(rng: np.random.Generator, n: int, rates: GeneratorRates) -> pa.Array:
+    """'YYYY-01-01', as in the real data: three-digit years (993-01-01), other centuries-old
+    years, or 1900-1964."""
+    kind = rng.random(n)
+    three = kind < rates.three_digit_year
+    old = kind < rates.old_birthday
+    years = np.where(
+        three,
+        rng.integers(*THREE_DIGIT_YEARS, n, endpoint=True),
+        np.where(old, rng.integers(*OLD_YEARS, n, endpoint=True), rng.integers(*YOUNG_YEARS, n, endpoint=True)),
+    )
+    return pc.binary_join_element_wise(integers(years), text("-01-01"), text(""))
 
 
 def _uuids(rng: np.random.Generator, n: int) -> pa.Array:

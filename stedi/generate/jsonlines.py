@@ -18,6 +18,10 @@ import pyarrow.compute as pc
 from stedi.landing.sources import Source
 
 LARGE = pa.large_string()  # 64-bit offsets: a chunk's text may exceed 2 GiB
+# How each source writes its objects, as the real files do: the customer file with spaces
+# ({"customerName": "Santosh Clayton", "email": ...}), the readings without.
+SEPARATORS = {"customer": (", ", ": ")}
+COMPACT = (",", ":")
 
 
 def text(value: str) -> pa.Scalar:
@@ -50,7 +54,8 @@ def optional(values: pa.Array, present: np.ndarray, null: np.ndarray) -> pa.Arra
 
 
 def render_lines(source: Source, values: Mapping[str, pa.Array], end: str = "\n") -> pa.Array:
-    """One JSON object per row, keys in the source's declared order, each ending in ``end``.
+    """One JSON object per row, keys in the source's declared order, each ending in ``end``,
+    with the source's separators (``SEPARATORS``).
 
     ``values`` maps every declared key to the rendered JSON text of that column; a null
     element leaves the key out of that row's object.
@@ -58,18 +63,19 @@ def render_lines(source: Source, values: Mapping[str, pa.Array], end: str = "\n"
     keys = [f.key for f in source.fields]
     if set(values) != set(keys):
         raise ValueError(f"values for {source.name} must have the keys {keys}, got {sorted(values)}")
+    comma, colon = SEPARATORS.get(source.name, COMPACT)
     arrays = [strings(values[k]) for k in keys]
     if all(a.null_count == 0 for a in arrays):
         # Every key present: one pass, keys and separators interleaved as literals.
         pieces: list[pa.Array | pa.Scalar] = []
         for i, (key, array) in enumerate(zip(keys, arrays)):
-            pieces += [text(("{" if i == 0 else ",") + json.dumps(key) + ":"), array]
+            pieces += [text(("{" if i == 0 else comma) + json.dumps(key) + colon), array]
         pieces.append(text("}" + end))
         return pc.binary_join_element_wise(*pieces, text(""))
-    # Some keys absent: '"key":value' parts stay null where the value is null, and the
+    # Some keys absent: '"key": value' parts stay null where the value is null, and the
     # comma join skips them.
-    parts = [pc.binary_join_element_wise(text(json.dumps(k) + ":"), a, text("")) for k, a in zip(keys, arrays)]
-    body = pc.binary_join_element_wise(*parts, text(","), null_handling="skip")
+    parts = [pc.binary_join_element_wise(text(json.dumps(k) + colon), a, text("")) for k, a in zip(keys, arrays)]
+    body = pc.binary_join_element_wise(*parts, text(comma), null_handling="skip")
     return pc.binary_join_element_wise(text("{"), body, text("}" + end), text(""))
 
 

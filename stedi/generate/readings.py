@@ -1,8 +1,10 @@
-"""Accelerometer and step-trainer readings of a chunk of customers, as batches of rows
-whose JSON values are rendered on demand (per slice, so slices render in parallel)."""
+"""Accelerometer and step-trainer readings of a chunk of customers, as batches of rows in file
+order (``layout``) whose JSON values are rendered on demand (per slice, so slices render in
+parallel)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,13 +13,16 @@ import pyarrow as pa
 
 from stedi.generate.customers import Customers
 from stedi.generate.jsonlines import integers, strings
+from stedi.generate.layout import BLOCKS_PER_HALF, block_positions
 from stedi.generate.rates import GeneratorRates
 from stedi.generate.schedule import Schedule
 from stedi.landing.sources import ACCELEROMETER, CUSTOMER, STEP_TRAINER, Source
 
 Selection = slice | np.ndarray  # a range of rows, or row indices
-AXIS = strings(["-1.0", "0.0", "1.0"])  # the phone reports each axis as -1, 0 or 1 ...
+AXIS = strings(["-1.0", "0.0", "1.0"])  # the phone reports x and y as -1, 0 or 1 ...
 Z_AXIS = strings(["-1.0", "0.0"])  # ... and z as -1 or 0, as in the real data
+COMBINATIONS = 18  # (x, y, z) values; a millisecond's readings take distinct ones
+STRIDES = np.array([1, 5, 7, 11, 13, 17], dtype=np.int16)  # coprime to 18: up to 18 distinct in one millisecond
 DISTANCE_CM = (201, 300)  # distanceFromObject in the real data
 
 
@@ -45,45 +50,73 @@ def customer_batch(customers: Customers) -> Batch:
     return Batch(CUSTOMER, customers.records, lambda rows: {k: select(v, rows) for k, v in values.items()})
 
 
-def accelerometer_batch(
+def reading_batches(
     rng: np.random.Generator, schedule: Schedule, customers: Customers, rates: GeneratorRates
-) -> Batch:
-    """Several phone readings in each of a customer's moments."""
-    whole, fraction = divmod(rates.same_ms_readings, 1.0)
-    per_moment = int(whole) + (rng.random(len(schedule.time)) < fraction)
-    customer = np.repeat(schedule.customer, per_moment)
-    time = np.repeat(schedule.time, per_moment)
-    rows = len(time)
-    x = rng.integers(0, 3, rows, dtype=np.int8)
-    y = rng.integers(0, 3, rows, dtype=np.int8)
-    z = rng.integers(0, 2, rows, dtype=np.int8)
+) -> tuple[Batch, Batch]:
+    """The phone readings (several in each of a customer's moments) and the step-trainer
+    readings (one at each of its first ``step_trainer`` moments), in file order."""
+    moments = len(schedule.time)
+    per_moment = _per_moment(rng, moments, rates.same_ms_readings)
+    # The x, y, z of a moment's readings: distinct, a stride coprime to 18 apart.
+    most = int(per_moment.max()) if moments else 0
+    ranks = np.arange(most, dtype=np.int16)
+    base = rng.integers(0, COMBINATIONS, moments, dtype=np.int16)
+    stride = STRIDES[rng.integers(0, len(STRIDES), moments)]
+    combo = ((base[:, None] + ranks * stride[:, None]) % COMBINATIONS).astype(np.int8)[ranks < per_moment[:, None]]
+    tick = np.repeat(np.arange(moments, dtype=np.int32), per_moment)  # the moment of each reading
+    if rates.duplicate_readings > 0:  # a reading delivered twice: the copy right after it
+        copies = 1 + (rng.random(len(tick)) < rates.duplicate_readings)
+        tick, combo = np.repeat(tick, copies), np.repeat(combo, copies)
+        per_moment = np.bincount(tick, minlength=moments)
 
-    consent = customers.research[customer]
+    # Each reading in one of the 4 blocks of its moment's half; blocks in file order, each
+    # sorted by time descending (the key's low bits: the offset from the customer's first
+    # reading, inverted).
+    offset = schedule.time - schedule.first[schedule.customer]
+    bits = int(offset.max()).bit_length() if moments else 0
+    descending = (1 << bits) - 1 - offset
+    first_slot = schedule.customer * (2 * BLOCKS_PER_HALF) + rng.integers(0, 2, moments) * BLOCKS_PER_HALF
+    positions = block_positions(rng, len(schedule.first)).ravel()
+    position = positions[first_slot[tick] + rng.integers(0, BLOCKS_PER_HALF, len(tick), dtype=np.int32)]
+    order = np.argsort((position << bits) | descending[tick])
+    tick, combo = tick[order], combo[order]
+
+    # A step-trainer line where the phone's first reading of its millisecond is.
+    first_block = np.minimum.reduceat(position, _starts(per_moment)) if moments else position
+    reads = schedule.has_step_trainer
+    reads = np.arange(moments) if reads.all() else np.flatnonzero(reads)
+    steps = reads[np.argsort((first_block[reads] << bits) | descending[reads])]
+    return _phone(schedule, customers, per_moment, tick, combo), _steps(rng, schedule, customers, steps)
+
+
+def _phone(schedule: Schedule, customers: Customers, per_moment: np.ndarray, tick: np.ndarray,
+           combo: np.ndarray) -> Batch:
+    consent = customers.research[schedule.customer]  # per moment
+    consenting = consent >= 0
     counts = {
-        "accelerometer_moments": int(np.count_nonzero(per_moment)),
-        "consenting_accelerometer": int(np.count_nonzero(consent >= 0)),
-        "accelerometer_before_consent": int(np.count_nonzero((consent >= 0) & (time < consent))),
+        "accelerometer_moments": len(schedule.time),
+        "consenting_accelerometer": int(per_moment[consenting].sum()),
+        "accelerometer_before_consent": int(per_moment[consenting & (schedule.time < consent)].sum()),
     }
 
     def values(sel: Selection) -> dict[str, pa.Array]:
+        moment, c = tick[sel], combo[sel]
         return {
-            "user": customers.user.take(customer[sel]),
-            "timestamp": integers(time[sel]),
-            "x": AXIS.take(x[sel]),
-            "y": AXIS.take(y[sel]),
-            "z": Z_AXIS.take(z[sel]),
+            "user": customers.user.take(schedule.customer[moment]),
+            "timestamp": integers(schedule.time[moment]),
+            "x": AXIS.take(c % 3),
+            "y": AXIS.take(c // 3 % 3),
+            "z": Z_AXIS.take(c // 9),
         }
 
-    return Batch(ACCELEROMETER, rows, values, counts)
+    return Batch(ACCELEROMETER, len(tick), values, counts)
 
 
-def step_trainer_batch(rng: np.random.Generator, schedule: Schedule, customers: Customers) -> Batch:
-    """One step-trainer reading at each of a customer's first moments, under its serial number."""
-    reads = schedule.has_step_trainer
-    customer = schedule.customer[reads]
-    time = schedule.time[reads]
-    distance = rng.integers(DISTANCE_CM[0], DISTANCE_CM[1] + 1, len(time))
-    counts = {"step_trainer_cross_customer": int(np.count_nonzero(schedule.shared[reads]))}
+def _steps(rng: np.random.Generator, schedule: Schedule, customers: Customers, moments: np.ndarray) -> Batch:
+    customer, time = schedule.customer[moments], schedule.time[moments]
+    distance = rng.integers(DISTANCE_CM[0], DISTANCE_CM[1] + 1, len(moments))
+    shared = int(np.count_nonzero(schedule.shared[moments])) + schedule.late_shared
+    counts = {"step_trainer_cross_customer": shared}
 
     def values(sel: Selection) -> dict[str, pa.Array]:
         return {
@@ -92,4 +125,18 @@ def step_trainer_batch(rng: np.random.Generator, schedule: Schedule, customers: 
             "distanceFromObject": integers(distance[sel]),
         }
 
-    return Batch(STEP_TRAINER, len(time), values, counts)
+    return Batch(STEP_TRAINER, len(moments), values, counts)
+
+
+def _per_moment(rng: np.random.Generator, moments: int, mean: float) -> np.ndarray:
+    """Readings in each moment: 1 plus a binomial, at most ceil(mean), averaging ``mean``."""
+    most = max(math.ceil(mean), 1)
+    if most == 1:
+        return np.ones(moments, np.int64)
+    return 1 + rng.binomial(most - 1, (mean - 1) / (most - 1), moments)
+
+
+def _starts(counts: np.ndarray) -> np.ndarray:
+    starts = np.zeros(len(counts), np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    return starts

@@ -1,44 +1,51 @@
 """When each customer's phone and step trainer take readings.
 
-Customers train in pairs: the two customers of a pair share a session, whose "base"
-milliseconds lie 2-4 s apart (as in the real data). The first customer of a pair reads at
-the base milliseconds; the second at the base shifted by 1-999 ms, except at a few base
-milliseconds where both read at the same millisecond: the cross-customer collisions a
-timestamp-only join falls for. Sessions follow one another with a gap, so no other
-collisions arise (shifts stay below the 1 s margin and the 2 s spacing).
+As in the real data, every customer reads at a fixed period of its own (2033-4000 ms: a
+thirtieth of 61 to 120 seconds, rounded down) from its first reading on, and customers train at the
+same time: sessions start as a Poisson stream, at the rate at which the declared share of
+step-trainer readings fall, by chance, in a millisecond another customer also uses. A pair of
+training partners (``training_partners``) shares its start and period. Each chunk of customers
+continues the stream of the chunk before, so the span grows with the number of customers; a
+``Collisions`` carried from chunk to chunk counts shared milliseconds across chunks too.
 
-A customer's step trainer reads at its first ``step_trainer`` milliseconds; the phone at
-every one of its milliseconds, several readings per millisecond.
+A customer's step trainer reads at each of its phone milliseconds (the first
+``step_trainer`` of them); the phone several times in each.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from stedi.generate.rates import GeneratorRates
 
 START_MS = 1_655_500_000_000  # 2022-06-17, when the STEDI starter data was recorded
-MIN_GAP_MS, MAX_GAP_MS = 2_000, 4_000  # between one customer's readings
-SHIFT_MS = 999  # largest shift of the pair's second customer
-SESSION_MARGIN_MS = 1_000  # > SHIFT_MS: a session ends this long after its last base moment
-MIN_IDLE_MS, MAX_IDLE_MS = 2 * SESSION_MARGIN_MS, 30_000  # between sessions: > 2 * SHIFT_MS
+PERIOD_STEPS = (61, 120)  # period = steps * 100 // 3 ms: 2033 ... 4000 ms, as in the real data
+PERIODS_MS = tuple(k * 100 // 3 for k in range(PERIOD_STEPS[0], PERIOD_STEPS[1] + 1))
+MEAN_PERIOD_MS = sum(PERIODS_MS) / len(PERIODS_MS)
+MOST_SHARED = 0.99  # a share of 1 would need infinitely many customers at once
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """The reading milliseconds ("moments") of a chunk of customers, customer by customer."""
+    """The reading milliseconds ("moments") of a chunk of customers, customer by customer.
+
+    Customers are numbered in the order of the customer file, which is not the order in
+    which they start (as in the real data)."""
 
     moments: np.ndarray  # per customer: distinct milliseconds with phone readings
-    step_trainer: np.ndarray  # per customer: step-trainer readings (its first moments)
+    step_trainer: np.ndarray  # per customer: step-trainer readings (at its first moments)
+    period: np.ndarray  # per customer: ms between its readings
     customer: np.ndarray  # per moment: the customer (0-based in the chunk), ascending
     index: np.ndarray  # per moment: 0-based rank within its customer
     time: np.ndarray  # per moment: epoch ms, ascending within a customer
     shared: np.ndarray  # per moment: another customer reads at the same millisecond
     first: np.ndarray  # per customer: first moment (session start if none)
     last: np.ndarray  # per customer: last moment (session start if none)
-    end_ms: int  # where the next chunk's first session may start
+    end_ms: int  # the last session start: the next chunk's sessions start after it
+    late_shared: int = 0  # step-trainer readings of earlier chunks found shared only now
 
     @property
     def has_step_trainer(self) -> np.ndarray:
@@ -46,62 +53,91 @@ class Schedule:
         return self.index < self.step_trainer[self.customer]
 
 
-def make_schedule(rng: np.random.Generator, n: int, rates: GeneratorRates, start_ms: int) -> Schedule:
-    """The schedule of ``n`` customers whose first session starts at ``start_ms``."""
-    step_trainer = rng.poisson(rates.step_trainer_per_customer, n)
+@dataclass
+class Collisions:
+    """The moments of earlier chunks that a later chunk's moments can still meet."""
+
+    time: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    step: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # a step-trainer reading
+    shared: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # already counted shared
+
+
+def starts_per_ms(customers: int, rates: GeneratorRates) -> float:
+    """Sessions starting per millisecond so that, with ``customers`` in all, the declared share
+    of step-trainer readings meet another customer's moment by chance.
+
+    A moment meets another customer's with probability 1 - exp(-density), the density being the
+    other customers' moments per ms around it. For sessions of length L starting evenly over a
+    duration D that is (customers - 1) * moments / D * (1 - L / 3D) when D >= L, and
+    (customers - 1) * moments / L * (1 - D / 3L) when D <= L. Solved for D; with too few
+    customers to reach the share, they all start within one period."""
+    share = min(rates.cross_customer_same_ms, MOST_SHARED)
+    moments = max(rates.moments_per_customer, 1.0)
+    if share <= 0:
+        return 1 / 3_600_000  # one an hour: a chance meeting is rare
+    target = -math.log1p(-share)
+    length = max(moments - 1, 1.0) * MEAN_PERIOD_MS
+    ticks = max(customers - 1, 1) * moments
+    if target >= ticks / length:  # more than all at once gives
+        duration = MEAN_PERIOD_MS
+    elif target >= ticks / length * 2 / 3:  # D <= L
+        duration = max(3 * length * (1 - target * length / ticks), MEAN_PERIOD_MS)
+    else:  # D >= L: the larger root of target * D^2 - ticks * D + ticks * L / 3 = 0
+        duration = (ticks + math.sqrt(ticks * ticks - 4 * target * ticks * length / 3)) / (2 * target)
+    return customers / duration
+
+
+def make_schedule(rng: np.random.Generator, n: int, rates: GeneratorRates, start_ms: int, rate: float,
+                  carry: Collisions | None = None) -> tuple[Schedule, Collisions]:
+    """The schedule of ``n`` customers whose sessions start after ``start_ms`` at ``rate`` a
+    millisecond, and what the next chunk must check its moments against."""
+    whole, fraction = divmod(rates.step_trainer_per_customer, 1.0)
+    step_trainer = int(whole) + (rng.random(n) < fraction)
     moments = step_trainer + rng.poisson(max(rates.extra_moments_per_customer, 0.0), n)
+    period = rng.integers(PERIOD_STEPS[0], PERIOD_STEPS[1] + 1, n) * 100 // 3
 
-    # Pairs (0, 1), (2, 3), ...; an odd last customer trains alone (its partner has 0 moments).
-    pairs = (n + 1) // 2
-    first_of = np.zeros(pairs, np.int64)
-    second_of = np.zeros(pairs, np.int64)
-    first_of[:] = moments[0::2]
-    second_of[: n // 2] = moments[1::2]
-    length = np.maximum(first_of, second_of)  # base moments of each session
-    base_start = _starts(length)
-    base_rank = np.arange(length.sum()) - np.repeat(base_start, length)
-    base_pair = np.repeat(np.arange(pairs), length)
+    # Session starts in time order, then dealt to the customers in file order.
+    start = start_ms + np.floor(np.cumsum(rng.exponential(1 / rate, n))).astype(np.int64)
+    partner = _partners(rng, n, rates.training_partners)
+    start[partner] = start[partner - 1]
+    order = rng.permutation(n)  # customer c starts as the order[c]-th of the chunk
+    by_start_period = period.copy()
+    by_start_period[partner] = by_start_period[partner - 1]
+    first, period = start[order], by_start_period[order]
 
-    # Base times: cumulative gaps from the session start; sessions one after another.
-    gaps = rng.integers(MIN_GAP_MS, MAX_GAP_MS + 1, size=len(base_rank))
-    gaps[base_start[length > 0]] = 0
-    offset = np.cumsum(gaps)
-    offset -= np.repeat(offset[base_start[length > 0]], length[length > 0])
-    span = np.zeros(pairs, np.int64)
-    span[length > 0] = offset[base_start[length > 0] + length[length > 0] - 1]
-    # Each session starts after an idle time; the previous one ended SESSION_MARGIN_MS
-    # after its last base moment.
-    idle = rng.integers(MIN_IDLE_MS, MAX_IDLE_MS + 1, size=pairs)
-    session = start_ms + SESSION_MARGIN_MS + np.cumsum(idle) + _starts(span)
-    base_time = session[base_pair] + offset
-
-    # Shared base moments: both customers read there. The probability is scaled so that the
-    # share of step-trainer readings involved equals the declared rate.
-    both = (base_rank < first_of[base_pair]) & (base_rank < second_of[base_pair])
-    st_first = step_trainer[0::2]
-    st_second = np.zeros(pairs, np.int64)
-    st_second[: n // 2] = step_trainer[1::2]
-    involved = (base_rank < st_first[base_pair]).astype(np.int64) + (base_rank < st_second[base_pair])
-    eligible = int(involved[both].sum())
-    p = min(1.0, rates.cross_customer_same_ms * step_trainer.sum() / eligible) if eligible else 0.0
-    shared_base = both & (rng.random(len(base_rank)) < p)
-
-    # Per customer moments, from the base of its pair.
     customer = np.repeat(np.arange(n), moments)
     index = np.arange(len(customer)) - np.repeat(_starts(moments), moments)
-    base = base_start[customer // 2] + index
-    shift = rng.integers(1, SHIFT_MS + 1, size=len(customer)) * rng.choice(np.array([-1, 1]), size=len(customer))
-    second = (customer % 2) == 1
-    shift[~second | shared_base[base]] = 0
-    time = base_time[base] + shift
+    time = first[customer] + index * period[customer]
+    last = first + np.maximum(moments - 1, 0) * period
+    end_ms = int(start[-1]) if n else start_ms
 
-    first = session[np.arange(n) // 2].copy()
-    last = first.copy()
-    has = moments > 0
-    first[has] = time[_starts(moments)[has]]
-    last[has] = time[(_starts(moments) + moments - 1)[has]]
-    end_ms = int(session[-1] + span[-1]) + SESSION_MARGIN_MS if pairs else start_ms
-    return Schedule(moments, step_trainer, customer, index, time, shared_base[base], first, last, end_ms)
+    shared, late, carry = _meetings(time, index < step_trainer[customer], carry, end_ms)
+    schedule = Schedule(moments, step_trainer, period, customer, index, time, shared, first, last, end_ms, late)
+    return schedule, carry
+
+
+def _partners(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
+    """Customers (by start) who start with the one before them: of the pairs (0, 1), (2, 3),
+    ... the second of each pair, with probability ``share``."""
+    seconds = np.arange(1, n, 2)
+    return seconds[rng.random(len(seconds)) < share]
+
+
+def _meetings(time: np.ndarray, step: np.ndarray, carry: Collisions | None,
+              horizon: int) -> tuple[np.ndarray, int, Collisions]:
+    """Which moments share their millisecond with another customer's (a customer's own
+    moments are distinct), counting earlier chunks' moments still in reach; the step-trainer
+    readings of earlier chunks that only now turn out shared; and what stays in reach."""
+    carry = carry or Collisions()
+    times = np.concatenate([carry.time, time])
+    _, inverse, counts = np.unique(times, return_inverse=True, return_counts=True)
+    shared_all = counts[inverse] > 1
+    old = len(carry.time)
+    late = int(np.count_nonzero(shared_all[:old] & ~carry.shared & carry.step))
+    keep = times >= horizon  # later sessions start after the horizon
+    steps = np.concatenate([carry.step, step])
+    was = np.concatenate([carry.shared | shared_all[:old], shared_all[old:]])
+    return shared_all[old:], late, Collisions(times[keep], steps[keep], was[keep])
 
 
 def _starts(counts: np.ndarray) -> np.ndarray:

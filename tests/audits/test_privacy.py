@@ -15,13 +15,19 @@ from stedi.engines.duckdb_engine import DuckDBEngine
 from stedi.generate import GeneratorRates, generate
 from stedi.models import all_models
 from stedi.pipeline import build as build_module
+from tests.conftest import customer, reading, step, write_delivery
+
+
+# Shared serial numbers, and training partners: half the customers read in the very
+# milliseconds of another, so a join on the timestamp alone pairs strangers even among the 40
+# customers of a small later delivery (chance meetings alone give a few percent there).
+RATES = GeneratorRates(shared_serial=0.05, training_partners=0.5)
 
 
 @pytest.fixture(scope="module")
 def house(tmp_path_factory: pytest.TempPathFactory) -> Lakehouse:
     root = tmp_path_factory.mktemp("audits")
-    generate(root / "delivery", customers=300, seed=3,
-             rates=replace(GeneratorRates(), shared_serial=0.05, cross_customer_same_ms=0.5))
+    generate(root / "delivery", customers=300, seed=3, rates=RATES)
     house = Lakehouse(root / "lake", create=True)
     house.ingest(root / "delivery")
     return house
@@ -86,14 +92,41 @@ def test_a_run_that_breaks_a_rule_commits_nothing(house: Lakehouse, monkeypatch:
     before = {t.name: t.snapshot_id for t in house.tables()}
     if not full:  # a later delivery, of new customers: the run rebuilds only their rows, and audits them
         delivery = tmp_path / "later"
-        generate(delivery, customers=40, seed=len(audit),
-                 rates=replace(GeneratorRates(), shared_serial=0.05, cross_customer_same_ms=0.5))
+        generate(delivery, customers=40, seed=len(audit), rates=RATES)
         for path in delivery.glob("*/landing/*.json"):
             path.rename(path.with_name(f"later-{audit}-{path.name}"))
         house.ingest(delivery)
     with_sql(monkeypatch, *MISTAKES[audit])
     with pytest.raises(StediError, match=f"privacy audit {audit} found [0-9]+ offending row"):
         house.run(full=full)
+    assert {t.name: t.snapshot_id for t in house.tables()} == before
+
+
+@pytest.mark.parametrize("policy, offending", [("strict", 12), ("any-time", 21)])
+def test_crossed_customers_audit_with_five_customers_in_one_millisecond(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str, offending: int) -> None:
+    # At 5000 the phones of A (x 1.0, 1.5), B (2.0), C (3.0, 3.5, 3.6), D (9.0, no consent) and
+    # E (5.0, consent at 6000) read, and so do their step trainers. The join on the timestamp
+    # alone pairs each trusted step-trainer reading at 5000 with every trusted phone reading
+    # then. Strict: A's, B's and C's steps with the 6 phone readings of A, B and C, of which
+    # 4, 5 and 3 are another's: 12 rows. Any-time adds E's phone reading and E's step: A's,
+    # B's and C's steps have 5, 6 and 4 strangers, E's step 6: 21 rows.
+    A, B, C, D, E = (f"{n}@test.com" for n in "abcde")
+    phones = [(A, 1.0), (A, 1.5), (B, 2.0), (C, 3.0), (C, 3.5), (C, 3.6), (D, 9.0), (E, 5.0)]
+    delivery = write_delivery(
+        tmp_path / "delivery",
+        customer=[customer(A, "s1", consent=100), customer(B, "s2", consent=100), customer(C, "s3", consent=100),
+                  customer(D, "s4"), customer(E, "s5", consent=6000)],
+        accelerometer=[reading(user, 5000, x=x) for user, x in phones] + [reading(E, 8000, x=8.0)],
+        step_trainer=[step(f"s{i}", 5000, 11 * i) for i in range(1, 6)] + [step("s5", 8000, 88)])
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(delivery)
+    house.run(consent_policy=policy)  # the sound model: nothing offends
+    assert offending_rows(house, "machine_learning_crossed_customers", policy) == 0
+    before = {t.name: t.snapshot_id for t in house.tables()}
+    with_sql(monkeypatch, *MISTAKES["machine_learning_crossed_customers"])
+    with pytest.raises(StediError, match=f"privacy audit machine_learning_crossed_customers found {offending} "):
+        house.run(consent_policy=policy, full=True)
     assert {t.name: t.snapshot_id for t in house.tables()} == before
 
 

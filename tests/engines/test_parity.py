@@ -58,7 +58,7 @@ def generated_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every trait of the generator raised, malformed lines included."""
     root = tmp_path_factory.mktemp("parity-generated")
     rates = replace(GeneratorRates(), malformed=0.02, shared_serial=0.05, resent_customer=0.2,
-                    consent_null=0.5, cross_customer_same_ms=0.3)
+                    consent_null=0.5, cross_customer_same_ms=0.3, duplicate_readings=0.05, training_partners=0.2)
     generate(root, customers=300, seed=5, rates=rates)
     return root
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -29,17 +30,21 @@ def test_same_seed_gives_identical_bytes_whatever_the_workers(tmp_path: Path) ->
 
 
 def test_different_seeds_give_different_data(tmp_path: Path) -> None:
-    generate(tmp_path / "a", 300, seed=1)
-    generate(tmp_path / "b", 300, seed=2)
-    a, b = contents(tmp_path / "a"), contents(tmp_path / "b")
-    assert a.keys() == b.keys()
-    assert all(a[k] != b[k] for k in a)
+    one = generate(tmp_path / "a", 300, seed=1)
+    two = generate(tmp_path / "b", 300, seed=2)
+    for name in one.sources:  # as many files, under other names (written at another time), unlike
+        a, b = one.sources[name].files, two.sources[name].files
+        assert len(a) == len(b) and not {p.name for p in a} & {p.name for p in b}
+        assert all(x.read_bytes() != y.read_bytes() for x, y in zip(a, b))
 
 
 def test_parts_are_bounded_and_lines_never_split(tmp_path: Path) -> None:
     report = generate(tmp_path, 900, seed=5, rates=RATES, chunk_customers=250)
+    names = [p.name for p in report.files]
+    assert len(set(names)) == len(names)
     for name, source in report.sources.items():
-        assert [p.name for p in source.files] == [f"{name}-{i:05d}.json" for i in range(len(source.files))]
+        assert all(re.fullmatch(rf"{name}-\d{{13}}\.json", p.name) for p in source.files)
+        assert [p.name for p in source.files] == sorted(p.name for p in source.files)  # in writing order
         for path in source.files:
             data = path.read_bytes()
             assert 0 < len(data) <= RATES.max_part_bytes
@@ -48,6 +53,16 @@ def test_parts_are_bounded_and_lines_never_split(tmp_path: Path) -> None:
     cut = sum(r.malformed["truncated_at_end"] for r in report.sources.values())
     ends = sum(not p.read_bytes().endswith(b"\n") for p in report.files)
     assert cut == ends and 0.25 < cut / len(report.files) < 0.75
+
+
+def test_files_hold_lines_per_file_lines(tmp_path: Path) -> None:
+    rates = dataclasses.replace(RATES, truncated_file_end=0.0, max_part_bytes=2**30, lines_per_file=3000)
+    report = generate(tmp_path, 300, seed=3, rates=rates, chunk_customers=100)
+    for source in report.sources.values():
+        lines = [p.read_bytes().count(b"\n") for p in source.files]
+        assert lines[:-1] == [3000] * (len(lines) - 1) and 0 < lines[-1] <= 3000
+        assert sum(lines) == source.lines
+    assert len(report.accelerometer.files) == -(-report.accelerometer.lines // 3000) > 5
 
 
 def test_every_part_end_truncated_at_rate_one(tmp_path: Path) -> None:
@@ -75,8 +90,9 @@ def test_existing_parts_are_kept_unless_overwrite(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         generate(tmp_path, 50, seed=1)
     assert contents(tmp_path)  # untouched
-    generate(tmp_path, 50, seed=1, overwrite=True, rates=GeneratorRates(max_part_bytes=2**40))
-    assert len(contents(tmp_path)) == 3 and first.customer.files[0].exists()
+    second = generate(tmp_path, 50, seed=1, overwrite=True, rates=GeneratorRates(max_part_bytes=2**40))
+    assert len(contents(tmp_path)) == 3 and all(p.exists() for p in second.files)
+    assert not any(p.exists() for p in first.files)  # replaced
 
 
 @pytest.mark.parametrize(
@@ -107,6 +123,12 @@ def test_bad_arguments_are_named(tmp_path: Path, kwargs: dict, name: str) -> Non
         ("same_ms_readings", 0.5),
         ("accelerometer_per_customer", 20.0),  # fewer phone milliseconds than step-trainer readings
         ("max_part_bytes", 0),
+        ("lines_per_file", 0),
+        ("lines_per_file", 10.5),
+        ("three_digit_year", 0.96),  # more than old_birthday
+        ("consent_after_last_reading", 0.1),  # more than 1 - consent_at_registration
+        ("consent_before_first_reading", 0.96),  # more than consent_at_registration
+        ("duplicate_readings", 1.5),
     ],
 )
 def test_bad_rates_are_named(field: str, value: object) -> None:
@@ -117,10 +139,17 @@ def test_bad_rates_are_named(field: str, value: object) -> None:
 def test_rates_at_their_bounds_work(tmp_path: Path) -> None:
     rates = GeneratorRates(
         research_consent=1.0, resent_customer=1.0, resent_withdraws_consent=1.0, shared_serial=1.0,
-        cross_customer_same_ms=1.0, readings_before_consent=1.0, malformed=0.0,
+        cross_customer_same_ms=1.0, training_partners=1.0, readings_before_consent=1.0,
+        consent_before_first_reading=0.0, duplicate_readings=1.0, three_digit_year=1.0, old_birthday=1.0,
+        malformed=0.0,
     )  # fmt: skip
     report = generate(tmp_path, 101, seed=0, rates=rates)
     assert report.customers_with_consent == report.consent_withdrawals == report.resent_records == 101
     assert report.shared_serial_numbers == 50
+    # Consent after all but the last millisecond (inside the readings) or after the last.
     assert report.accelerometer_before_consent == pytest.approx(report.consenting_accelerometer, rel=0.05)
     assert report.step_trainer_cross_customer / report.step_trainer.lines > 0.85
+    assert report.accelerometer.lines == pytest.approx(2 * report.accelerometer_moments * 85 / 30, rel=0.02)
+    too_few = dataclasses.replace(rates, training_partners=0.0, duplicate_readings=0.0)
+    report = generate(tmp_path / "few", 101, seed=0, rates=too_few)  # all within one period: some meet
+    assert 0.01 < report.step_trainer_cross_customer / report.step_trainer.lines < 0.2

@@ -206,3 +206,78 @@ def test_step_readings_need_their_customer_curated(tmp_path: Path) -> None:
                 step_trainer=[step("s1", 400), step("s2", 400)])
     assert emails(out["customer_trusted"]) == [A, B] and emails(out["customer_curated"]) == [B]
     assert [r["serialnumber"] for r in out["step_trainer_trusted"]] == ["s2"]
+
+
+# -- The cases the real data has (issue 12): where consent falls against the readings, three-
+# digit years, several customers in one millisecond. Readings every 3,000 ms, as a real
+# customer's (one fixed period), a step-trainer reading at each phone millisecond.
+
+D, E = "d@test.com", "e@test.com"
+TICKS = (1000, 4000, 7000)
+
+
+def readings_of(user: str, serial: str, x: float) -> dict[str, list]:
+    """Two phone readings at each tick (x and -x) and one step-trainer reading (distance = tick / 100)."""
+    return {
+        "accelerometer": [reading(user, t, x=v) for t in TICKS for v in (x, -x)],
+        "step_trainer": [step(serial, t, t // 100) for t in TICKS],
+    }
+
+
+@pytest.mark.parametrize("policy", ["strict", "any-time"])
+def test_consent_before_the_first_during_and_after_the_last_reading(tmp_path: Path, policy: str) -> None:
+    # A registered and consented at 500, before its first reading (1000): every reading counts.
+    # B registered at 2000 and consented when its record was updated at 8000, after its last
+    # reading (7000): under strict none counts, so B is trusted but not curated.
+    # C registered and consented at 4000, at its second reading: under strict 4000 and 7000 count.
+    a, b, c = (readings_of(user, serial, x) for user, serial, x in ((A, "s1", 1.0), (B, "s2", 2.0), (C, "s3", 3.0)))
+    out = build(tmp_path, policy,
+                customer=[customer(A, "s1", updated=500, consent=500, registrationDate=500, birthDay="993-01-01"),
+                          customer(B, "s2", updated=8000, consent=8000, registrationDate=2000),
+                          customer(C, "s3", updated=4000, consent=4000, registrationDate=4000)],
+                accelerometer=a["accelerometer"] + b["accelerometer"] + c["accelerometer"],
+                step_trainer=a["step_trainer"] + b["step_trainer"] + c["step_trainer"])
+    kept = {A: TICKS, B: TICKS if policy == "any-time" else (), C: TICKS if policy == "any-time" else (4000, 7000)}
+    phone = sorted((user, t, sign * x) for user, x in ((A, 1.0), (B, 2.0), (C, 3.0)) for t in kept[user]
+                   for sign in (1, -1))
+    assert emails(out["customer_trusted"]) == [A, B, C]
+    assert emails(out["customer_curated"]) == ([A, B, C] if policy == "any-time" else [A, C])
+    assert sorted((r["user"], r["timestamp"], r["x"]) for r in out["accelerometer_trusted"]) == phone
+    steps = sorted((serial, t) for user, serial in ((A, "s1"), (B, "s2"), (C, "s3")) for t in kept[user])
+    assert sorted((r["serialnumber"], r["sensorreadingtime"]) for r in out["step_trainer_trusted"]) == steps
+    # Each step-trainer reading with its customer's two phone readings of that millisecond.
+    ml = sorted((t // 100, x) for _, t, x in phone)
+    assert sorted((r["distancefromobject"], r["x"]) for r in out["machine_learning_curated"]) == ml
+
+
+def test_a_three_digit_year_passes_through_unchanged(tmp_path: Path) -> None:
+    delivery = write_delivery(tmp_path / "delivery", customer=[customer(A, "s1", consent=100, birthDay="993-01-01")],
+                              accelerometer=[reading(A, 500)], step_trainer=[step("s1", 500)])
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(delivery)
+    house.run()
+    for table in ("customer_landing", "customer_trusted", "customer_curated"):
+        assert house.query(f"SELECT birthday FROM {table}").to_pylist() == [{"birthday": datetime.date(993, 1, 1)}]
+    assert house.table("quarantine").to_arrow().num_rows == 0
+
+
+@pytest.mark.parametrize("policy", ["strict", "any-time"])
+def test_five_customers_in_one_millisecond(tmp_path: Path, policy: str) -> None:
+    # At 5000 the phones of A (x 1.0, 1.5), B (2.0), C (3.0, 3.5, 3.6), D (9.0, no consent) and
+    # E (5.0, consent at 6000) read, and so do their step trainers (distance 11, 22, 33, 44, 55).
+    # E reads again at 8000 (x 8.0, distance 88). Every step-trainer reading pairs with its own
+    # customer's phone readings only; D's never count, E's at 5000 only under any-time.
+    phones = [(A, 1.0), (A, 1.5), (B, 2.0), (C, 3.0), (C, 3.5), (C, 3.6), (D, 9.0), (E, 5.0)]
+    out = build(tmp_path, policy,
+                customer=[customer(A, "s1", consent=100), customer(B, "s2", consent=100),
+                          customer(C, "s3", consent=100), customer(D, "s4"), customer(E, "s5", consent=6000)],
+                accelerometer=[reading(user, 5000, x=x) for user, x in phones] + [reading(E, 8000, x=8.0)],
+                step_trainer=[step(f"s{i}", 5000, 11 * i) for i in range(1, 6)] + [step("s5", 8000, 88)])
+    expected = [(11, 1.0), (11, 1.5), (22, 2.0), (33, 3.0), (33, 3.5), (33, 3.6), (88, 8.0)]
+    if policy == "any-time":
+        expected.append((55, 5.0))
+    rows = out["machine_learning_curated"]
+    assert sorted((r["distancefromobject"], r["x"]) for r in rows) == sorted(expected)
+    keys = {r["distancefromobject"]: r["customer_key"] for r in rows}
+    assert len(set(keys.values())) == 4 and keys[55 if policy == "any-time" else 88] == keys[88]
+    assert all(keys[r["distancefromobject"]] == r["customer_key"] for r in rows)  # one key per customer
