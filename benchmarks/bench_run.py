@@ -92,9 +92,12 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
     # --full: every table rebuilt from every landing file, what these contenders compare (a run
     # without it reads only new files: benchmarks/bench_incremental.py measures that).
     stedi = [str(BIN / "stedi"), "run", "--full", "--lake", str(lake)]
-    hooks = {"stedi run (commits)": new_lake, "stedi run, Spark local[2] (commits)": new_lake}
+    hooks = {"stedi run (commits)": new_lake, "stedi run (commits, report off)": new_lake,
+             "stedi run, Spark local[2] (commits)": new_lake}
     commands = {
         "stedi run (commits)": stedi,
+        # The report is not one of the guarantees: what a run costs without it (STEDI_REPORT=off).
+        "stedi run (commits, report off)": ["env", "STEDI_REPORT=off"] + stedi,
         # The same lake again, after the committing run before it: nothing new, nothing committed.
         "stedi run (rerun)": stedi,
         # Every contender reads the lake's landing files: the same bytes, the same page cache.
@@ -113,15 +116,22 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
         timed(stedi)  # the rerun needs a run before it
     # Round by round, every contender once in each: drift on a shared machine hits all alike.
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
+    phases: dict[str, list[dict[str, float]]] = {name: [] for name in contenders}
     for round_ in range(max(runs, spark_runs)):
         for name in contenders:
             if round_ < (spark_runs if "Spark" in name else runs):
                 samples[name].append(timed(commands[name], hooks.get(name)))
+                if name.startswith("stedi run ("):
+                    found = _last_run_phases(lake)
+                    # The rest of the wall time: process start, imports, the lock, listing, the exit.
+                    found["outside the run"] = samples[name][-1][0] - sum(found.values())
+                    phases[name].append(found)
     results = []
     for name in contenders:
         wall = statistics.median(s for s, _ in samples[name])
         results.append({"size": size, "contender": name, "wall": wall, "runs": len(samples[name]),
-                        "rss": max(r for _, r in samples[name]), "lines": lines, "mb": mb})
+                        "rss": max(r for _, r in samples[name]), "lines": lines, "mb": mb,
+                        "phases": _median_phases(phases[name])})
         print(f"{size:8} {name:28} median {wall:7.2f} s of {[round(s, 2) for s, _ in samples[name]]}", file=sys.stderr)
     floor = next(r["wall"] for r in results if r["contender"].startswith("floor"))
     spark = next((r["wall"] for r in results if r["contender"] == "PySpark local[2]"), None)
@@ -129,6 +139,32 @@ def measure(size: str, landing: Path, work: Path, runs: int, contenders: list[st
         r["ratio"] = r["wall"] / floor
         r["vs_spark"] = r["wall"] / spark if spark else None
     return results
+
+
+def _last_run_phases(lake: Path) -> dict[str, float]:
+    """Seconds by phase of the lake's last run, from its record (runs/<id>.json)."""
+    import json
+
+    records = sorted((lake / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(records[-1].read_text()).get("phases", {}) if records else {}
+
+
+def _median_phases(samples: list[dict[str, float]]) -> dict[str, float]:
+    names = [name for sample in samples for name in sample]
+    return {name: statistics.median(s.get(name, 0.0) for s in samples) for name in dict.fromkeys(names)}
+
+
+def phase_table(results: list[dict]) -> str:
+    """Medians by phase of each stedi contender, from its runs' records."""
+    rows = [r for r in results if r.get("phases")]
+    if not rows:
+        return ""
+    names = list(dict.fromkeys(name for r in rows for name in r["phases"]))
+    head = "| size | contender | " + " | ".join(names) + " |\n|---|---|" + "---:|" * len(names) + "\n"
+    body = "".join(
+        f"| {r['size']} | {r['contender']} | " + " | ".join(f"{r['phases'].get(n, 0.0):.2f}" for n in names) + " |\n"
+        for r in rows)
+    return "\nSeconds by phase (medians of each phase, which need not add up to the median wall time):\n\n" + head + body
 
 
 def markdown(results: list[dict]) -> str:
@@ -150,10 +186,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per contender (default: 5)")
     parser.add_argument("--work", type=Path, default=ROOT / "bench-data", help="where data and lakes go")
     parser.add_argument("--no-spark", action="store_true", help="leave out the PySpark script")
+    parser.add_argument("--no-rerun", action="store_true", help="leave out the rerun (at 100m, minutes a sample)")
+    parser.add_argument("--no-report-off", action="store_true",
+                        help="leave out the committing run without its report (its phases still show the report's share)")
     parser.add_argument("--spark-runs", type=int, default=None, help="runs of the PySpark script (default: --runs)")
     args = parser.parse_args()
     args.work.mkdir(exist_ok=True)
-    contenders = ["floor (DuckDB SQL script)", "stedi run (commits)", "stedi run (rerun)"]
+    contenders = ["floor (DuckDB SQL script)", "stedi run (commits)"]
+    contenders += [] if args.no_report_off else ["stedi run (commits, report off)"]
+    contenders += [] if args.no_rerun else ["stedi run (rerun)"]
     if not args.no_spark and (ROOT / "benchmarks/glue_style_pyspark.py").exists():
         try:
             import pyspark  # noqa: F401
@@ -169,7 +210,7 @@ def main() -> None:
             continue
         results += measure(size, landing, args.work, args.runs, contenders, args.spark_runs or args.runs)
     if results:
-        print(markdown(results))
+        print(markdown(results) + phase_table(results))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,10 @@ def test_run_prints_where_its_report_is(lake: Lakehouse, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     path = out.split("report: ", 1)[1].splitlines()[0]
     assert Path(path).is_file() and Path(path).parent == Path(lake.path) / "reports"
+    # Each audit says how it passed: on the rows, or proved from the model's SQL.
+    html = Path(path).read_text()
+    assert html.count("passed · 0 rows") == 2
+    assert "passed · proved from the model's SQL" in html
 
     assert main(["report", "--lake", lake.path]) == 0  # the last run's: the one the lake keeps
     assert capsys.readouterr().out.strip() == path
