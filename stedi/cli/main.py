@@ -31,7 +31,10 @@ def _whole(minimum: int) -> Callable[[str], int]:
 
 
 def _status(message: str) -> None:
-    print(f"… {message}", file=sys.stderr, flush=True)
+    # One write with its newline: print() writes the newline apart, and a Ctrl-C between the two
+    # left "stedi: interrupted" at the end of the status line.
+    sys.stderr.write(f"… {message}\n")
+    sys.stderr.flush()
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
