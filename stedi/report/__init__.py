@@ -46,12 +46,12 @@ def write_run_report(lake: "Lake", summary: "RunSummary", say: Callable[[str], N
     return lake.storage.path(report_file(summary.run_id))
 
 
-def latest_run(lake: "Lake") -> str:
+def latest_run(lake: "Lake", known: list[str] | None = None) -> str:
     """The id of the last run (or forget) the lake recorded (of runs started in one second, the
-    one recorded last)."""
+    one recorded last); `known`: the lake's run ids, where the caller listed them already."""
     from stedi.time_travel import run_ids
 
-    names = run_ids(lake)
+    names = run_ids(lake) if known is None else known
     if not names:
         raise StediError(f"{lake.storage.path('')}: no run has completed yet: `stedi run` first")
     return names[-1]
@@ -69,7 +69,7 @@ def build_report(house: "Lakehouse", run_id: str | None = None, redact: bool = F
 
     lake = house.lake
     known = run_ids(lake)
-    run_id = run_id or latest_run(lake)
+    run_id = run_id or latest_run(lake, known)
     record = lake.run_record(run_id)
     if record is None:
         raise StediError(f"no run {run_id} in {lake.storage.path('runs')}"

@@ -66,7 +66,6 @@ class Prefetch:
 
     def __init__(self, lake: "Lake", built: list[tuple["Built", "pa.Schema | None"]], last: "LakeState"):
         self._result: dict | None = None
-        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._read, args=(lake, built, last), name="stedi-report-facts",
                                         daemon=True)
         self._thread.start()
@@ -83,8 +82,8 @@ class Prefetch:
                     table = IcebergStore.open(last.tables[b.name].metadata_location, lake.storage.iceberg_properties())
                     tables[b.name] = (IcebergStore.data_files(b.name, table), table.schema().as_arrow(), b.rows)
             self._result = read_tables(lake, tables)
-        except BaseException as e:  # noqa: BLE001 - said by result(); the report is read again then
-            self._error = e
+        except BaseException:  # noqa: BLE001 - result() is None then: the report reads the committed tables
+            self._result = None
 
     def result(self) -> dict | None:
         """The facts, or None if reading them failed (the caller reads the committed tables)."""
