@@ -19,3 +19,7 @@ class LakeBusyError(StediError):
 
 class MovedLakeError(StediError):
     """The lake's tables name another folder: the lake was moved or copied."""
+
+
+class UsageError(StediError):
+    """An argument that cannot be what it names (e.g. an email that is not one): the CLI exits 2."""

@@ -12,6 +12,7 @@ from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
 from stedi.store.iceberg_store import IcebergStore
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import date, datetime
 
     import pandas as pd
@@ -163,7 +164,20 @@ class Lakehouse:
         if isinstance(when, PointInTime):
             return when
         committed = self.committed_locations()
-        return resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
+        point = resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
+        self._check_erasures_finished(point)
+        return point
+
+    def _check_erasures_finished(self, point: "PointInTime") -> None:
+        """A forget that stopped after its commit point leaves older snapshots that still hold its
+        people until the next writer finishes it: nothing before it is read meanwhile."""
+        from stedi.forget.finish import pending
+
+        erasure = pending(self.lake)
+        if erasure is not None and point.run_id != erasure:
+            raise StediError(f"cannot read the lake as of {point.describe()}: erasure {erasure} is committed but "
+                             "not finished (its forget stopped), and older snapshots still hold the people it "
+                             "erased; the next writer finishes it (run `stedi maintain`)")
 
     def tables(self) -> list[TableSummary]:
         """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
@@ -184,9 +198,11 @@ class Lakehouse:
             )
         return found
 
-    def forget(self, emails: list[str], wait: float | None = None,
+    def forget(self, emails: "str | Iterable[str]", wait: float | None = None,
                progress: "Progress | None" = None) -> "ErasureReport":
-        """Erase people from every zone and from the lake's kept past (see `stedi forget --help`)."""
+        """Erase people from every zone and from the lake's kept past (see `stedi forget --help`).
+        `emails`: one email address, or several; each is checked to be one, and matched without
+        regard to case or surrounding spaces."""
         from stedi.forget.erase import forget
 
         return forget(self.lake, emails, progress, wait)

@@ -98,10 +98,11 @@ def resolve(lake: "Lake", tables: dict[str, "Table"], when: "str | int | datetim
     (unknown, malformed, before the lake's first run) fails here; a table that cannot be read then
     fails only when read (PointInTime.at)."""
     history = _History(tables)
+    erasures = _erasures(lake)
     if isinstance(when, str):
         text = when.strip()
         if text in history.runs or _has_record(lake, text):
-            return _point(tables, text, _run_moment(lake, text, history), text)
+            return _point(tables, text, _run_moment(lake, text, history), text, erasures)
         if RUN_ID.fullmatch(text):
             raise StediError(_unknown_run(lake, text, history))
         asked_ms = parse_time(text)
@@ -116,7 +117,21 @@ def resolve(lake: "Lake", tables: dict[str, "Table"], when: "str | int | datetim
         if first is not None and asked_ms < first[0]:
             raise StediError(f"{asked} is before the lake's first run ({first[1]}, {format_ms(first[0])})")
         moment = asked_ms  # before the history expiry kept: each table says what it lost
-    return _point(tables, asked, moment, run_id)
+    return _point(tables, asked, moment, run_id, erasures)
+
+
+def _erasures(lake: "Lake") -> list[tuple[int, str]]:
+    """(when, id) of each forget the lake kept an erasure report of (erasures/<id>/report.json)."""
+    import json
+
+    found = []
+    for entry in lake.storage.files("erasures", suffix="report.json", recursive=True):
+        try:
+            report = json.loads(lake.storage.read_text(entry.relative) or "{}")
+            found.append((int(report["erased_at_ms"]), str(report["erasure_id"])))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return found
 
 
 def parse_time(text: str) -> int:
@@ -206,18 +221,24 @@ def _after_expired(snapshot: "Snapshot", previous: "Snapshot | None", numbers: s
     return snapshot.parent_snapshot_id is not None and snapshot.parent_snapshot_id not in ids  # format 1
 
 
-def _point(tables: dict[str, "Table"], asked: str, moment: int, run_id: str | None) -> PointInTime:
+def _point(tables: dict[str, "Table"], asked: str, moment: int, run_id: str | None,
+           erasures: list[tuple[int, str]] = ()) -> PointInTime:  # type: ignore[assignment]
     shown = PointInTime(asked, moment, run_id, {}).describe()
-    return PointInTime(asked, moment, run_id, {name: _table_at(name, t, moment, shown) for name, t in tables.items()})
+    # A forget expires every older snapshot: the first one after the moment is why it is gone.
+    later = min((e for e in erasures if e[0] > moment), default=None)
+    why = (f"a forget (erasure {later[1]} at {format_ms(later[0])}) expired every older snapshot, so that the "
+           "people it erased cannot be read back" if later else RETENTION)
+    return PointInTime(asked, moment, run_id,
+                       {name: _table_at(name, t, moment, shown, why) for name, t in tables.items()})
 
 
-def _table_at(name: str, table: "Table", moment: int, shown: str) -> TableAt:
+def _table_at(name: str, table: "Table", moment: int, shown: str, why: str = RETENTION) -> TableAt:
     log = _log(table)
     start = _kept_from(table, log)
     if start is not None and moment < start:
         return TableAt(name, table, None, f"table {name} cannot be read as of {shown}: its snapshots from then "
                                           f"were expired (the oldest moment it can be read as of is "
-                                          f"{format_ms(start)}); {RETENTION}")
+                                          f"{format_ms(start)}); {why}")
     current = [snapshot for ms, snapshot in log if snapshot is not None and ms <= moment]
     if not current:
         since = f" (its first snapshot is from {format_ms(log[0][0])})" if log else ""

@@ -299,14 +299,14 @@ class _Scan:
         if text.lstrip().startswith(("{", "[")):
             try:
                 return self.walk(json.loads(text), "$", f"{layers}json", None)
-            except ValueError:
+            except (ValueError, RecursionError):  # nested too deep to decode: the raw search covers it
                 pass
         for number, line in enumerate(text.splitlines(), 1):  # JSON lines
             if line.lstrip().startswith(("{", "[")):
                 try:
                     record = json.loads(line)
-                except ValueError:
-                    continue  # a malformed line: the raw search covers it
+                except (ValueError, RecursionError):
+                    continue  # a malformed or too deep line: the raw search covers it
                 self.walk(record, "$", f"{layers}json", f"line {number}")
 
     def parquet(self, data: bytes, layers: str) -> None:

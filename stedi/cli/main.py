@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from stedi.config import CONSENT_POLICIES, ENGINES
-from stedi.errors import StediError
+from stedi.errors import StediError, UsageError
 
 LAKE_HELP = "the lake: a local folder or s3://BUCKET/PREFIX (default: $STEDI_LAKE, else ./lake)"
 
@@ -243,11 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "(keep_snapshots, keep_days) are gone")
 
     p = command("forget", cmd_forget,
-                "Erase people (the right to be forgotten): their lines in the landing files, their rows in every "
-                "table and quarantine, and every older snapshot and file that still holds them. Prints and keeps "
-                "an erasure report (erasures/<id>/report.json) that names them only by keyed hashes. Their old "
-                "data delivered again stays out; a registration after the erasure is admitted.")
-    p.add_argument("emails", nargs="*", metavar="EMAIL", help="the email of a person to forget")
+                "Erase people (the right to be forgotten): their lines in the landing files (a line whose email, "
+                "user or serial number is theirs), their mentions in other people's lines (replaced by "
+                "[erased]; the line stays), their rows in every table and quarantine, and every older snapshot "
+                "and file that still holds them. Emails are matched without regard to case or spaces. Prints "
+                "and keeps an erasure report (erasures/<id>/report.json) that names them only by keyed hashes. "
+                "Their old data delivered again stays out; a registration after the erasure is admitted.")
+    p.add_argument("emails", nargs="*", metavar="EMAIL",
+                   help="the email address of a person to forget (anything else is refused)")
     p.add_argument("--from-file", metavar="FILE", help="a file of emails, one per line ('#' starts a comment)")
     _wait_arg(p)
 
@@ -316,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
+    except UsageError as e:  # an argument that cannot be what it names: as argparse's own, exit 2
+        print(f"stedi: error: {e}", file=sys.stderr)
+        return 2
     except StediError as e:
         print(f"stedi: error: {e}", file=sys.stderr)
         return 1

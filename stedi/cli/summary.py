@@ -123,18 +123,25 @@ def print_deploy(report: "DeployReport") -> None:
 
 
 def print_erasure(report: "ErasureReport") -> None:
-    """`stedi forget`: what went from where; people only by keyed hash (as the report keeps them)."""
-    rows = [(f"landing {name}", f"{count:,}") for name, count in sorted(report.landing_lines_removed.items())]
-    rows += [(name, f"{count:,}") for name, count in sorted(report.rows_removed.items())]
+    """`stedi forget`: what went from where; people only by keyed hash (as the report keeps them),
+    and each spelling of their emails found (shown here, never kept)."""
+    rows = [(f"landing {name}", f"{count:,}", "") for name, count in sorted(report.landing_lines_removed.items())]
+    rows += [(f"landing {name}", "", f"{count:,}") for name, count in sorted(report.landing_values_redacted.items())]
+    rows += [(name, f"{count:,}", "") for name, count in sorted(report.rows_removed.items())]
     print(f"erasure {report.erasure_id} at {report.erased_at}: {len(report.people)} person(s)")
     if rows:
-        print_rows(["from", "lines or rows removed"], rows)
+        print_rows(["from", "lines or rows removed", "mentions redacted"], rows)
     else:
         print("nothing of theirs was found in the lake: no line or row removed (their data delivered later stays out)")
     for person in report.people:
         print(f"customer_key {person['customer_key']}: {person['records_found']} customer record(s) found")
+    for person in report.people:
+        keys = person.get("spelling_keys") or []
+        if len(keys) > 1:  # (the spellings themselves are not printed: output ends up in logs)
+            print(f"{len(keys)} spellings of one email found in landing, customer_keys {', '.join(map(str, keys))}")
     if report.reports_rewritten:
         print(f"{report.reports_rewritten:,} run report(s) showed a line of theirs: erased there too")
-    print(f"{report.snapshots_expired:,} older snapshot(s) expired, {report.files_deleted:,} file(s) deleted; "
-          f"report kept in erasures/{report.erasure_id}/report.json")
+    print(f"{report.snapshots_expired:,} older snapshot(s) expired, {report.files_deleted:,} file(s) deleted"
+          + (f", {report.old_versions_deleted:,} old object version(s) deleted" if report.old_versions_deleted else "")
+          + f"; report kept in erasures/{report.erasure_id}/report.json")
     print(f"done in {report.seconds:.2f} s")

@@ -27,6 +27,9 @@ class Journal:
     # Set once the run starts committing: table -> the metadata it had before (None: the run
     # creates the table). Tables not listed are not committed by this run.
     previous: dict[str, str | None] | None = None
+    # What the writer must still do once committed, before the journal may go ("erasure": a
+    # forget's older snapshots expired; stedi/forget/finish.py). The next writer finishes it.
+    finish: str | None = None
 
     def write(self, lake: "Storage") -> None:
         lake.write_atomic(JOURNAL_FILE, json.dumps(asdict(self), indent=2) + "\n")

@@ -25,6 +25,10 @@ def recover(lake: Lake, say: Say) -> None:
         settle(lake, journal, say)
 
 
+# Journal folders a committed writer keeps: a forget's erasure report keeps its people out later.
+KEPT_ONCE_COMMITTED = ("report",)
+
+
 def settle(lake: Lake, journal: Journal, say: Say | None = None) -> None:
     """Finish an unfinished run's journal: tidy up if the run became visible (its state was
     written, then it stopped), else roll it back."""
@@ -33,11 +37,19 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None) -> None:
     except StediError:
         state = None  # unreadable: the run cannot have finished writing it
     if state is not None and state.run_id == journal.run_id:
-        # Its own files stay where a table holds them; the folders of tables it left unchanged go.
+        # Its own files stay where a table holds them; the folders of tables it left unchanged go,
+        # and so do its scratch folders, but for what it committed to keep (an erasure report).
         for name, folder in journal.folders.items():
+            if name in KEPT_ONCE_COMMITTED:
+                continue
             if state.tables.get(name) is None or state.tables[name].run_id != journal.run_id:
                 lake.storage.delete_tree(folder)
         lake.storage.remove_spill(journal.run_id)
+        if journal.finish:  # a forget's older snapshots still hold its people: they go first
+            from stedi.forget.finish import finish_pending
+
+            finish_pending(lake, journal, say or (lambda message: None))
+            return
         Journal.delete(lake.storage)
         return
     if say:

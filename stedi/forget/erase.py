@@ -3,16 +3,20 @@
 One writer's change, all or nothing like a run (stedi/commit): under the lock, with a journal
 naming everything it writes, and `state.json` as its commit point. In order:
 
-1. Find the people: their customer records in landing (every version), so their serial numbers
-   and phones are known; a serial number or phone another customer also holds is not theirs alone.
-2. Rewrite every landing file holding a line of theirs without it (stedi/forget/landing.py: the
-   originals are kept aside until the commit point, so a roll-back puts them back).
-3. Remove their rows from every table, and rebuild the rows of customers their erasure changes
-   (a serial number they shared becomes attributable to the other holder): an incremental build
-   whose accepted tables no longer hold them. Quarantine rows of rewritten files are renumbered.
-4. Keep the erasure report (keyed hashes only) and commit; once visible, drop the backups, expire
-   every older snapshot and delete every file no snapshot left refers to: time travel cannot
-   bring them back.
+1. Find the people: their customer records in landing (every version, every spelling of the
+   email), so their serial numbers and phones are known; one another customer also holds is
+   not theirs alone.
+2. Rewrite every landing file holding a line of theirs without it, and every mention of them in
+   someone else's line replaced in place (stedi/forget/person.py); the run reports that quote
+   them, likewise. The originals are kept aside until the commit point (stedi/forget/landing.py),
+   so a roll-back puts them back.
+3. Change the tables as the rewrite changed landing (stedi/pipeline/erasing.py): their rows go,
+   mentioned rows change, the customers those changes touch are rebuilt. The tables then equal
+   a full rebuild of the rewritten landing.
+4. Keep the erasure report (keyed hashes only) and commit. Then finish (stedi/forget/finish.py):
+   drop the originals, expire every older snapshot and delete every file no snapshot left refers
+   to, purge old object versions. The journal stays until that is done: whatever stops a forget
+   after its commit point, the next writer finishes it first.
 """
 
 from __future__ import annotations
@@ -21,19 +25,23 @@ import json
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from stedi.commit.journal import Journal
 from stedi.commit.state import LakeState
 from stedi.commit.writer import writing
-from stedi.errors import StediError
+from stedi.errors import StediError, UsageError
 from stedi.forget import landing as rewrite
-from stedi.forget.forgotten import keyed_hash, report_path
-from stedi.forget.person import Person, person_from_rows
+from stedi.forget.finish import FINISH, committed, finish_erasure
+from stedi.forget.forgotten import Forgotten, keyed_hash, report_path
+from stedi.forget.person import Person, checked_email, normalized, person_from_rows
 from stedi.lake import Lake
 from stedi.pipeline.build import Builder, staging
-from stedi.pipeline.rewrites import Erasing
 from stedi.pipeline.changes import LandingPlan, read_seen
+from stedi.pipeline.erasing import Erasing
+
+if TYPE_CHECKING:
+    from stedi.engines.duckdb_engine import DuckDBEngine
 
 Say = Callable[[str], None]
 
@@ -45,35 +53,54 @@ class ErasureReport:
     erasure_id: str
     erased_at: str  # ISO 8601, UTC
     erased_at_ms: int
-    people: list[dict[str, object]] = field(default_factory=list)  # customer_key, serial_keys, found
-    landing_lines_removed: dict[str, int] = field(default_factory=dict)  # landing file -> lines
-    rows_removed: dict[str, int] = field(default_factory=dict)  # table -> rows
+    # customer_key (of the email as given, normalized), spelling_keys (of each spelling found),
+    # serial_keys, records_found
+    people: list[dict[str, object]] = field(default_factory=list)
+    landing_lines_removed: dict[str, int] = field(default_factory=dict)  # landing file -> their lines
+    landing_values_redacted: dict[str, int] = field(default_factory=dict)  # landing file -> mentions replaced
+    rows_removed: dict[str, int] = field(default_factory=dict)  # table -> rows (net of rows changed in place)
     snapshots_expired: int = 0
     files_deleted: int = 0
     old_versions_deleted: int = 0  # in an S3 bucket that keeps versions
     reports_rewritten: int = 0  # run reports that showed a line of theirs (reports/<run-id>.html)
     seconds: float = 0.0
+    finished: bool = False  # the older snapshots are expired and their files gone
+    # Each spelling of their emails found in landing, as delivered: for the caller, never kept in the lake.
+    spellings: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.landing_lines_removed or self.landing_values_redacted or self.rows_removed)
 
     def write(self, lake: Lake) -> None:
-        lake.storage.write_atomic(report_path(self.erasure_id), json.dumps(asdict(self), indent=2) + "\n")
+        kept = {k: v for k, v in asdict(self).items() if k != "spellings"}
+        lake.storage.write_atomic(report_path(self.erasure_id), json.dumps(kept, indent=2) + "\n")
 
 
-def forget(lake: Lake, emails: list[str], say: Say | None = None, wait: float | None = None) -> ErasureReport:
-    """Erase the people with these emails from every zone of the lake and from its kept past."""
+def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
+           wait: float | None = None) -> ErasureReport:
+    """Erase the people with these emails (one, or several) from every zone of the lake and from
+    its kept past. Each must be an email address: matched without regard to case or spaces."""
     say = say or (lambda message: None)
-    emails = sorted({e.strip() for e in emails if e.strip()})
-    if not emails:
-        raise StediError("no email given: name the people to forget, e.g. stedi forget someone@example.com")
-    with writing(lake, "forget", wait, say):
-        report, people = _forget(lake, emails, say)
-        if report.landing_lines_removed or report.rows_removed:
-            _forget_the_past(lake, report, people, say)
-        else:  # a mistyped email must not cost the lake its history
+    given = [emails] if isinstance(emails, str) else list(emails)
+    checked = sorted({checked_email(str(e)) for e in given if str(e).strip()})
+    if not checked:
+        raise UsageError("no email given: name the people to forget, e.g. stedi forget someone@example.com")
+    with writing(lake, "forget", wait, say):  # (first finishes a forget that stopped after its commit point)
+        report = _forget(lake, checked, say)
+        if not report.found:  # a mistyped email must not cost the lake its history
             say("nothing of theirs was found: no snapshot expired (their data delivered later stays out)")
+            rewrite.discard(lake, report.erasure_id)
+            Journal.delete(lake.storage)
+            return report
+        try:
+            finish_erasure(lake, report.erasure_id, say, report)
+        except BaseException as e:
+            raise _unfinished(report.erasure_id, e, say) from None
     return report
 
 
-def _forget(lake: Lake, emails: list[str], say: Say) -> tuple[ErasureReport, list[Person]]:
+def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
     from stedi.engines.duckdb_engine import DuckDBEngine
     from stedi.pipeline.run import RunSummary, _commit, _last_state, _record, _undo, new_run_id
 
@@ -92,60 +119,65 @@ def _forget(lake: Lake, emails: list[str], say: Say) -> tuple[ErasureReport, lis
         engine = DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
         try:
             people = _find_people(lake, engine, emails, spill, say)
-            key = lake.pseudonym_key
-            report.people = [{"customer_key": keyed_hash(key, sorted(p.emails)[0]),
-                              "serial_keys": [keyed_hash(key, s) for s in sorted(p.serials)],
-                              "records_found": found} for p, found in people]
             rewrites = rewrite.plan_rewrites(lake, [p for p, _ in people], say, run_id)
+            rewrites += rewrite.plan_report_scrubs(lake, [p for p, _ in people], say, run_id)
             rewrite.swap(lake, rewrites, run_id)
-            report.landing_lines_removed = {r.relative: r.lines_removed for r in rewrites}
+            _describe(lake, report, people, rewrites)
             summary = RunSummary(run_id, last.consent_policy or lake.config.consent_policy,
                                  landing_signature=lake.landing_state().signature, command="forget")
+            journal.finish = FINISH if report.found else None
             if last.tables:
-                erasing = Erasing(frozenset(emails), frozenset().union(*(p.serials for p, _ in people)),
-                                  {r.relative: r for r in rewrites})
-                plan = _plan(lake, last, rewrites)
-                say("removing their rows from every table")
-                builder = Builder(lake, engine, summary, plan, last, spill, say, erasing=erasing)
+                plan, erasing = _plan(lake, last, rewrites, report.spellings, emails, run_id)
+                say("changing every table as landing changed")
+                builder = Builder(lake, engine, summary, plan, last, spill, say, Forgotten.load(lake), erasing)
                 built = builder.build()
-                # A landing table's "removed" is its accepted table's.
-                report.rows_removed = {t.name.replace("_landing", "_accepted"): t.removed
-                                       for t in summary.tables if t.removed}
-                if builder.quarantine_removed:
-                    report.rows_removed["quarantine"] = builder.quarantine_removed
+                report.rows_removed = _rows_removed(lake, last, built)
                 report.write(lake)
                 _commit(lake, engine, built, summary, last, journal, say)
             else:
                 report.write(lake)
+                journal.write(lake.storage)
                 LakeState(run_id, "", summary.landing_signature).write(lake.storage)  # the commit point
         finally:
             engine.close()
         report.seconds = summary.seconds = time.perf_counter() - started
         _record(lake, summary)
     except BaseException as e:
+        if committed(lake, run_id):
+            raise _unfinished(run_id, e, say) from None
         _undo(lake, journal, e, say)
         raise
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    rewrite.discard(lake, run_id)  # after the commit point: the originals (their lines) go
-    Journal.delete(lake.storage)
-    return report, [p for p, _ in people]
+    return report
 
 
-def _find_people(lake: Lake, engine: "object", emails: list[str], spill: "object",
+def _unfinished(run_id: str, error: BaseException, say: Say) -> BaseException:
+    """A forget stopped after its commit point: the erasure holds; the next writer finishes it."""
+    if isinstance(error, KeyboardInterrupt):
+        say(f"erasure {run_id} is committed; the next writer (e.g. `stedi maintain`) finishes expiring "
+            "the older snapshots that hold its people")
+        return error
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return StediError(f"erasure {run_id} is committed (its people are gone from every table and from landing), "
+                      f"but finishing it stopped ({reason}); older snapshots may still hold them until the next "
+                      "writer finishes it: run `stedi maintain` now")
+
+
+def _find_people(lake: Lake, engine: "DuckDBEngine", emails: list[str], spill: "object",
                  say: Say) -> list[tuple[Person, int]]:
-    """Each person with every customer record of theirs in landing (none: the email alone, which
-    still finds their readings); serial numbers and phones another customer holds are left out."""
+    """Each person with every customer record of theirs in landing, in any spelling of the email
+    (none: the email alone, which still finds their readings); serial numbers and phones another
+    customer holds are left out."""
     from stedi.landing.sources import CUSTOMER
 
     say("finding their customer records in landing")
-    engine.load_landing(CUSTOMER, lake.landing_inputs("customer", spill))  # type: ignore[attr-defined]
+    engine.load_landing(CUSTOMER, lake.landing_inputs("customer", spill))  # type: ignore[arg-type]
     columns = ("email", "serialnumber", "phone", "customername")
-    rows = [dict(zip(columns, r)) for r in engine.rows(  # type: ignore[attr-defined]
-        f"SELECT {', '.join(columns)} FROM customer_landing")]
+    rows = [dict(zip(columns, r)) for r in engine.rows(f"SELECT {', '.join(columns)} FROM customer_landing")]
     people = []
     for email in emails:
-        theirs = [r for r in rows if r["email"] == email]
+        theirs = [r for r in rows if normalized(str(r["email"])) == email]
         if not theirs:
             say(f"{email}: no customer record in landing; their readings by email are erased")
             people.append((Person(emails=frozenset([email])), 0))
@@ -154,33 +186,49 @@ def _find_people(lake: Lake, engine: "object", emails: list[str], spill: "object
     return people
 
 
-def _plan(lake: Lake, last: LakeState, rewrites: list[rewrite.Rewrite]) -> LandingPlan:
-    """No file to read; each accepted table records the rewritten files' new size and time
-    (a file no run has read yet stays unread: the next run reads it as rewritten)."""
+def _describe(lake: Lake, report: ErasureReport, people: list[tuple[Person, int]],
+              rewrites: list[rewrite.Rewrite]) -> None:
+    """The report's landing counts and people (keyed hashes; each spelling of an email found)."""
+    landing = [r for r in rewrites if r.source in lake.sources]
+    report.landing_lines_removed = {r.relative: r.lines_removed for r in landing if r.lines_removed}
+    report.landing_values_redacted = {r.relative: r.values_redacted for r in landing if r.values_redacted}
+    report.reports_rewritten = sum(1 for r in rewrites if r.source not in lake.sources)
+    owners = set().union(*(r.owners for r in landing if r.source != "step_trainer"))
+    key = lake.pseudonym_key
+    for person, found in people:
+        spellings = sorted(o for o in owners if normalized(o) in person.emails)
+        report.spellings += spellings
+        report.people.append({
+            "customer_key": keyed_hash(key, sorted(person.emails)[0]), "normalized": True,
+            "spelling_keys": [keyed_hash(key, s) for s in spellings],
+            "serial_keys": [keyed_hash(key, s) for s in sorted(person.serials)], "records_found": found})
+
+
+def _plan(lake: Lake, last: LakeState, rewrites: list[rewrite.Rewrite], spellings: list[str],
+          emails: list[str], run_id: str) -> tuple[LandingPlan, Erasing]:
+    """The rewritten files runs had read are read again (as they are now, and as they were);
+    each accepted table records their new size and time. A rewritten file no run has read yet
+    stays unread: the next run reads it as it is now."""
+    from stedi.storage import FileEntry
+
     listed = {source: lake.landing_files(source) for source in lake.sources}
-    now = {e.relative: (e.size, e.mtime_ns) for entries in listed.values() for e in entries}
-    after = {}
+    now = {e.relative: e for entries in listed.values() for e in entries}
+    after, new, originals = {}, {}, {}
+    changed = {r.relative for r in rewrites}
     for source in lake.sources:
         seen = read_seen(lake, last, source) or {}
-        after[source] = {name: now.get(name, version) for name, version in seen.items()}
-    return LandingPlan(None, listed, {source: [] for source in lake.sources}, after)
+        after[source] = {name: (now[name].size, now[name].mtime_ns) if name in now else version
+                         for name, version in seen.items()}
+        new[source] = [now[name] for name in sorted(changed & seen.keys()) if name in now]
+        originals[source] = [FileEntry(rewrite.backup_path(run_id, e.relative), e.size, e.mtime_ns) for e in new[source]]
+    read = frozenset(e.relative for entries in new.values() for e in entries)
+    everyone = frozenset(spellings) | frozenset(emails)
+    return LandingPlan(None, listed, new, after), Erasing(everyone, originals, read)
 
 
-def _forget_the_past(lake: Lake, report: ErasureReport, people: list[Person], say: Say) -> None:
-    """Expire every snapshot but the current one and delete every file no snapshot refers to
-    any more, so time travel cannot bring the people back; erase them from the run reports;
-    then complete the report."""
-    from stedi.maintain.retention import retain
-    from stedi.report.scrub import scrub_reports
+def _rows_removed(lake: Lake, last: LakeState, built: list) -> dict[str, int]:
+    """Rows each table lost: before, less after (a row whose mention was replaced is still there)."""
+    from stedi.pipeline.changes import rows_of
 
-    say("expiring older snapshots and deleting the files only they held")
-    done = retain(lake, say, keep_snapshots=1, keep_days=0)
-    report.snapshots_expired = sum(done.expired.values())
-    report.files_deleted = sum(done.deleted.values())
-    report.reports_rewritten = scrub_reports(lake, people, say)
-    report.write(lake)
-    # A bucket that keeps versions still stores what was overwritten or deleted: those go too.
-    report.old_versions_deleted = lake.storage.purge_old_versions()
-    if report.old_versions_deleted:
-        say(f"deleted {report.old_versions_deleted} old object version(s) the bucket kept")
-        report.write(lake)
+    found = {b.name: rows_of(lake, last.tables.get(b.name)) - b.rows for b in built}
+    return {name: count for name, count in found.items() if count > 0}

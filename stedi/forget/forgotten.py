@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from stedi.lake import Lake
 
 ERASURES = "erasures"
-EMAIL, SERIAL = "email", "serial"
+# Kinds of keyed hash: an email as spelled, an email normalized (stedi/forget/person.normalized:
+# no surrounding spaces, lower case), a serial number.
+EMAIL, EMAIL_CI, SERIAL = "email", "email_ci", "serial"
+_SPACES = "' ' || chr(9) || chr(10) || chr(13)"
 _STRINGS = re.compile(rb'"((?:[^"\\]|\\.){3,256})"')
 
 
@@ -40,7 +43,7 @@ def report_path(run_id: str) -> str:
 class Forgotten:
     """kind (email, serial) -> keyed hash -> when it was erased (epoch ms; the latest erasure)."""
 
-    erased: dict[str, dict[str, int]] = field(default_factory=lambda: {EMAIL: {}, SERIAL: {}})
+    erased: dict[str, dict[str, int]] = field(default_factory=lambda: {EMAIL: {}, EMAIL_CI: {}, SERIAL: {}})
 
     def __bool__(self) -> bool:
         return any(self.erased.values())
@@ -54,20 +57,27 @@ class Forgotten:
         for entry in lake.storage.files(ERASURES, suffix="report.json", recursive=True):
             report = json.loads(lake.storage.read_text(entry.relative) or "{}")
             for person in report.get("people", []):
-                found.add(EMAIL, person["customer_key"], report["erased_at_ms"])
+                at = report["erased_at_ms"]
+                # Erasures before emails were matched without regard to case hashed the email as given.
+                found.add(EMAIL_CI if person.get("normalized") else EMAIL, person["customer_key"], at)
+                for key in person.get("spelling_keys", []):
+                    found.add(EMAIL, key, at)
                 for serial_key in person.get("serial_keys", []):
-                    found.add(SERIAL, serial_key, report["erased_at_ms"])
+                    found.add(SERIAL, serial_key, at)
         return found
 
     def mentioned_in(self, raw: str, key: str) -> bool:
         """Whether a rejected line holds a forgotten email or serial number as a JSON string."""
+        from stedi.forget.person import normalized
+
         hashes = self.erased[EMAIL].keys() | self.erased[SERIAL].keys()
+        folded = self.erased[EMAIL_CI].keys()
         for match in _STRINGS.finditer(raw.encode("utf-8", "surrogatepass")):
             try:
                 value = json.loads(b'"' + match.group(1) + b'"')
             except ValueError:
                 value = match.group(1).decode("utf-8", "replace")
-            if keyed_hash(key, value) in hashes:
+            if keyed_hash(key, value) in hashes or (folded and keyed_hash(key, normalized(value)) in folded):
                 return True
         return False
 
@@ -77,16 +87,18 @@ class Forgotten:
         each was erased."""
         rows = [f"('{kind}', '{h}', {at})" for kind, found in self.erased.items() for h, at in found.items()]
         engine.materialize("forgotten_keys", f"SELECT * FROM (VALUES {', '.join(rows)}) AS f(kind, key_hash, erased_at)")
-        for kind, column, present in (
-            (EMAIL, "email", "SELECT email AS v FROM customer_landing UNION SELECT user FROM accelerometer_landing"),
-            (SERIAL, "serialnumber",
+        folded = f"sha256(p.pseudonym_key || lower(trim(u.v, {_SPACES})))"
+        for kinds, column, present in (
+            ((EMAIL, EMAIL_CI), "email",
+             "SELECT email AS v FROM customer_landing UNION SELECT user FROM accelerometer_landing"),
+            ((SERIAL,), "serialnumber",
              "SELECT serialnumber AS v FROM customer_landing UNION SELECT serialnumber FROM step_trainer_landing"),
         ):
+            match = " OR ".join(f"(f.kind = '{kind}' AND f.key_hash = "
+                                f"{folded if kind == EMAIL_CI else 'sha256(p.pseudonym_key || u.v)'})" for kind in kinds)
             engine.materialize(f"forgotten_{column}s", (
                 f"SELECT u.v AS {column}, max(f.erased_at) AS erased_at FROM ({present}) AS u "
-                "CROSS JOIN run_parameters AS p "
-                f"JOIN forgotten_keys AS f ON f.kind = '{kind}' AND f.key_hash = sha256(p.pseudonym_key || u.v) "
-                "GROUP BY u.v"))
+                f"CROSS JOIN run_parameters AS p JOIN forgotten_keys AS f ON {match} GROUP BY u.v"))
 
     @staticmethod
     def kept(source: str) -> str:

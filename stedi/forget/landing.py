@@ -1,6 +1,7 @@
 """The one rewrite of landing: every landing file without a forgotten person's lines, undoably.
 
-    plan_rewrites   stage each file that holds a line of theirs, without it, under
+    plan_rewrites   stage each file that holds a line of theirs, without it (and each mention
+                    of them in another's line replaced: stedi/forget/person.py), under
                     forget-<run_id>/staged/ (outside <source>/landing/, where runs read *.json)
     swap            keep each original under forget-<run_id>/originals/, put the staged file in its place
     restore         undo swap (before the commit point): originals back, forget-<run_id>/ deleted
@@ -21,8 +22,7 @@ journal's folders as settling a completed run does, is then right.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator
 
 from stedi.errors import StediError
@@ -51,21 +51,18 @@ def backup_path(run_id: str, relative: str) -> str:
 
 @dataclass(frozen=True)
 class Rewrite:
-    """One landing file that loses lines. `removed`: their old 1-based line numbers, ascending."""
+    """One landing file that loses the person's lines or their mentions. `removed`: the old
+    1-based numbers of the lines that go, ascending; `redacted`: old line number -> the line
+    with the mentions replaced."""
 
     relative: str  # e.g. "customer/landing/customer-1.json"
     source: str
     lines_removed: int
     removed: tuple[int, ...]
     lines_before: int
-
-    def new_line(self, old: int) -> int | None:
-        """The line number a kept line has in the rewritten file (None: the line was removed).
-        For quarantine rows, which name their file and line."""
-        i = bisect_left(self.removed, old)
-        if i < len(self.removed) and self.removed[i] == old:
-            return None
-        return old - i
+    redacted: dict[int, bytes] = field(default_factory=dict)
+    values_redacted: int = 0  # mentions replaced (a line may hold several)
+    owners: frozenset[str] = frozenset()  # the identifying values of the removed lines, as spelled
 
 
 def plan_rewrites(lake: "Lake", person_or_people: Person | Iterable[Person], say: Say, run_id: str) -> list[Rewrite]:
@@ -88,8 +85,10 @@ def plan_rewrites(lake: "Lake", person_or_people: Person | Iterable[Person], say
                     _stage(storage, rewrite, staged_path(run_id, entry.relative))
                     rewrites.append(rewrite)
                     changed += 1
-            removed = sum(r.lines_removed for r in rewrites if r.source == source)
-            say(f"forget: {source}: {len(files)} files scanned, {removed} lines removed from {changed} files")
+            mine = [r for r in rewrites if r.source == source]
+            removed, redacted = sum(r.lines_removed for r in mine), sum(r.values_redacted for r in mine)
+            say(f"forget: {source}: {len(files)} files scanned, {removed} lines removed from {changed} files"
+                + (f"; {redacted} mentions of them redacted in other lines" if redacted else ""))
     except BaseException:
         storage.delete_tree(f"{forget_folder(run_id)}/staged")
         raise
@@ -104,13 +103,28 @@ def swap(lake: "Lake", rewrites: Iterable[Rewrite], run_id: str) -> None:
         storage.move(staged_path(run_id, rewrite.relative), rewrite.relative)
 
 
+def plan_report_scrubs(lake: "Lake", people: Iterable[Person], say: Say, run_id: str) -> list[Rewrite]:
+    """Stage each run report that quotes a line of theirs, rewritten without it (swapped in with
+    the landing files, undone with them)."""
+    from stedi.report.scrub import scrubbed
+
+    staged = []
+    for relative, html in scrubbed(lake, list(people)).items():
+        lake.storage.write_atomic(staged_path(run_id, relative), html)
+        staged.append(Rewrite(relative, "report", 0, (), 0))
+    if staged:
+        say(f"erasing them from {len(staged)} run report(s)")
+    return staged
+
+
 def restore(lake: "Lake", run_id: str) -> None:
     """Undo `swap`, wherever it stopped: every backup moved back over its landing path, then
     forget-<run_id>/ deleted. Idempotent. Only before the commit point."""
     storage = lake.storage
     originals = f"{forget_folder(run_id)}/originals"
-    # Landing files end in .json (Lake.landing_files); a half-made copy does not.
-    for entry in storage.files(originals, suffix=".json", recursive=True):
+    for entry in storage.files(originals, recursive=True):
+        if entry.name.endswith(".partial"):  # a half-made copy (stedi/commit/atomic.py)
+            continue
         storage.move(entry.relative, entry.relative[len(originals) + 1:])
     storage.delete_tree(forget_folder(run_id))
 
@@ -140,12 +154,29 @@ def lines(fh: BinaryIO) -> Iterator[bytes]:
 
 
 def _scan(storage: "Storage", source: str, relative: str, match: Matcher) -> Rewrite | None:
-    """The lines of the person in one file, or None where it has none. Line 1 keeps a byte
-    order mark as part of its bytes: the lake's readers count the mark as part of line 1 (and
-    quarantine that line with it), so a removed line 1 takes the mark along; kept, the mark
-    would turn the next customer's valid line into a quarantined one."""
+    """The person's lines in one file, and the mentions of them in other lines; None where the
+    file has neither. Line 1 keeps a byte order mark as part of its bytes: the lake's readers
+    count the mark as part of line 1 (and quarantine that line with it), so a removed line 1
+    takes the mark along; kept, the mark would turn the next customer's valid line into a
+    quarantined one."""
     removed: list[int] = []
-    count, pending, clues = 0, b"", match.clues
+    redacted: dict[int, bytes] = {}
+    owners: set[str] = set()
+    values = 0
+    count, pending = 0, b""
+
+    def judge(number: int, line: bytes) -> None:
+        nonlocal values
+        verdict = match.verdict(source, line)
+        if verdict is None:
+            return
+        if verdict.owner is not None:
+            removed.append(number)
+            owners.add(verdict.owner)
+        else:
+            redacted[number] = verdict.line
+            values += verdict.redacted
+
     with storage.open_input(relative) as fh:
         # Whole lines a block at a time; only blocks holding a clue are looked at line by line,
         # so scanning a landing zone costs about what reading it does.
@@ -153,29 +184,28 @@ def _scan(storage: "Storage", source: str, relative: str, match: Matcher) -> Rew
             data = pending + block
             cut = data.rfind(b"\n") + 1
             complete, pending = data[:cut], data[cut:]
-            if any(clue in complete for clue in clues):
+            if match.may_hold(complete.lower()):
                 for line in complete[:-1].split(b"\n"):
                     count += 1
-                    if match.mentions(source, line + b"\n"):
-                        removed.append(count)
+                    judge(count, line + b"\n")
             else:
                 count += complete.count(b"\n")
         if pending:
             count += 1
-            if match.mentions(source, pending):
-                removed.append(count)
-    if not removed:
+            if match.may_hold(pending.lower()):
+                judge(count, pending)
+    if not removed and not redacted:
         return None
-    return Rewrite(relative, source, len(removed), tuple(removed), count)
+    return Rewrite(relative, source, len(removed), tuple(removed), count, redacted, values, frozenset(owners))
 
 
 def _stage(storage: "Storage", rewrite: Rewrite, target: str) -> None:
-    """Write the file without the removed lines, byte for byte otherwise (a second pass: only
-    files with a line to remove are written)."""
+    """Write the file without the removed lines and with the redacted ones, byte for byte
+    otherwise (a second pass: only files with a line to change are written)."""
     removed, count = set(rewrite.removed), 0
     with storage.open_input(rewrite.relative) as fh, storage.open_output(target) as out:
         for count, line in enumerate(lines(fh), start=1):
             if count not in removed:
-                out.write(line)
+                out.write(rewrite.redacted.get(count, line))
         if count != rewrite.lines_before:
             raise StediError(f"{storage.path(rewrite.relative)}: changed while it was being rewritten")

@@ -20,7 +20,8 @@ from stedi.landing import quarantine
 from stedi.landing.sources import SOURCES
 from stedi.models import all_models
 from stedi.pipeline import incremental as inc
-from stedi.pipeline.rewrites import ERASED, Erasing, Old, Rewrites
+from stedi.pipeline.erasing import Erasing, Erasures
+from stedi.pipeline.rewrites import Old, Rewrites
 from stedi.pipeline.changes import READ_FILES_PROPERTY, LandingPlan, accepted_table, encode_seen, read_seen, rows_of
 
 if TYPE_CHECKING:
@@ -46,7 +47,10 @@ class Built:
     view: str  # the engine's name for the rows this run wrote (their schema is the table's)
     add: list[str] = field(default_factory=list)
     remove: list[str] | None = None
-    properties: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)  # changed snapshot properties (a reason to commit)
+    # An accepted table's record of the landing files read into it: on every snapshot committed
+    # of it, changed or not (a snapshot without it makes the next run rebuild everything).
+    read_files: str = ""
     rows: int = 0  # rows in the table once committed
     # What a full rebuild's rows are known to follow from, where that is cheaper than hashing them.
     fingerprint: str = ""
@@ -56,20 +60,22 @@ class Built:
         return self.remove is None or bool(self.add or self.remove or self.properties)
 
 
-class Builder(Rewrites):
+class Builder(Rewrites, Erasures):
     def __init__(self, lake: "Lake", engine: "Engine", summary: "RunSummary", plan: LandingPlan,
                  last: "LakeState", spill: "Path", say: Progress, forgotten: "Forgotten | None" = None,
                  erasing: Erasing | None = None):
         self.lake, self.engine, self.summary, self.plan, self.last = lake, engine, summary, plan, last
         self.spill, self.say, self.forgotten, self.erasing = spill, say, forgotten, erasing
         self.built: list[Built] = []
-        self.quarantine_removed = 0  # by a forget: the quarantined lines it took out
+        self.quarantine_removed = 0  # by a forget: the quarantine rows it took out (its new ones replace them)
         self.old: dict[str, Old] = {}
 
     def build(self) -> list[Built]:
         from stedi.pipeline.run import TableResult
 
         with self.summary.phase("read landing"):
+            if self.erasing:
+                self._read_originals()  # before the files as they are now, which take their names
             rejected = self._load_landing()
         self.engine.set_parameters(consent_policy=self.summary.consent_policy, pseudonym_key=self.lake.pseudonym_key)
         if not self.plan.full:
@@ -90,7 +96,7 @@ class Builder(Rewrites):
             inc.landing_views(self.engine, affected_only=False)
             # Every customer's latest record, read by the affected set, two models and an audit: once.
             self.engine.materialize("customer_latest", _model_sql("customer_latest"))
-            known = inc.find_affected(self.engine, *(("SELECT email FROM erased_emails", "all_customer_accepted")
+            known = inc.find_affected(self.engine, *((self._erased_owners(), "all_customer_accepted")
                                                       if self.erasing else ()))
             inc.landing_views(self.engine)
             if known:  # customers the last run knew: their old rows must go
@@ -135,7 +141,7 @@ class Builder(Rewrites):
 
     def _write_quarantine(self, rejected: list[dict[str, object]]) -> None:
         staged = self._stage("quarantine", "quarantine")
-        removed = self.quarantine_removed = self._renumber_quarantine(staged, rejected) if self.erasing else 0
+        removed = self.quarantine_removed = self._replace_quarantined(staged) if self.erasing else 0
         staged.add = self._write_rows("quarantine", quarantine.COLUMNS, rejected, f"{staged.directory}/new").files
         if not self.plan.full:
             staged.remove = staged.remove or []
@@ -170,30 +176,37 @@ class Builder(Rewrites):
         for source in SOURCES:
             name = accepted_table(source)
             staged = self._stage(name, inc.new_rows(source))
-            sql = f"SELECT * FROM {source}_landing AS l"
-            if self.forgotten:  # old lines of a forgotten person, delivered again, stay out
-                sql += f" WHERE {self.forgotten.kept(source)}"
+            sql = self._added_rows(source) if self.erasing else self._accepted_sql(source)
             written = self._write(inc.new_rows(source), sql, f"{staged.directory}/new", self._cluster(name))
             staged.add = written.files
             landing = self.summary.table(f"{source}_landing")
-            landing.erased += landing.rows_out - written.rows
-            landing.rows_out = written.rows
+            if not self.erasing:  # (a forget's rows are the changes: its files' lines stay as read)
+                landing.erased += landing.rows_out - written.rows
+                landing.rows_out = written.rows
             if self.forgotten and self.plan.full:
                 self.engine.create_view(f"{source}_landing", f"SELECT * FROM {inc.new_rows(source)}")
             seen = self.plan.seen(source)
             if self.plan.full:  # the same files, and the same people forgotten: the same rows
                 staged.fingerprint = "read:" + hashlib.sha256(
                     (encode_seen(seen) + repr(self.forgotten.erased if self.forgotten else {})).encode()).hexdigest()
+            staged.read_files = encode_seen(seen)
             if read_seen(self.lake, self.last, source) != seen:
-                staged.properties = {READ_FILES_PROPERTY: encode_seen(seen)}
+                staged.properties = {READ_FILES_PROPERTY: staged.read_files}
             staged.rows = written.rows
             if not self.plan.full:
                 staged.remove = []
                 staged.rows += self.old_rows(name)
                 if self.erasing:
-                    landing.removed = self._remove_rows(staged, inc.old_rows(name), ERASED[source])
+                    landing.removed = self._remove_erased(staged, source)
                     staged.rows -= landing.removed
             landing.total = staged.rows
+
+    def _accepted_sql(self, source: str) -> str:
+        """The accepted rows of the landing files this run read."""
+        sql = f"SELECT * FROM {source}_landing AS l"
+        if self.forgotten:  # old lines of a forgotten person, delivered again, stay out
+            sql += f" WHERE {self.forgotten.kept(source)}"
+        return sql
 
     def _derived_fingerprint(self, name: str) -> str:
         """What a full rebuild's rows of a model follow from: its SQL, the run parameters it reads

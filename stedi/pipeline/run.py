@@ -335,7 +335,9 @@ def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary,
                 state.tables[b.name] = last.tables[b.name]
             else:
                 say(f"committing {b.name}")
-                done = store.change_contents(b.name, b.location, schema, b.remove, b.add, {**properties, **b.properties})
+                read = {changes.READ_FILES_PROPERTY: b.read_files} if b.read_files else {}
+                done = store.change_contents(b.name, b.location, schema, b.remove, b.add,
+                                             {**properties, **read, **b.properties})
                 state.tables[b.name] = TableState(done.metadata_location, done.snapshot_id, fingerprint, summary.run_id)
             if b.name in results:
                 results[b.name].snapshot_id = state.tables[b.name].snapshot_id

@@ -1,10 +1,12 @@
-"""A forget reaches the lake's reports too: the quarantined lines and reasons they show that
-belong to or mention a forgotten person are erased, and each such report is rendered again
-from its facts. Counts stay: they name no one."""
+"""A forget reaches the lake's reports too: a quarantined line a report quotes that is a
+forgotten person's is erased, a mention of them in another line or in a reason is replaced as
+in landing (stedi/forget/person.py), and each such report is rendered again from its facts.
+Counts stay: they name no one. The forget stages the new pages and swaps them in with the
+landing files it rewrites, so a roll-back puts the old ones back."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from stedi.errors import StediError
 
@@ -13,18 +15,20 @@ if TYPE_CHECKING:
     from stedi.lake import Lake
 
 ERASED_LINE = "(a line of a person since forgotten: erased)"
-ERASED_REASON = "(a reason quoting a person since forgotten: erased)"
+ERASED_REPORT = ("<!doctype html><title>erased</title><p>This run report quoted a person since forgotten "
+                 "and could not be redrawn: it was erased.</p>\n")
 
 
-def scrub_reports(lake: "Lake", people: list["Person"], say: Callable[[str], None]) -> int:
-    """Erase the people from every report in the lake; returns how many reports changed."""
+def scrubbed(lake: "Lake", people: list["Person"]) -> dict[str, str]:
+    """The reports of the lake that quote the people, each as it must become (lake-relative path
+    -> the page)."""
     from stedi.forget.person import matcher
     from stedi.report import REPORTS
     from stedi.report.render import facts_of, render
 
     match = matcher(people)
     prefixes = _prefixes(people)
-    changed = 0
+    found = {}
     for entry in lake.storage.files(REPORTS, suffix=".html"):
         html = lake.storage.read_text(entry.relative)
         if html is None:
@@ -32,31 +36,38 @@ def scrub_reports(lake: "Lake", people: list["Person"], say: Callable[[str], Non
         try:
             facts = facts_of(html, entry.relative)
         except (StediError, ValueError):  # not one of ours, or damaged: it cannot be redrawn
-            if any(match.mentions("customer", line.encode()) for line in html.splitlines()):
-                lake.storage.delete(entry.relative)
-                changed += 1
+            if match.may_hold(html.encode("utf-8", "surrogatepass").lower()) and any(
+                    match.verdict(source, line.encode("utf-8", "surrogatepass"))
+                    for line in html.splitlines() for source in ("customer", "accelerometer", "step_trainer")):
+                found[entry.relative] = ERASED_REPORT
             continue
         if erase(facts, match, prefixes):
-            lake.storage.write_atomic(entry.relative, render(facts))
-            changed += 1
-    if changed:
-        say(f"erased them from {changed} run report(s)")
-    return changed
+            found[entry.relative] = render(facts)
+    return found
 
 
 def erase(facts: dict, match: "Matcher", prefixes: tuple[str, ...] = ()) -> bool:
-    """Erase, in place, the quarantined lines and reasons of `facts` that mention the people.
-    A line the report cut short may end in the start of an identifier (`prefixes`): it goes too."""
+    """Erase, in place, the quarantined lines of `facts` that are the people's, and replace their
+    mentions in the others and in reasons. A line the report cut short may end in the start of
+    an identifier (`prefixes`): it goes too."""
     changed = False
     for reason in facts["quarantine"]["by_reason"]:
         source = reason["source"]
-        if match.mentions(source, reason["reason"].encode("utf-8", "surrogatepass")):
-            reason["reason"], changed = ERASED_REASON, True
+        verdict = match.verdict(source, reason["reason"].encode("utf-8", "surrogatepass"))
+        if verdict is not None:
+            reason["reason"] = verdict.line.decode("utf-8", "surrogatepass") if verdict.owner is None else ERASED_LINE
+            changed = True
         for sample in reason["samples"]:
             raw = sample["raw"]
-            cut_in_one = sample.get("cut") and raw.endswith(prefixes)
-            if raw != ERASED_LINE and (cut_in_one or match.mentions(source, raw.encode("utf-8", "surrogatepass"))):
+            if raw == ERASED_LINE:
+                continue
+            if sample.get("cut") and raw.endswith(prefixes):
                 sample["raw"], changed = ERASED_LINE, True
+                continue
+            verdict = match.verdict(source, raw.encode("utf-8", "surrogatepass"))
+            if verdict is not None:
+                sample["raw"] = ERASED_LINE if verdict.owner is not None else verdict.line.decode("utf-8", "surrogatepass")
+                changed = True
     return changed
 
 

@@ -91,8 +91,7 @@ def test_plan_stages_the_rewrites_and_leaves_landing_alone(lake: Lake) -> None:
     assert landing(lake) == before  # nothing where runs read
     assert {lake.storage.read_bytes(f"{forget_folder(RUN)}/staged/{rel}") for rel in AFTER} == set(AFTER.values())
     assert "forget: customer: 1 files scanned, 3 lines removed from 1 files" in said
-    customers = rewrites[0]
-    assert [customers.new_line(old) for old in range(1, 6)] == [None, 1, None, None, 2]
+    assert all(not r.redacted and r.values_redacted == 0 for r in rewrites)  # no line only mentions her
 
 
 def test_swap_puts_the_rewrites_in_place_byte_for_byte(lake: Lake) -> None:

@@ -1,4 +1,5 @@
-"""Which landing lines are a person's: hand-written lines of each source, theirs and others'."""
+"""Which landing lines are a person's, which only mention them, and how a mention is replaced:
+hand-written lines of each source, theirs and others'."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 
 import pytest
 
-from stedi.forget.person import Person, matcher, person_from_rows
+from stedi.forget.person import MARKER, Person, matcher, person_from_rows
 
 ANN = Person(emails={"ann.lee@test.com"}, serials={"7f3c2a10-0b1e-4c2d-9e8f-aa11bb22cc33"},
              phones={"8015550101"}, names={"Ann Lee"})
@@ -15,6 +16,21 @@ SERIAL = "7f3c2a10-0b1e-4c2d-9e8f-aa11bb22cc33"
 
 def line(record: dict) -> bytes:
     return json.dumps(record).encode() + b"\n"
+
+
+def owns(person: Person, source: str, raw: bytes) -> bool:
+    verdict = person.matcher.verdict(source, raw)
+    return verdict is not None and verdict.owner is not None
+
+
+def redacted(person: Person, source: str, raw: bytes) -> bytes | None:
+    """The line with the person's mentions replaced; None if it is theirs or holds none."""
+    verdict = person.matcher.verdict(source, raw)
+    return verdict.line if verdict is not None and verdict.owner is None else None
+
+
+def untouched(person: Person, source: str, raw: bytes) -> bool:
+    return person.matcher.verdict(source, raw) is None
 
 
 @pytest.mark.parametrize("source, raw", [
@@ -27,7 +43,7 @@ def line(record: dict) -> bytes:
     ("customer", b"\xef\xbb\xbf" + line({"email": "ann.lee@test.com", "serialNumber": "other"})),
 ])
 def test_the_persons_valid_lines_in_each_source(source: str, raw: bytes) -> None:
-    assert ANN.mentions(source, raw)
+    assert owns(ANN, source, raw)
 
 
 @pytest.mark.parametrize("source, raw", [
@@ -44,56 +60,97 @@ def test_the_persons_valid_lines_in_each_source(source: str, raw: bytes) -> None
     ("step_trainer", b"\n"),
 ])
 def test_other_peoples_lines_are_not_the_persons(source: str, raw: bytes) -> None:
-    assert not ANN.mentions(source, raw)
+    assert untouched(ANN, source, raw)
 
 
-def test_a_truncated_or_malformed_line_holding_an_identifier_is_the_persons() -> None:
-    assert ANN.mentions("accelerometer", b'{"user":"ann.lee@test.com","timesta')
-    assert ANN.mentions("accelerometer", b'{"user": "ann.lee@test.com", "timestamp": "soon"}\n')
-    assert ANN.mentions("step_trainer", b'{"sensorReadingTime":1,"serialNumber":"' + SERIAL.encode())
-    # In a source whose fields do not name people by email (the raw text decides).
-    assert ANN.mentions("step_trainer", b'{"note": "from ann.lee@test.com"}\n')
+def test_a_truncated_or_malformed_line_whose_identifying_field_names_them_is_the_persons() -> None:
+    assert owns(ANN, "accelerometer", b'{"user":"ann.lee@test.com","timesta')
+    assert owns(ANN, "accelerometer", b'{"user": "ann.lee@test.com", "timestamp": "soon"}\n')
+    assert owns(ANN, "step_trainer", b'{"sensorReadingTime":1,"serialNumber":"' + SERIAL.encode())
+    assert owns(ANN, "customer", b'{"email": "ann.lee@test.com", "customerName": "Ann Lee", "phone": ')
+    # In a source whose identifying field is not an email, the email is a mention.
+    assert redacted(ANN, "step_trainer", b'{"note": "from ann.lee@test.com"}\n') == b'{"note": "from [erased]"}\n'
     # The phone, anywhere, but not as part of a longer number.
-    assert ANN.mentions("customer", b'{"customerName": "A", "phone": "8015550101", "em')
-    assert not ANN.mentions("customer", b'{"customerName": "A", "phone": "180155501012"}\n')
+    assert redacted(ANN, "customer", b'{"customerName": "A", "phone": "8015550101", "em') == \
+        b'{"customerName": "A", "phone": "[erased]", "em'
+    assert untouched(ANN, "customer", b'{"customerName": "A", "phone": "180155501012"}\n')
     # Cut inside the email: nothing of it is left to recognise.
-    assert not ANN.mentions("accelerometer", b'{"user":"ann.lee@tes')
+    assert untouched(ANN, "accelerometer", b'{"user":"ann.lee@tes')
+
+
+def test_case_and_spaces_do_not_hide_them() -> None:
+    assert owns(ANN, "customer", b'{"email": "  ANN.Lee@Test.COM ", "serialNumber": "x"}\n')
+    assert owns(ANN, "accelerometer", b'{"user":"Ann.Lee@test.com","timestamp":1,"x":0,"y":0,"z":0}\n')
+    assert owns(Person(emails={" ANN.LEE@TEST.COM "}), "accelerometer", b'{"user":"ann.lee@test.com"}\n')
+    assert redacted(ANN, "customer", b'{"email": "bob@x.com", "referredBy": "ANN.LEE@TEST.COM"}\n') == \
+        b'{"email": "bob@x.com", "referredBy": "[erased]"}\n'
+    # A serial number is compared as delivered (the tables join on it so).
+    assert untouched(ANN, "step_trainer", b'{"serialNumber": "' + SERIAL.upper().encode() + b'"}\n')
+
+
+def test_a_mention_in_someone_elses_line_is_replaced_and_the_line_stays_theirs() -> None:
+    bob = b'{"customerName": "ann.lee@test.com", "email": "bob@x.com", "referredBy": "Ann <ann.lee@test.com>", ' \
+          b'"contact": {"tel": 8015550101, "all": ["8015550101", "x"]}, "ann.lee@test.com": 1}\r\n'
+    assert redacted(ANN, "customer", bob) == (
+        b'{"customerName": "[erased]", "email": "bob@x.com", "referredBy": "Ann <[erased]>", '
+        b'"contact": {"tel": "[erased]", "all": ["[erased]", "x"]}, "[erased]": 1}\r\n')
+    assert ANN.matcher.verdict("customer", bob).redacted == 5  # type: ignore[union-attr]
+    # A reading's declared number that equals their phone is a measurement: it stays.
+    reading = b'{"user": "bob@x.com", "timestamp": 8015550101, "x": 1, "y": 2, "z": 3, "tel": 8015550101}\n'
+    assert redacted(ANN, "accelerometer", reading) == \
+        b'{"user": "bob@x.com", "timestamp": 8015550101, "x": 1, "y": 2, "z": 3, "tel": "[erased]"}\n'
+    # In junk, where no JSON is left to keep.
+    assert redacted(ANN, "customer", b"not json at all: ann.lee@test.com;") == b"not json at all: " + \
+        MARKER.encode() + b";"
+
+
+def test_a_line_nested_far_deeper_than_python_recursion_is_read() -> None:
+    deep = b'{"user": "bob@x.com", "x": ' + b"[" * 100_000 + b'"ann.lee@test.com"' + b"]" * 100_000 + b"}\n"
+    assert redacted(ANN, "accelerometer", deep) == deep.replace(b"ann.lee@test.com", MARKER.encode())
+    theirs = b'{"user": "ann.lee@test.com", "x": ' + b"{\"a\": " * 100_000 + b"1" + b"}" * 100_000 + b"}\n"
+    assert owns(ANN, "accelerometer", theirs)
+    # An identifying key nested below the top level does not name the line's owner.
+    assert redacted(ANN, "accelerometer", b'{"user": "bob@x.com", "n": {"user": "ann.lee@test.com"}}') == \
+        b'{"user": "bob@x.com", "n": {"user": "[erased]"}}'
 
 
 def test_json_escaped_identifiers_are_found() -> None:
-    assert ANN.mentions("accelerometer", b'{"user":"ann.lee\\u0040test.com","timestamp":1,"x":0,"y":0,"z":0}\n')
-    assert ANN.mentions("accelerometer", b'{"user":"\\u0061nn.lee@test.com","timest')  # truncated too
+    assert owns(ANN, "accelerometer", b'{"user":"ann.lee\\u0040test.com","timestamp":1,"x":0,"y":0,"z":0}\n')
+    assert owns(ANN, "accelerometer", b'{"user":"\\u0061nn.lee@test.com","timest')  # truncated too
+    assert owns(ANN, "accelerometer", b'{"\\u0075ser":"ann.lee@test.com"}\n')  # the key escaped
+    assert redacted(ANN, "step_trainer", b'{"note":"ANN.LEE\\u0040TEST.COM"}') == b'{"note":"[erased]"}'
     slash = Person(emails={"a/b.c@test.com"}, serials={"S\u00e9rie-000001"})
-    assert slash.mentions("accelerometer", b'{"user":"a\\/b.c@test.com","timestamp":1}\n')
-    assert slash.mentions("step_trainer", b'{"serialNumber":"S\\u00E9rie-000001","sensorReadingTime":1}\n')
-    assert slash.mentions("step_trainer", b'{"serialNumber":"S\\u00e9rie-000001","sensorRea')
-    assert slash.mentions("step_trainer", '{"serialNumber":"Série-000001"}\n'.encode())
+    assert owns(slash, "accelerometer", b'{"user":"a\\/b.c@test.com","timestamp":1}\n')
+    assert owns(slash, "step_trainer", b'{"serialNumber":"S\\u00E9rie-000001","sensorReadingTime":1}\n')
+    assert owns(slash, "step_trainer", b'{"serialNumber":"S\\u00e9rie-000001","sensorRea')
+    assert owns(slash, "step_trainer", '{"serialNumber":"Série-000001"}\n'.encode())
     emoji = Person(emails={"\U0001f600x@test.com"})
-    assert emoji.mentions("customer", b'{"email":"\\ud83d\\ude00x@test.com"}\n')
+    assert owns(emoji, "customer", b'{"email":"\\ud83d\\ude00x@test.com"}\n')
 
 
-def test_a_short_identifier_is_matched_on_its_field_only() -> None:
+def test_a_short_identifier_is_matched_in_its_field_only() -> None:
     short = Person(emails={"ann"}, serials={"s1"}, phones={"555"})
-    assert short.mentions("accelerometer", b'{"user":"ann","timestamp":1,"x":0.555,"y":0,"z":0}\n')
-    assert short.mentions("step_trainer", b'{"sensorReadingTime":1,"serialNumber":"s1","distanceFromObject":3}\n')
-    assert short.mentions("customer", b'{"email":"\\u0061nn","serialNumber":"x"}\n')
-    assert not short.mentions("accelerometer", b'{"user":"joann","timestamp":1,"x":0.555,"y":0,"z":0}\n')
-    assert not short.mentions("customer", b'{"email":"bob","serialNumber":"s1","phone":"555"}\n')
-    assert not short.mentions("accelerometer", b'{"user":"ann","timesta')  # too short to trust raw
+    assert owns(short, "accelerometer", b'{"user":"ann","timestamp":1,"x":0.555,"y":0,"z":0}\n')
+    assert owns(short, "step_trainer", b'{"sensorReadingTime":1,"serialNumber":"s1","distanceFromObject":3}\n')
+    assert owns(short, "customer", b'{"email":"\\u0061nn","serialNumber":"x"}\n')
+    assert untouched(short, "accelerometer", b'{"user":"joann","timestamp":1,"x":0.555,"y":0,"z":0}\n')
+    assert untouched(short, "customer", b'{"email":"bob","serialNumber":"s1","phone":"555"}\n')
+    # The identifying field is whole before the cut: the line is theirs.
+    assert owns(short, "accelerometer", b'{"user":"ann","timesta')
 
 
 def test_names_are_not_matched_as_text() -> None:
     # Another customer of the same name, and a line with the name in it: neither is the person's.
     namesake = line({"customerName": "Ann Lee", "email": "ann.lee2@test.com", "serialNumber": "x" * 36})
-    assert not ANN.mentions("customer", namesake)
-    assert not ANN.mentions("customer", b'{"customerName": "Ann Lee", "ema')
+    assert untouched(ANN, "customer", namesake)
+    assert untouched(ANN, "customer", b'{"customerName": "Ann Lee", "ema')
 
 
 def test_several_people_at_once() -> None:
     both = matcher([ANN, Person(emails={"bob.ray@test.com"})])
-    assert both.mentions("accelerometer", b'{"user":"bob.ray@test.com"}\n')
-    assert both.mentions("accelerometer", b'{"user":"ann.lee@test.com"}\n')
-    assert not both.mentions("accelerometer", b'{"user":"cy@test.com"}\n')
+    assert both.verdict("accelerometer", b'{"user":"bob.ray@test.com"}\n').owner == "bob.ray@test.com"  # type: ignore[union-attr]
+    assert both.verdict("accelerometer", b'{"user":"ann.lee@test.com"}\n').owner == "ann.lee@test.com"  # type: ignore[union-attr]
+    assert both.verdict("accelerometer", b'{"user":"cy@test.com"}\n') is None
 
 
 def test_a_person_from_customer_rows_leaves_out_what_others_share() -> None:
