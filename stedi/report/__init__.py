@@ -59,9 +59,10 @@ def latest_run(lake: "Lake", known: list[str] | None = None) -> str:
 
 def build_report(house: "Lakehouse", run_id: str | None = None, redact: bool = False) -> tuple[str, str, bool]:
     """A run's report (default: the last run's): (run id, HTML, whether it is the one the lake
-    keeps). The kept report is rendered again from the facts inside it (masked with `redact`);
-    a run without one (it ran before reports, or its report failed) is read by time travel."""
-    from stedi.report.collect import collect
+    keeps). The kept report is rendered again from the facts inside it (masked with `redact`:
+    stedi/report/redact.py); a run without one (it ran before reports, or its report failed) is
+    read by time travel."""
+    from stedi.report.collect import collect, customer_identifiers
     from stedi.report.redact import redact as masked
     from stedi.report.render import facts_of, render
 
@@ -83,4 +84,4 @@ def build_report(house: "Lakehouse", run_id: str | None = None, redact: bool = F
         facts = collect(lake, record)
     else:
         facts = collect(lake, record, house.as_of(int(record["committed_at_ms"])))
-    return run_id, render(masked(facts) if redact else facts), False
+    return run_id, render(masked(facts, customer_identifiers(lake)) if redact else facts), False

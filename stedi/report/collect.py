@@ -61,6 +61,30 @@ def read_tables(lake: "Lake", tables: Tables) -> dict:
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
+def customer_identifiers(lake: "Lake") -> list[str]:
+    """Every email, name and phone of the lake's customer records (its accepted customer lines,
+    as the lake holds them now): what `--redact` masks wherever it shows (stedi/report/redact.py)."""
+    from stedi.engines.duckdb_engine import DuckDBEngine
+    from stedi.store.iceberg_store import IcebergStore
+
+    state = lake.state()
+    at = state.tables.get("customer_accepted") if state else None
+    if at is None:
+        return []
+    table = IcebergStore.open(at.metadata_location, lake.storage.iceberg_properties())
+    temp_dir = Path(tempfile.mkdtemp(prefix="stedi-report-"))
+    engine = DuckDBEngine(lake.config, temp_dir=temp_dir, setup=lake.storage.duckdb_setup())
+    try:
+        engine.register_parquet("customer_accepted", IcebergStore.data_files("customer_accepted", table),
+                                table.schema().as_arrow())
+        return [value for (value,) in engine.rows(
+            "SELECT DISTINCT v FROM (SELECT unnest([email, customername, phone]) AS v FROM customer_accepted)"
+            " WHERE v IS NOT NULL")]
+    finally:
+        engine.close()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
 class Prefetch:
     """The table facts of a full run, read from the files it built while it commits."""
 
