@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from stedi.lake import Lake
 
 ERASED_LINE = "(a line of a person since forgotten: erased)"
+ERASED_REASON = "(a reason quoting a person since forgotten: erased)"
 ERASED_REPORT = ("<!doctype html><title>erased</title><p>This run report quoted a person since forgotten "
                  "and could not be redrawn: it was erased.</p>\n")
 
@@ -55,7 +56,7 @@ def erase(facts: dict, match: "Matcher", prefixes: tuple[str, ...] = ()) -> bool
         source = reason["source"]
         verdict = match.verdict(source, reason["reason"].encode("utf-8", "surrogatepass"))
         if verdict is not None:
-            reason["reason"] = verdict.line.decode("utf-8", "surrogatepass") if verdict.owner is None else ERASED_LINE
+            reason["reason"] = verdict.line.decode("utf-8", "surrogatepass") if verdict.owner is None else ERASED_REASON
             changed = True
         for sample in reason["samples"]:
             raw = sample["raw"]
