@@ -1,0 +1,73 @@
+"""Tests that catch planted bugs the suite let through (issue Trust, 11): each test here failed
+on its mutant (planted by hand, one at a time, then reverted) and passes on the product.
+
+- lock: `_holder` taking an empty lock file for a free lock, though `flock` failed;
+- report: conservation checked as `read >= accepted + quarantined` (a lost line passed);
+- changes: a landing file rewritten in place with the same size (and even its old mtime);
+- forget: a re-sent record of a forgotten person, registered before the erasure and updated
+  after it, let back in when `lastUpdateDate` decides instead of `registrationDate`.
+(The shared serial number given up by a co-holder is in tests/pipeline/test_incremental_property.py.)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+
+from stedi.commit.lock import LOCK_FILE, WriterLock
+from stedi.errors import LakeBusyError
+
+
+# -- The local writer lock ------------------------------------------------------------------
+
+def test_a_lock_held_on_an_empty_file_is_not_taken(tmp_path: Path) -> None:
+    """A holder empties `.lock` just before it lets go, and another writer may hold it before
+    it writes who it is: the file says nothing, but `flock` says taken. The lock is not ours."""
+    (tmp_path / LOCK_FILE).write_bytes(b"")
+    other = os.open(tmp_path / LOCK_FILE, os.O_RDWR)  # another open file: flock conflicts as between processes
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(LakeBusyError, match="the lake is being written by another stedi process"):
+            WriterLock(tmp_path, "run").acquire()
+        with pytest.raises(LakeBusyError, match=r"still being written by another stedi process after 0.3 s"):
+            WriterLock(tmp_path, "forget").acquire(wait=0.3)
+        assert (tmp_path / LOCK_FILE).read_bytes() == b""  # nobody wrote themselves in as the holder
+    finally:
+        os.close(other)  # lets go of the flock
+    with WriterLock(tmp_path, "run").acquire() as lock:  # free now: taken
+        assert lock._fd is not None and b'"command": "run"' in (tmp_path / LOCK_FILE).read_bytes()
+
+
+# -- Conservation in the run report ---------------------------------------------------------
+
+def landing_counts(read: int, accepted: int, quarantined: int, erased: int | None = None) -> dict:
+    """A run record with these counts for the accelerometer's landing lines (the others balance)."""
+    table = {"name": "accelerometer_landing", "rows_in": read, "rows_out": accepted, "quarantined": quarantined}
+    if erased is not None:
+        table["erased"] = erased
+    balanced = [{"name": f"{s}_landing", "rows_in": 3, "rows_out": 2, "quarantined": 1} for s in ("customer", "step_trainer")]
+    return {"tables": [*balanced, table]}
+
+
+@pytest.mark.parametrize("read, accepted, quarantined, erased, holds", [
+    (10, 7, 3, None, True),
+    (10, 7, 2, None, False),  # a line lost: read more than accepted and quarantined
+    (10, 8, 3, None, False),  # a line counted twice
+    (10, 6, 3, 1, True),  # a forgotten person's line, erased
+    (10, 6, 3, 0, False),
+    (10, 6, 2, 1, False),  # lost, though erased lines are counted
+    (10, 7, 3, 1, False),  # counted twice, with erased lines
+    (0, 0, 0, 0, True),
+])
+def test_conservation_holds_only_when_every_line_is_counted_once(read: int, accepted: int, quarantined: int,
+                                                                 erased: int | None, holds: bool) -> None:
+    from stedi.report.facts import conservation
+
+    found = {c["source"]: c for c in conservation(landing_counts(read, accepted, quarantined, erased))}
+    assert found["accelerometer"] == {"source": "accelerometer", "table": "accelerometer_landing", "lines_read": read,
+                                      "accepted": accepted, "quarantined": quarantined, "erased": erased or 0,
+                                      "holds": holds}
+    assert found["customer"]["holds"] and found["step_trainer"]["holds"]
