@@ -6,7 +6,8 @@ on its mutant (planted by hand, one at a time, then reverted) and passes on the 
 - changes: a landing file rewritten in place with the same size (and even its old mtime);
 - forget: a re-sent record of a forgotten person, registered before the erasure and updated
   after it, let back in when `lastUpdateDate` decides instead of `registrationDate`.
-(The shared serial number given up by a co-holder is in tests/pipeline/test_incremental_property.py.)
+- incremental: a serial number two customers share, given up by one of them, becomes the
+  other's alone (the property test, tests/pipeline/test_incremental_property.py, now counts it).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from stedi import Lakehouse
 from stedi.commit.lock import LOCK_FILE, WriterLock
 from stedi.errors import LakeBusyError
+from tests.conftest import customer, deliver, reading, step
+from tests.reference import assert_lake_matches
 
 
 # -- The local writer lock ------------------------------------------------------------------
@@ -71,3 +75,24 @@ def test_conservation_holds_only_when_every_line_is_counted_once(read: int, acce
                                       "accepted": accepted, "quarantined": quarantined, "erased": erased or 0,
                                       "holds": holds}
     assert found["customer"]["holds"] and found["step_trainer"]["holds"]
+
+
+# -- A shared serial number given up by one of its holders ----------------------------------
+
+def test_a_serial_given_up_by_one_of_two_holders_becomes_the_others(tmp_path: Path) -> None:
+    """X and Y share serial S: its readings are no one's. X moves to T: S is Y's alone, and an
+    incremental run that touches only X must bring Y's S readings in, as a full rebuild does."""
+    X, Y = "x@test.com", "y@test.com"
+    house = Lakehouse(tmp_path / "lake", create=True)
+    deliver(house, tmp_path, 1, customer=[customer(X, "S", consent=0), customer(Y, "S", consent=0)],
+            accelerometer=[reading(X, 100), reading(Y, 200)], step_trainer=[step("S", 100), step("S", 200)])
+    house.run()
+    assert house.table("step_trainer_trusted").to_arrow().num_rows == 0  # S is shared: no one's
+    deliver(house, tmp_path, 2, customer=[customer(X, "T", updated=2000, consent=0)])
+    summary = house.run()
+    assert not summary.full_reason
+    trusted = house.table("step_trainer_trusted").to_arrow().to_pylist()
+    assert sorted((r["serialnumber"], r["sensorreadingtime"]) for r in trusted) == [("S", 100), ("S", 200)]
+    curated = house.table("machine_learning_curated").to_arrow().to_pylist()
+    assert [r["sensorreadingtime"] for r in curated] == [200]  # Y's phone at 200 and S at 200: one row
+    assert assert_lake_matches(house, None, "strict", landing=False) == 1
