@@ -13,6 +13,7 @@ on its mutant (planted by hand, one at a time, then reverted) and passes on the 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from pathlib import Path
 
@@ -96,3 +97,27 @@ def test_a_serial_given_up_by_one_of_two_holders_becomes_the_others(tmp_path: Pa
     curated = house.table("machine_learning_curated").to_arrow().to_pylist()
     assert [r["sensorreadingtime"] for r in curated] == [200]  # Y's phone at 200 and S at 200: one row
     assert assert_lake_matches(house, None, "strict", landing=False) == 1
+
+
+# -- A forgotten person's record sent again, registered before the erasure, updated after it --
+
+def test_a_forgotten_persons_record_updated_after_the_erasure_stays_out(tmp_path: Path) -> None:
+    """What dates a customer record is when the person registered: a record of an account that
+    existed before the erasure is the erased person's, however recently it was updated."""
+    ANN, BOB = "ann@test.com", "bob@test.com"
+    house = Lakehouse(tmp_path / "lake", create=True)
+    deliver(house, tmp_path, 1, customer=[customer(ANN, "s-ann", consent=0), customer(BOB, "s-bob", consent=0)],
+            accelerometer=[reading(ANN, 100), reading(BOB, 100)], step_trainer=[step("s-ann", 100), step("s-bob", 100)])
+    house.run()
+    report = house.forget([ANN])
+    later = report.erased_at_ms + 86_400_000  # a day after the erasure
+    # Her old account (registered at 500, long before) re-sent by the source system with a new update time.
+    deliver(house, tmp_path, 2, customer=[customer(ANN, "s-ann", updated=later, consent=0, registrationDate=500)],
+            accelerometer=[reading(BOB, 200)])
+    house.run()
+    for name in ("customer_trusted", "customer_curated"):
+        assert [r["email"] for r in house.table(name).to_arrow().to_pylist()] == [BOB], name
+    key = house.lake.config.pseudonym_key
+    keys = {r["customer_key"] for r in house.table("machine_learning_curated").to_arrow().to_pylist()}
+    assert keys == {hashlib.sha256((key + BOB).encode()).hexdigest()}
+    assert [r["serialnumber"] for r in house.table("step_trainer_trusted").to_arrow().to_pylist()] == ["s-bob"]
