@@ -121,3 +121,54 @@ def test_a_forgotten_persons_record_updated_after_the_erasure_stays_out(tmp_path
     keys = {r["customer_key"] for r in house.table("machine_learning_curated").to_arrow().to_pylist()}
     assert keys == {hashlib.sha256((key + BOB).encode()).hexdigest()}
     assert [r["serialnumber"] for r in house.table("step_trainer_trusted").to_arrow().to_pylist()] == ["s-bob"]
+
+
+# -- A landing file rewritten in place after a run read it ----------------------------------
+
+def rewritten_in_place(tmp_path: Path, keep_mtime: bool) -> tuple[Lakehouse, object]:
+    """A run reads a landing file; its bytes are then rewritten in place, the same size (x 1.0
+    becomes 2.0 in one reading), the mtime set back to the old one if `keep_mtime`; another run."""
+    house = Lakehouse(tmp_path / "lake", create=True)
+    deliver(house, tmp_path, 1, customer=[customer("a@test.com", "s1", consent=0)],
+            accelerometer=[reading("a@test.com", 100, x=1.0), reading("a@test.com", 200, x=1.0)],
+            step_trainer=[step("s1", 100), step("s1", 200)])
+    house.run()
+    path = Path(house.path) / "accelerometer" / "landing" / "accelerometer-1.json"
+    before = os.stat(path)
+    data = path.read_bytes()
+    changed = data.replace(b'"timestamp": 200, "x": 1.0', b'"timestamp": 200, "x": 2.0')
+    assert len(changed) == len(data) and changed != data
+    with path.open("r+b") as fh:  # in place: the same inode, the same size
+        fh.write(changed)
+    if keep_mtime:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert after.st_ino == before.st_ino and after.st_size == before.st_size
+    assert (after.st_mtime_ns == before.st_mtime_ns) == keep_mtime
+    return house, house.run()
+
+
+@pytest.mark.parametrize("keep_mtime", [False, True])
+def test_a_landing_file_rewritten_in_place_with_the_same_size_is_read_again(tmp_path: Path, keep_mtime: bool) -> None:
+    house, summary = rewritten_in_place(tmp_path, keep_mtime)
+    assert summary.full_reason == "accelerometer/landing/accelerometer-1.json changed since it was read"
+    trusted = house.table("accelerometer_trusted").to_arrow().to_pylist()
+    assert sorted((r["timestamp"], r["x"]) for r in trusted) == [(100, 1.0), (200, 2.0)]
+    assert house.run().nothing_new  # read again, recorded again: the run after has nothing to do
+
+
+def test_a_landing_object_in_s3_rewritten_with_the_same_size_is_stamped_anew(bucket: str) -> None:
+    """In S3 a run cannot set LastModified back, but it has whole seconds: a rewrite of the same
+    size in the second the run listed the object would look unchanged. The ETag tells."""
+    from stedi.storage.s3 import S3Storage
+
+    storage = S3Storage(bucket, "lake")
+    storage.write_atomic("customer/landing/a.json", '{"x": 1}\n')
+    storage.write_atomic("customer/landing/b.json", '{"x": 1}\n')
+    storage.write_atomic("customer/other.json", "{}\n")
+    first = storage.files("customer/landing", suffix=".json", stamped=True)
+    storage.write_atomic("customer/landing/a.json", '{"x": 2}\n')
+    then = storage.files("customer/landing", suffix=".json", stamped=True)
+    assert [(e.relative, e.size) for e in then] == [(e.relative, e.size) for e in first]
+    assert [e.changed for e in first] == [hashlib.md5(b'{"x": 1}\n').hexdigest()] * 2  # noqa: S324 - S3's ETag
+    assert [e.changed for e in then] == [hashlib.md5(b'{"x": 2}\n').hexdigest(), first[1].changed]  # noqa: S324
