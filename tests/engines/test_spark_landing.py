@@ -155,9 +155,8 @@ def test_every_hand_worked_line_is_judged_as_duckdb_judges_it(spark, tmp_path: P
     load, _ = assert_same(spark, SOURCES[name], [path])
     assert load.accepted > 5 and len(load.rejected) > 5
     too_deep = sorted(r.raw for r in load.rejected if r.reason == TOO_DEEP)
-    assert too_deep == sorted(line for line, ok in DEEP[name].items() if not ok) + (
-        [e.decode() for e in EXTRA_ACCELEROMETER if e.count(b"[") == 2000 or e.count(b"{") == 601]
-        if name == "accelerometer" else [])
+    deep_extra = [e.decode() for e in EXTRA[name] if e.count(b"[") == 2000 or e.count(b"{") == 601]
+    assert too_deep == sorted([line for line, ok in DEEP[name].items() if not ok] + deep_extra)
 
 
 def test_sound_lines_as_delivered_are_proved_without_python(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
