@@ -3,7 +3,8 @@ on its mutant (planted by hand, one at a time, then reverted) and passes on the 
 
 - lock: `_holder` taking an empty lock file for a free lock, though `flock` failed;
 - report: conservation checked as `read >= accepted + quarantined` (a lost line passed);
-- changes: a landing file rewritten in place with the same size (and even its old mtime);
+- changes: a landing file rewritten in place with the same size, missed when the size alone is
+  compared; with its old mtime put back, the product itself missed it (before its change stamps);
 - forget: a re-sent record of a forgotten person, registered before the erasure and updated
   after it, let back in when `lastUpdateDate` decides instead of `registrationDate`.
 - incremental: a serial number two customers share, given up by one of them, becomes the
