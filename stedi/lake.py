@@ -204,7 +204,7 @@ class Lake:
 
     def landing_files(self, source: str) -> list[FileEntry]:
         """Landing files of a source in delivery order (names carry the delivery time)."""
-        return self.storage.files(self.landing_dir(source), suffix=".json")
+        return self.storage.files(self.landing_dir(source), suffix=".json", stamped=True)
 
     def landing_inputs(self, source: str, scratch: Path, entries: list[FileEntry] | None = None) -> list["LandingFile"]:
         """A source's landing files (`entries`: these of them) for an engine; a file in S3 is
@@ -219,7 +219,9 @@ class Lake:
 
     def landing_state(self) -> LandingState:
         """A digest of every landing file's name, size and modification time (it changes when
-        a delivery is ingested or a landing file is rewritten), and their total size."""
+        a delivery is ingested or a landing file is rewritten), and their total size. A hint for
+        what a run may need (changes.plan decides); the change stamp is left out: a forget undone
+        moves the files themselves back, stamped anew (hard links and renames set it)."""
         import hashlib
 
         digest, total = hashlib.sha256(), 0

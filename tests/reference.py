@@ -57,6 +57,7 @@ FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
 # Year 1 to 9999, leading zeros allowed and centuries-old years with fewer digits ("993-01-01").
 _DATE = re.compile(r"0*([1-9][0-9]{0,3})-([0-9]{2})-([0-9]{2})")
 _JSON_WHITESPACE = b" \t\r"  # a line of only these is blank: not a record, not counted
+MAX_DEPTH = 64  # README: arrays and objects nested deeper than 64 levels reject a line
 
 
 class Rejected(ValueError):
@@ -72,6 +73,17 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constants(name: str) -> None:
     raise Rejected(f"{name} is not JSON")
+
+
+def _depth(value: Any) -> int:
+    """Levels of arrays and objects in a parsed value (a plain value: 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((inner, level + 1) for inner in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _date(text: str) -> datetime.date:
@@ -124,7 +136,9 @@ def parse_line(source: str, raw: bytes) -> dict[str, Any]:
     except Rejected:
         raise
     except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
-        raise Rejected("not JSON") from None
+        raise Rejected("not JSON") from None  # RecursionError: nested far too deep for json
+    if _depth(record) > MAX_DEPTH:
+        raise Rejected("nested too deep")
     if not isinstance(record, dict):
         raise Rejected("not an object")
     row = {}

@@ -50,7 +50,7 @@ class _File:
     keys: int  # declared fields present and not null, over the accepted rows
     bad: list[int] = field(default_factory=list)  # positions of rejected rows
     rejected: list[Rejected] = field(default_factory=list)
-    in_rejected: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=np.int64))  # strict_json.counts_in
+    in_rejected: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))  # strict_json.counts_in
     flipped: list[int] = field(default_factory=list)  # row ids the reader accepted, the validator not
     exact: bool = False  # positions lie: read this file exactly instead
 
@@ -170,7 +170,7 @@ class LandingReader:
         for f in found:
             if f.exact:
                 continue
-            need = np.array([f.keys, f.keys - f.ok, 0]) + f.in_rejected
+            need = np.array([f.keys, f.keys - f.ok, 0, f.ok]) + f.in_rejected  # one '{' an accepted line
             if not np.array_equal(counted[f.file.path].result(), need):
                 keys, nulls = self._keys_per_line(source, parsed, f)
                 passes[id(f)] = pool.submit(lambda f, k, n: suspects(f.file.local(), k, n), f, keys, nulls)

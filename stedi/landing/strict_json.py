@@ -17,6 +17,12 @@ counted too, exactly: where DuckDB saw no value for key K and the line holds the
 `"K":null` (or `"K": null`), one more key is due. Those bytes cannot stand inside a JSON
 string (its quotes would be escaped), so they are a key K with a null value; and counting at
 most one per key keeps a key given twice one ':' over its share.
+
+Nesting is counted the same way: an accepted line holds exactly one opening bracket, its own
+'{' (a declared value is never an array or object). So '[' and '{' bytes are counted too, and a
+line holding any other goes to the validator, which rejects one nested deeper than
+`validate.MAX_DEPTH` (DuckDB's reader takes any depth). An extra key holding an array or object
+would also show as a ':' over the share; this count does not lean on that.
 """
 
 from __future__ import annotations
@@ -30,18 +36,20 @@ import numpy as np
 from stedi.landing.locate import blank, bounds
 
 COLON, COMMA, VTAB, FORM_FEED = 0x3A, 0x2C, 0x0B, 0x0C
+OPENING = 0x7B  # '{'; a byte b is '[' (0x5B) or '{' exactly where b | 0x20 == 0x7B: one test for both
 _CHUNK = 1 << 18  # bytes counted at a time: fits in a core's cache
 _BLOCK = 1 << 25  # bytes of whole lines looked at at a time in the per-line pass
 
 
 def counts_in(raw: bytes) -> np.ndarray:
-    """':' bytes, ',' bytes, and vertical tabs or form feeds, in one line."""
-    return np.array([raw.count(b":"), raw.count(b","), raw.count(b"\x0b") + raw.count(b"\x0c")], dtype=np.int64)
+    """':' bytes, ',' bytes, vertical tabs or form feeds, and '[' or '{' bytes, in one line."""
+    return np.array([raw.count(b":"), raw.count(b","), raw.count(b"\x0b") + raw.count(b"\x0c"),
+                     raw.count(b"[") + raw.count(b"{")], dtype=np.int64)
 
 
 def byte_counts(path: Path) -> np.ndarray:
     """counts_in over a whole file, without a per-line loop (numpy lets go of the interpreter)."""
-    total = np.zeros(3, dtype=np.int64)
+    total = np.zeros(4, dtype=np.int64)
     if path.stat().st_size == 0:
         return total
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
@@ -52,6 +60,7 @@ def byte_counts(path: Path) -> np.ndarray:
                 total[0] += np.count_nonzero(chunk == COLON)
                 total[1] += np.count_nonzero(chunk == COMMA)
                 total[2] += np.count_nonzero(chunk == VTAB) + np.count_nonzero(chunk == FORM_FEED)
+                total[3] += np.count_nonzero((chunk | 0x20) == OPENING)
             del chunk
         finally:
             del buf  # the map cannot close while an array views it
@@ -61,7 +70,8 @@ def byte_counts(path: Path) -> np.ndarray:
 def suspects(path: Path, keys: np.ndarray, nulls: dict[str, np.ndarray] | None = None
              ) -> list[tuple[int, int, bytes]] | None:
     """(position, line number, raw bytes) of the non-blank lines whose ':' or ',' count is not
-    what `keys[position]` keys need, or that hold a vertical tab or form feed. A negative
+    what `keys[position]` keys need, or that hold a vertical tab or form feed, or an opening
+    bracket besides their own '{'. A negative
     entry in `keys` marks a line already rejected. `nulls`: per optional key, where DuckDB saw
     no value (such a key given as null is due its share). None where the file has another
     number of non-blank lines than `keys` (positions would lie)."""
@@ -74,15 +84,17 @@ def suspects(path: Path, keys: np.ndarray, nulls: dict[str, np.ndarray] | None =
         if position + len(filled) > len(keys):
             return None
         # Per line, how many of each byte: each byte's line is the first line ending at or after it.
-        per_line = [np.bincount(np.searchsorted(ends, np.flatnonzero(block == byte)), minlength=len(starts))[filled]
-                    for byte in (COLON, COMMA, VTAB, FORM_FEED)]
+        per_line = [np.bincount(np.searchsorted(ends, np.flatnonzero(found)), minlength=len(starts))[filled]
+                    for found in (block == COLON, block == COMMA, block == VTAB, block == FORM_FEED,
+                                  (block | 0x20) == OPENING)]
         want = keys[position : position + len(filled)].astype(np.int64)
         done = want < 0  # rejected already: its share of keys is no question (nor its nulls)
         for key, absent in (nulls or {}).items():
             given = np.zeros(len(starts), dtype=bool)
             given[_lines_holding(data, ends, key)] = True
             want += given[filled] & absent[position : position + len(filled)]
-        odd = (per_line[0] != want) | (per_line[1] != want - 1) | (per_line[2] + per_line[3] > 0)
+        odd = ((per_line[0] != want) | (per_line[1] != want - 1) | (per_line[2] + per_line[3] > 0)
+               | (per_line[4] != 1))
         for i in np.flatnonzero(~done & odd):
             raw = data[int(starts[filled[i]]) : int(ends[filled[i]])]
             found.append((position + int(i), line + int(filled[i]) + 1, raw[:-1] if raw.endswith(b"\r") else raw))

@@ -16,6 +16,16 @@ from stedi.landing.sources import DATE_PATTERN, WHITE_SPACE, Field, FieldType, S
 _INT64 = (-(2**63), 2**63 - 1)
 _ISO_DATE = re.compile(DATE_PATTERN)
 
+# Arrays and objects nested deeper than this reject a line, whoever judges it. A real line
+# has depth 1 (one object of plain values); an extra key may wrap a few levels. The limit is
+# explicit so that the verdict never depends on a stack: Python's json recurses once a level,
+# bound by the interpreter's 1000 frames less its caller's (a worker thread, a Spark executor
+# and `stedi forget` each have their own), and Jackson stops at 1000. At 64, an accepted line
+# can be parsed and walked again (two frames a level) by any of them.
+MAX_DEPTH = 64
+# A JSON string (its escapes skipped, an unterminated one running to the end) or a bracket.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
 
 class _Unacceptable(ValueError):
     """A line that is JSON to a lenient reader, rejected here with its own reason."""
@@ -47,6 +57,25 @@ def _lone_surrogate(value: object) -> str | None:
         if found:
             return found
     return None
+
+
+def too_deep(raw: str) -> bool:
+    """Whether a line nests arrays and objects deeper than MAX_DEPTH, counted without parsing
+    (iteratively: no recursion that a deep line could exhaust). Brackets inside strings do not
+    count. Where the line stops being JSON the parser stops too, so it never goes deeper than
+    this count."""
+    if raw.count("[") + raw.count("{") <= MAX_DEPTH:  # fewer brackets than levels: the usual line
+        return False
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(raw):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif token in "]}":
+            depth -= 1
+    return False
 
 
 def _reject_constant(name: str) -> None:
@@ -123,6 +152,8 @@ def rejection_reason(source: Source, raw: str) -> str | None:
 def judge(source: Source, raw: str) -> tuple[str | None, dict[str, object] | None]:
     """(reason, None) for a rejected line, (None, its JSON object) for an accepted one: a
     caller that needs the values too parses the line once."""
+    if too_deep(raw):
+        return f"nested deeper than {MAX_DEPTH} levels of arrays and objects", None
     try:
         record = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
     except _Unacceptable as e:
@@ -134,7 +165,7 @@ def judge(source: Source, raw: str) -> tuple[str | None, dict[str, object] | Non
         what = "truncated JSON" if cut_short else "malformed JSON"
         at = "" if e.msg.endswith(" at") else " at"  # "Unterminated string starting at" has its own
         return f"{what}: {e.msg}{at} column {e.colno}", None
-    except (ValueError, RecursionError) as e:
+    except ValueError as e:
         return f"malformed JSON: {e}", None
     surrogate = _lone_surrogate(record) if "\\u" in raw else None
     if surrogate:

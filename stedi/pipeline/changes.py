@@ -2,8 +2,17 @@
 
 Which files were read is committed with the tables they fed: each source's table of accepted
 lines (`<source>_accepted`) carries, in its snapshot's properties, every landing file read
-into it with its size and modification time. So the record can never disagree with the
-tables: both become visible at the same commit point, or neither does.
+into it with its size, modification time and change stamp. So the record can never disagree
+with the tables: both become visible at the same commit point, or neither does.
+
+Size and mtime alone miss a rewrite in place of the same size whose mtime was set back
+(`os.utime`, `touch -r`, `cp -p`, `rsync -t`, `tar x` all keep an mtime): its new lines would
+never reach the tables, which would then differ from a full rebuild. The change stamp
+(`FileEntry.changed`: a local file's inode change time, an S3 object's ETag) catches every
+rewrite without reading a byte. A content digest would too, but costs reading every landing
+file on every run, hundreds of times what an incremental run reads (docs/benchmarks.md).
+What it costs instead: a file whose metadata alone changed (chmod, chown, a hard link) counts
+as rewritten, and the next run rebuilds in full.
 """
 
 from __future__ import annotations
@@ -23,9 +32,19 @@ if TYPE_CHECKING:
 
 READ_FILES_PROPERTY = "stedi.landing-files"
 
-# A file as it was read: size and modification time (S3: LastModified). Either changing means
-# the file was rewritten since.
-Seen = dict[str, tuple[int, int]]
+# A file as it was read: size, modification time (S3: LastModified) and change stamp. Any of
+# them changing means the file was rewritten since. Records made before stamps were kept (and
+# files listed without one) have the first two only, and are compared on those.
+Seen = dict[str, tuple]
+
+
+def version(entry: "FileEntry") -> tuple:
+    """What a file's record holds of it."""
+    return (entry.size, entry.mtime_ns, entry.changed) if entry.changed else (entry.size, entry.mtime_ns)
+
+
+def unchanged(recorded: tuple, entry: "FileEntry") -> bool:
+    return version(entry)[: len(recorded)] == tuple(recorded)
 
 
 def accepted_table(source: str) -> str:
@@ -39,7 +58,8 @@ def encode_seen(seen: Seen) -> str:
 
 
 def decode_seen(text: str) -> Seen:
-    return {name: (int(v[0]), int(v[1])) for name, v in json.loads(gzip.decompress(base64.b64decode(text))).items()}
+    return {name: (int(v[0]), int(v[1]), *map(str, v[2:]))
+            for name, v in json.loads(gzip.decompress(base64.b64decode(text))).items()}
 
 
 @dataclass
@@ -62,9 +82,11 @@ class LandingPlan:
 
     def seen(self, source: str) -> Seen:
         """What the source's accepted table records as read once this run commits."""
-        if self.after is not None:
-            return self.after[source]
-        return {e.relative: (e.size, e.mtime_ns) for e in self.listed[source]}
+        listed = {e.relative: e for e in self.listed[source]}
+        if self.after is not None:  # (a forget's: its files' size and time, as it listed them; stamped here)
+            return {name: version(listed[name]) if name in listed and unchanged(v, listed[name]) else v
+                    for name, v in self.after[source].items()}
+        return {name: version(e) for name, e in listed.items()}
 
 
 def plan(lake: "Lake", last: "LakeState", policy: str, full: bool) -> LandingPlan:
@@ -103,11 +125,11 @@ def _rewritten(listed: dict[str, list["FileEntry"]], before: dict[str, Seen]) ->
     """A landing file read before that changed or went (landing only grows, except by `stedi forget`,
     which records the files it rewrites): its rows cannot be told apart, so rebuild in full."""
     for source, seen in before.items():
-        now = {e.relative: (e.size, e.mtime_ns) for e in listed[source]}
-        for name, version in sorted(seen.items()):
+        now = {e.relative: e for e in listed[source]}
+        for name, recorded in sorted(seen.items()):
             if name not in now:
                 return f"{name} was read before and is gone"
-            if now[name] != version:
+            if not unchanged(recorded, now[name]):
                 return f"{name} changed since it was read"
     return None
 

@@ -27,6 +27,10 @@ class FileEntry:
     relative: str  # to the storage's root, with '/'
     size: int
     mtime_ns: int
+    # What any rewrite of the file changes, though its size and mtime may stay (listed with
+    # `stamped`; "" otherwise): a local file's inode change time (set by the kernel on every
+    # write, utime and rename, never set back by a user), an S3 object's ETag (its bytes' MD5).
+    changed: str = ""
 
     @property
     def name(self) -> str:
@@ -104,8 +108,10 @@ class Storage(ABC):
         """Replace a small file so that a reader sees the old one or the new, never half.
         `private`: readable by its owner only, from the start (where the medium has modes)."""
 
-    def files(self, relative: str, suffix: str = "", recursive: bool = False) -> list[FileEntry]:
-        """The files in a folder (none if it is missing), sorted by path."""
+    def files(self, relative: str, suffix: str = "", recursive: bool = False,
+              stamped: bool = False) -> list[FileEntry]:
+        """The files in a folder (none if it is missing), sorted by path; `stamped`: with
+        `FileEntry.changed` (one more call per file, or per page of a listing)."""
         from pyarrow.fs import FileSelector, FileType
 
         base = self._fs_path(relative)
@@ -118,7 +124,12 @@ class Storage(ABC):
             inner = info.path[len(base) :].strip("/")
             mtime = info.mtime_ns if info.mtime_ns is not None else 0
             found.append(FileEntry(f"{relative}/{inner}" if relative else inner, info.size or 0, mtime))
-        return sorted(found, key=lambda e: e.relative)
+        found.sort(key=lambda e: e.relative)
+        return self._stamped(relative, found) if stamped else found
+
+    def _stamped(self, relative: str, entries: list[FileEntry]) -> list[FileEntry]:
+        """`entries` (files under the folder `relative`) with `changed` set where the medium has it."""
+        return entries
 
     def folders(self, relative: str) -> list[str]:
         """The names of the folders directly in a folder."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ContextManager
 from stedi.storage.base import Storage
 
 if TYPE_CHECKING:
+    from stedi.storage.base import FileEntry
     from stedi.config import Config
     from stedi.store.catalog import CatalogAccess
 
@@ -75,6 +76,17 @@ class LocalStorage(Storage):
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+
+    def _stamped(self, relative: str, entries: list["FileEntry"]) -> list["FileEntry"]:
+        # The change time, not the mtime: `os.utime`, `cp -p`, `rsync -t` and `tar x` set an
+        # mtime back, and every write sets the change time to now (one stat a file, no bytes read).
+        stamped = []
+        for e in entries:
+            try:
+                stamped.append(replace(e, changed=str(os.stat(self.local(e.relative)).st_ctime_ns)))
+            except FileNotFoundError:  # gone since it was listed: "" stands for unknown
+                stamped.append(e)
+        return stamped
 
     def make_folder(self, relative: str) -> None:
         self.local(relative).mkdir(parents=True, exist_ok=True)

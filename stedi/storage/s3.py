@@ -16,6 +16,7 @@ from stedi.storage.base import Storage
 
 if TYPE_CHECKING:
     from stedi.config import Config
+    from stedi.storage.base import FileEntry
     from stedi.store.catalog import CatalogAccess
 
 # S3's rules for bucket names (3-63 characters; lowercase letters, digits, dots, hyphens).
@@ -117,6 +118,17 @@ class S3Storage(Storage):
             return
         with source.open_input(source_relative) as fh:
             self._client_call(lambda s3: s3.upload_fileobj(fh, self.bucket, self.key(relative)), relative)
+
+    def _stamped(self, relative: str, entries: list["FileEntry"]) -> list["FileEntry"]:
+        # The ETag, from one listing a thousand objects: LastModified has whole seconds, so a
+        # rewrite of the same size in the second a run listed it would look unchanged.
+        from dataclasses import replace
+
+        prefix = self.key(relative) + "/"
+        pages = self._client_call(
+            lambda s3: list(s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)), relative)
+        tags = {item["Key"]: item.get("ETag", "").strip('"') for page in pages for item in page.get("Contents", [])}
+        return [replace(e, changed=tags.get(self.key(e.relative), "")) for e in entries]
 
     def local_file(self, relative: str, scratch: Path) -> Path:
         # One streamed GET: servers that answer ranged GETs by slicing the whole object (moto

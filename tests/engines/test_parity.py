@@ -9,6 +9,7 @@ An incremental run on Spark after a DuckDB run is checked against the rules' ful
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from stedi import Lakehouse
 from stedi.generate import GeneratorRates, generate
 from stedi.pipeline.run import RunSummary
 from tests.conftest import STARTER, customer, reading, step, write_delivery
+from tests.landing.deep_lines import TOO_DEEP
 
 TABLES = ("customer_trusted", "accelerometer_trusted", "customer_curated", "step_trainer_trusted",
           "machine_learning_curated", "quarantine")
@@ -96,7 +98,8 @@ def test_hand_written_rows_with_every_rule(tmp_path: Path, spark) -> None:  # ty
                   '{"email": "i@test.com",'],
         accelerometer=[reading(A, t) for t in (100, 200, 300)] + [reading(E, t) for t in (100, 300, 400)]
         + [reading("g@test.com", 300, 1.5, -2.25, 1e-7), reading("g@test.com", 300, 1.5, -2.25, 1e-7),
-           reading(D, 300), '{"user":"a@test.com","timestamp":1.5,"x":0,"y":0,"z":0}', ""],
+           reading(D, 300), '{"user":"a@test.com","timestamp":1.5,"x":0,"y":0,"z":0}', "",
+           nested("g@test.com", 400, 64), nested("g@test.com", 500, 65), nested("g@test.com", 600, 100_000)],
         step_trainer=[step("s1", t) for t in (100, 200, 300)] + [step("s5", t) for t in (100, 300, 400)]
         + [step("s7", 300), step("s4", 300), '{"sensorReadingTime": 5, "serialNumber": 7, "distanceFromObject": 1}'],
     )
@@ -104,8 +107,14 @@ def test_hand_written_rows_with_every_rule(tmp_path: Path, spark) -> None:  # ty
     house.ingest(delivery)
     for policy in ("strict", "any-time"):
         tables = assert_same_on_both_engines(house, policy, spark)
-        assert sum(tables["quarantine"][1].values()) == 4
+        assert sum(tables["quarantine"][1].values()) == 6
+        assert sum(n for row, n in tables["quarantine"][1].items() if row[-1] == TOO_DEEP) == 2
         assert sum(tables["machine_learning_curated"][1].values()) > 0
+
+
+def nested(user: str, ts: int, levels: int) -> str:
+    """A reading whose extra key nests the line `levels` deep (64 at most are accepted)."""
+    return json.dumps(reading(user, ts))[:-1] + ', "e": ' + "[" * (levels - 1) + "]" * (levels - 1) + "}"
 
 
 def test_an_incremental_run_on_spark_equals_a_full_rebuild(tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from stedi.generate import GeneratorRates, generate
 from stedi.landing.quarantine import explain
 from stedi.landing.sources import SOURCES, Source
 from tests.conftest import customer, reading, step
+from tests.landing.deep_lines import DEEP, TOO_DEEP
 from tests.landing.test_line_rules import (BLANKS, CASES, LENIENT, NOT_UTF8, REPEATED_KEYS, R, customer_with,
                                            reading_with)
 from tests.pipeline.test_hostile_input import A, line, non_blank
@@ -142,7 +143,7 @@ EXTRA = {"accelerometer": EXTRA_ACCELEROMETER, "customer": EXTRA_CUSTOMER, "step
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
 def test_every_hand_worked_line_is_judged_as_duckdb_judges_it(spark, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
-    lines = [c.encode() for c in {**CASES[name], **REPEATED_KEYS[name], **LENIENT[name]}]
+    lines = [c.encode() for c in {**CASES[name], **REPEATED_KEYS[name], **LENIENT[name], **DEEP[name]}]
     lines += [NOT_UTF8[name], *EXTRA[name]]
     body: list[bytes] = []
     for i, data in enumerate(lines):
@@ -153,6 +154,9 @@ def test_every_hand_worked_line_is_judged_as_duckdb_judges_it(spark, tmp_path: P
     path.write_bytes(b"\n".join(body[: len(body) // 2]) + b"\r\n" + b"\n".join(body[len(body) // 2:]) + b"\r\n")
     load, _ = assert_same(spark, SOURCES[name], [path])
     assert load.accepted > 5 and len(load.rejected) > 5
+    too_deep = sorted(r.raw for r in load.rejected if r.reason == TOO_DEEP)
+    deep_extra = [e.decode() for e in EXTRA[name] if e.count(b"[") == 2000 or e.count(b"{") == 601]
+    assert too_deep == sorted([line for line, ok in DEEP[name].items() if not ok] + deep_extra)
 
 
 def test_sound_lines_as_delivered_are_proved_without_python(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ import pytest
 
 from stedi import Lakehouse
 from stedi.pipeline.run import RunSummary
+from tests.landing.deep_lines import DEEP, TOO_DEEP
 from tests.reference import Rejected, expected_quarantine, landing_lines, parse_line, read_source
 
 R = '{"user":"a@x.com","timestamp":1655564444103,"x":1.0,"y":-1,"z":0.5}'
@@ -209,8 +210,8 @@ def accepted(source: str, line: str | bytes) -> bool:
 
 @pytest.mark.parametrize("source", CASES)
 def test_reference_follows_the_readme(source: str) -> None:
-    for line, ok in {**CASES[source], **REPEATED_KEYS[source], **LENIENT[source]}.items():
-        assert accepted(source, line) == ok, line
+    for line, ok in {**CASES[source], **REPEATED_KEYS[source], **LENIENT[source], **DEEP[source]}.items():
+        assert accepted(source, line) == ok, line[:100]
     assert not accepted(source, NOT_UTF8[source])
 
 
@@ -269,7 +270,8 @@ def test_blank_lines_are_no_records_but_keep_their_numbers(tmp_path: Path) -> No
 
 
 def test_a_run_quarantines_exactly_the_lines_the_readme_rejects(tmp_path: Path) -> None:
-    cases = {source: {**CASES[source], **REPEATED_KEYS[source], **LENIENT[source]} for source in CASES}
+    cases = {source: {**CASES[source], **REPEATED_KEYS[source], **LENIENT[source], **DEEP[source]}
+             for source in CASES}
     house, delivery, rejected = run_cases(tmp_path, cases)
     assert quarantined(house) == rejected
     assert expected_quarantine(delivery) == sorted(
@@ -337,3 +339,17 @@ def test_the_landing_view_keeps_the_line_after_a_truncated_one(tmp_path: Path) -
     house, summary = run_one_file(tmp_path, lines)
     assert summary.table("accelerometer_landing").rows_out == 3
     assert sorted(r["timestamp"] for r in house.table("accelerometer_landing").to_arrow().to_pylist()) == [1, 3, 4]
+
+
+def test_lines_nested_too_deep_are_quarantined_for_it(tmp_path: Path) -> None:
+    """Every line nested deeper than the limit, whatever else is wrong with it, is quarantined
+    with the one reason; the lines at the limit are typed like any other."""
+    house, _, rejected = run_cases(tmp_path, DEEP)
+    assert quarantined(house) == rejected
+    reasons = {(r["source"], r["raw"]): r["reason"] for r in house.table("quarantine").to_arrow().to_pylist()}
+    for source, lines in DEEP.items():
+        for line, ok in lines.items():
+            if not ok:
+                assert reasons[(source, line)] == TOO_DEEP, (source, line[:100])
+    stamps = sorted(r["timestamp"] for r in house.table("accelerometer_landing").to_arrow().to_pylist())
+    assert stamps == [1] * sum(DEEP["accelerometer"].values())

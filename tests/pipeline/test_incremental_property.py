@@ -3,8 +3,11 @@
 Each sequence is its own small world of customers (emails `c<k>@seq<j>.test`) and serial
 numbers (`seq<j>-<k>`, drawn from a pool small enough that customers come to share one): new
 customers, re-sent records that grant, move or withdraw consent or change the serial number
-(some updated in the same millisecond as the record they follow), new phone and step-trainer
-readings (some delivered twice), readings of customers who never registered, and malformed lines.
+(some updated in the same millisecond as the record they follow), one of two holders of a serial
+number moving off it (it becomes the other's alone, with nothing else of theirs delivered: only
+the old holders tell a run that the other's rows change; the test counts such serials whose
+readings then came in, and requires some), new phone and step-trainer readings (some delivered
+twice), readings of customers who never registered, and malformed lines.
 
 Rules are per customer and worlds share no customer or serial number, so many sequences run
 side by side in one lake: run i reads the i-th delivery of every sequence still going. After
@@ -39,15 +42,38 @@ class World:
         self.serial_pool = [f"seq{j}-{k}" for k in range(rng.randint(1, 4))]
         self.sent: list[dict[str, Any]] = []  # readings delivered, to deliver some again
 
+    def holders(self) -> dict[str, set[str]]:
+        """Each serial number's holders, by their latest records."""
+        found: dict[str, set[str]] = {}
+        for email, record in self.records.items():
+            found.setdefault(record["serialNumber"], set()).add(email)
+        return found
+
+    def given_up(self, before: dict[str, set[str]], out: dict[str, list[Any]]) -> list[tuple[str, str]]:
+        """(serial, holder) where this delivery left a serial that customers shared to one of them,
+        who is otherwise untouched by it (only the serial given up can change their rows)."""
+        sent = {source: [r for r in lines if isinstance(r, dict)] for source, lines in out.items()}  # not malformed
+        touched = {r["email"] for r in sent["customer"]} | {r["user"] for r in sent["accelerometer"]}
+        stepped = {r["serialNumber"] for r in sent["step_trainer"]}
+        found = []
+        for serial, holders in self.holders().items():
+            (holder,) = holders if len(holders) == 1 else (None,)
+            if len(before.get(serial, ())) > 1 and holder in before[serial] and holder not in touched \
+                    and serial not in stepped:
+                found.append((serial, holder))
+        return found
+
     def delivery(self, day: int) -> dict[str, list[Any]]:
         rng, out = self.rng, {"customer": [], "accelerometer": [], "step_trainer": []}
+        quiet = self._give_up(day, out)
         for _ in range(rng.randint(0, 3)):  # new customers
             email = f"c{len(self.records)}@seq{self.j}.test"
             record = customer(email, rng.choice(self.serial_pool), updated=day * 1000, consent=self._consent(),
                               registrationDate=day * 1000)
             self.records[email] = record
             out["customer"].append(record)
-        for email in rng.sample(sorted(self.records), k=min(len(self.records), rng.randint(0, 2))):  # re-sends
+        others = [e for e in sorted(self.records) if e not in quiet]
+        for email in rng.sample(others, k=min(len(others), rng.randint(0, 2))):  # re-sends
             old = self.records[email]
             change = rng.choice(["grant", "move", "withdraw", "serial", "same-millisecond", "phone"])
             updated = old["lastUpdateDate"] if change == "same-millisecond" else day * 1000 + rng.randint(1, 999)
@@ -64,8 +90,8 @@ class World:
                 record["phone"] = f"801555{rng.randint(1000, 9999)}"
             self.records[email] = record
             out["customer"].append(record)
-        people = sorted(self.records) + [f"ghost@seq{self.j}.test"]
-        serials = sorted({r["serialNumber"] for r in self.records.values()} | set(self.serial_pool))
+        people = [e for e in sorted(self.records) if e not in quiet] + [f"ghost@seq{self.j}.test"]
+        serials = sorted(({r["serialNumber"] for r in self.records.values()} | set(self.serial_pool)) - quiet)
         for _ in range(rng.randint(0, 6)):
             ts = rng.randint(0, 60) * 10
             if rng.random() < 0.6:
@@ -82,6 +108,20 @@ class World:
             out[rng.choice(sorted(out))].append(f'{{"email": "c0@seq{self.j}.test", "serialNumber": ')
         return out
 
+    def _give_up(self, day: int, out: dict[str, list[Any]]) -> set[str]:
+        """Often, one of two holders of a serial moves to a serial of its own: the serial becomes
+        the other's alone. Returns that other holder and the serial, which the rest of this
+        delivery leaves alone, so that only the serial given up changes their rows."""
+        shared = sorted(serial for serial, holders in self.holders().items() if len(holders) == 2)
+        if not shared or self.rng.random() < 0.2:
+            return set()
+        serial = self.rng.choice(shared)
+        email, other = self.rng.sample(sorted(self.holders()[serial]), 2)
+        old = self.records[email]  # later than any record of theirs, earlier than any later re-send
+        self.records[email] = dict(old, lastUpdateDate=old["lastUpdateDate"] + 1, serialNumber=f"seq{self.j}-own{day}")
+        out["customer"].append(self.records[email])
+        return {other, serial}
+
     def _consent(self) -> Any:
         return self.rng.choice(["absent", None, 0, 200, 400, 600])
 
@@ -91,12 +131,16 @@ def test_incremental_runs_equal_a_full_rebuild_after_every_run(tmp_path: Path, p
     rng = random.Random(seed)
     worlds = [World(j, random.Random(rng.random())) for j in range(SEQUENCES)]
     house = Lakehouse(tmp_path / "lake", create=True)
-    exercised = {"removed": 0, "incremental runs": 0}
+    exercised = {"removed": 0, "incremental runs": 0, "serials given up": 0, "given up, then attributed": 0}
     for day in range(1, MAX_DELIVERIES + 1):
         merged: dict[str, list[Any]] = {"customer": [], "accelerometer": [], "step_trainer": []}
+        given_up = []
         for world in worlds:
             if day <= world.deliveries:
-                for source, lines in world.delivery(day).items():
+                before = world.holders()
+                delivery = world.delivery(day)
+                given_up += world.given_up(before, delivery)
+                for source, lines in delivery.items():
                     merged[source] += lines
         deliver(house, tmp_path, day, **merged)
         summary = house.run(consent_policy=policy)
@@ -105,8 +149,13 @@ def test_incremental_runs_equal_a_full_rebuild_after_every_run(tmp_path: Path, p
             exercised["incremental runs"] += 1
             exercised["removed"] += sum(t.removed for t in summary.tables)
         assert_lake_matches(house, None, policy, landing=False)
+        # A serial given up: its readings may now be its one holder's, with nothing else of theirs new.
+        attributed = {r["serialnumber"] for r in house.table("step_trainer_trusted").to_arrow().to_pylist()}
+        exercised["serials given up"] += len(given_up)
+        exercised["given up, then attributed"] += sum(serial in attributed for serial, _ in given_up)
     # The sequences did exercise what they are for: rows taken out again by later deliveries.
     assert exercised["incremental runs"] == MAX_DELIVERIES - 1 and exercised["removed"] > 0, exercised
+    assert exercised["given up, then attributed"] > 0, exercised
     incremental = {t.name: sorted(map(repr, house.table(t.name).to_arrow().to_pylist())) for t in house.tables()
                    if t.zone != "landing"}
     assert house.run(consent_policy=policy, full=True).full_reason == "--full asked for it"
