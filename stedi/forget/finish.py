@@ -55,7 +55,10 @@ def finish_erasure(lake: "Lake", erasure_id: str, say: Say, report: "ErasureRepo
 
     discard(lake, erasure_id)  # the originals: their lines, as delivered
     say("expiring older snapshots and deleting the files only they held")
-    done = retain(lake, say, keep_snapshots=1, keep_days=0)
+    # No margin for young unreferenced files: a forget stopped halfway through this leaves the
+    # expired snapshots' files unreferenced and young, and they hold its people. The writer lock
+    # is held, and the next writer settled any other writer's leftovers first.
+    done = retain(lake, say, keep_snapshots=1, keep_days=0, margin_seconds=0)
     kept = _kept_report(lake, erasure_id)
     kept["snapshots_expired"] = int(kept.get("snapshots_expired", 0)) + sum(done.expired.values())
     kept["files_deleted"] = int(kept.get("files_deleted", 0)) + sum(done.deleted.values())

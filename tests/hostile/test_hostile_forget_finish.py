@@ -29,9 +29,35 @@ from tests.moto_server import REGION
 ROOT = Path(__file__).resolve().parents[2]
 CRAIG, BOB = "craig.fib@test.com", "bob.kept@test.com"
 CRAIG_VALUES = [CRAIG, "Craig Fibonnaci", "8015550199", "craig-serial-0000-1111"]
-# What a forget says after its commit point ("making the run visible" is said just before it).
-AFTER_COMMIT = ["making the run visible", "expiring older snapshots and deleting the files only they held",
-                "old snapshot(s) of", "file(s) no kept snapshot refers to"]
+# Each step after a forget's commit point, and how to die there: (where, what is patched to
+# SIGKILL the process at once after (or, for "before", instead of) its first call). Deterministic:
+# the process kills itself at that very step, as an outside kill -9 landing there would.
+STEPS = {
+    "after the commit point": ("stedi.commit.state", "LakeState.write", "after"),
+    "before the run record": ("stedi.pipeline.run", "_record", "before"),
+    "after dropping the originals": ("stedi.forget.finish", "discard", "after"),
+    "after the first expiry": ("stedi.maintain.retention", "_expire", "after"),
+    "after the first table's files went": ("stedi.maintain.retention", "_sweep", "after"),
+    "before purging old versions": ("stedi.storage.local", "LocalStorage.purge_old_versions", "before"),
+    "before the journal goes": ("stedi.forget.finish", "Journal.delete", "before"),
+}
+KILLER = """
+import importlib, os, signal, sys
+module, name, when = sys.argv[1:4]
+owner = importlib.import_module(module)
+*path, attr = name.split(".")
+for part in path:
+    owner = getattr(owner, part)
+real = getattr(owner, attr)
+def die(*args, **kwargs):
+    if when == "after":
+        real(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+setattr(owner, attr, die)
+sys.argv = ["stedi"] + sys.argv[4:]
+from stedi.cli.main import entry
+entry()
+"""
 
 
 def make_lake(where: Path) -> tuple[Lakehouse, str]:
@@ -49,20 +75,12 @@ def make_lake(where: Path) -> tuple[Lakehouse, str]:
     return house, first
 
 
-def kill_forget_at(lake: str, line: str) -> list[str]:
-    """`stedi forget CRAIG`, killed at once after it says `line`; what it said."""
-    proc = subprocess.Popen([sys.executable, "-m", "stedi", "forget", CRAIG, "--lake", lake], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    assert proc.stderr is not None
-    said = []
-    for text in proc.stderr:
-        said.append(text.strip())
-        if line in text:
-            proc.send_signal(signal.SIGKILL)
-            break
-    proc.wait(timeout=60)
-    return said
+def kill_forget_at(lake: str, step: str) -> int:
+    """`stedi forget CRAIG`, killed at `step`; its exit status."""
+    module, name, when = STEPS[step]
+    done = subprocess.run([sys.executable, "-c", KILLER, module, name, when, "forget", CRAIG, "--lake", lake],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return done.returncode
 
 
 def committed_erasure(house: Lakehouse) -> str | None:
@@ -71,34 +89,26 @@ def committed_erasure(house: Lakehouse) -> str | None:
     return state["run_id"] if record.exists() else None
 
 
-@pytest.mark.parametrize("line", AFTER_COMMIT)
-def test_a_forget_killed_after_its_commit_point_is_finished_by_the_next_writer(tmp_path: Path, line: str) -> None:
+@pytest.mark.parametrize("step", STEPS)
+def test_a_forget_killed_after_its_commit_point_is_finished_by_the_next_writer(tmp_path: Path, step: str) -> None:
     house, first = make_lake(tmp_path)
-    said = kill_forget_at(house.path, line)
-    assert any(line in s for s in said), said
+    assert kill_forget_at(house.path, step) == -signal.SIGKILL
     erasure = committed_erasure(house)
-    if erasure is None:  # killed just before the commit point: rolled back by the next writer
-        assert line == "making the run visible"
-        house.maintain()
-        assert house.query(f"SELECT count(*) AS n FROM customer_trusted WHERE email = '{CRAIG}'").to_pylist() == \
-            [{"n": 1}]
-        house.forget(CRAIG)
-    else:
-        # Committed: he is gone from what readers read now, and the past that holds him cannot be read.
-        assert house.query(f"SELECT count(*) AS n FROM customer_trusted WHERE email = '{CRAIG}'").to_pylist() == \
-            [{"n": 0}]
-        with pytest.raises(StediError, match="erasure"):
-            house.query("SELECT count(*) FROM customer_trusted", as_of=first)
-        said = []
-        house.maintain(progress=said.append)
-        finished = json.loads((Path(house.path) / "erasures" / erasure / "report.json").read_text())
-        assert finished["finished"] is True
-        assert any(f"finishing erasure {erasure}" in s for s in said), said
+    assert erasure is not None and (Path(house.path) / "journal.json").exists()
+    # Committed: he is gone from what readers read now, and the past that holds him cannot be read.
+    assert house.query(f"SELECT count(*) AS n FROM customer_trusted WHERE email = '{CRAIG}'").to_pylist() == [{"n": 0}]
+    with pytest.raises(StediError, match=f"erasure {erasure} is committed but not finished"):
+        house.query("SELECT count(*) FROM customer_trusted", as_of=first)
+    said: list[str] = []
+    house.maintain(progress=said.append)  # the next writer finishes it first, and says so
+    assert any(f"finishing erasure {erasure}" in s for s in said), said
+    finished = json.loads((Path(house.path) / "erasures" / erasure / "report.json").read_text())
+    assert finished["finished"] is True
     assert not (Path(house.path) / "journal.json").exists()
     assert not list(Path(house.path).glob("forget-*"))
     with pytest.raises(StediError, match="a forget"):
         house.query("SELECT count(*) FROM customer_trusted", as_of=first)
-    assert_no_hits(scan_folder(Path(house.path), CRAIG_VALUES), f"the lake after a kill at {line!r}")
+    assert_no_hits(scan_folder(Path(house.path), CRAIG_VALUES), f"the lake after a kill {step}")
     bob = house.query(f"SELECT count(*) AS n FROM accelerometer_trusted WHERE user = '{BOB}'").to_pylist()
     assert bob == [{"n": 2}]
 
