@@ -90,7 +90,7 @@ class Lake:
         storage.make_folder("")
         # Making a lake is a writer's work. Taking the lock is also its first write: without the
         # right to write here, it fails before any key or catalog entry exists.
-        with storage.writer_lock("ingest").acquire(wait=60):
+        with storage.writer_lock("ingest").acquire(wait=60), storage.owner_only():
             if not storage.is_file(CONFIG_FILE):  # else another process made it meanwhile
                 cls._create(storage)
         return cls(storage, load_config(storage))

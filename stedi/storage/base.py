@@ -102,7 +102,8 @@ class Storage(ABC):
     @abstractmethod
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
         """Replace a small file so that a reader sees the old one or the new, never half.
-        `private`: readable by its owner only, from the start (where the medium has modes)."""
+        `private`: readable by its owner only, from the start (where the medium has modes, every
+        file of a lake is)."""
 
     def files(self, relative: str, suffix: str = "", recursive: bool = False) -> list[FileEntry]:
         """The files in a folder (none if it is missing), sorted by path."""
@@ -195,6 +196,14 @@ class Storage(ABC):
     @abstractmethod
     def writer_lock(self, command: str) -> Any:
         """The lock writers take (a WriterLock-like object: acquire(wait, on_wait), release())."""
+
+    def owner_only(self, say: Callable[[str], None] | None = None) -> ContextManager[None]:
+        """What a writer works inside, holding the lock: where the medium has modes, every file
+        it creates is private (600, folders 700) and a lake made looser is made private first,
+        saying so. S3 has none: who reads a bucket is its policy's matter."""
+        from contextlib import nullcontext
+
+        return nullcontext()
 
     @abstractmethod
     def catalog(self, config: "Config") -> "CatalogAccess":

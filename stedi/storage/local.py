@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ContextManager
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, ContextManager, Iterator
 
 from stedi.storage.base import Storage
+from stedi.storage.modes import FILE_MODE, FOLDER_MODE
 
 if TYPE_CHECKING:
     from stedi.config import Config
@@ -38,7 +40,7 @@ class LocalStorage(Storage):
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
         from stedi.commit.atomic import write_atomic
 
-        write_atomic(self.local(relative), text, mode=0o600 if private else 0o644)
+        write_atomic(self.local(relative), text, mode=FILE_MODE)  # every file of a lake is private
 
     def delete_tree(self, relative: str) -> None:
         shutil.rmtree(self.local(relative), ignore_errors=True)
@@ -69,7 +71,7 @@ class LocalStorage(Storage):
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
         try:
-            with source.open_input(source_relative) as src, partial.open("wb") as dst:
+            with source.open_input(source_relative) as src, open(partial, "wb", opener=_private) as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
             os.replace(partial, target)  # readers never see half a file
         except BaseException:
@@ -77,7 +79,8 @@ class LocalStorage(Storage):
             raise
 
     def make_folder(self, relative: str) -> None:
-        self.local(relative).mkdir(parents=True, exist_ok=True)
+        # The lake's own folder is private from its creation; the folders above it are the user's.
+        self.local(relative).mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
 
     keeps_key_in_config = True
 
@@ -94,6 +97,15 @@ class LocalStorage(Storage):
 
         return WriterLock(self.folder, command)
 
+    @contextmanager
+    def owner_only(self, say: Callable[[str], None] | None = None) -> Iterator[None]:
+        from stedi.storage.modes import make_private, owner_only, private_message
+
+        with owner_only():
+            for message in private_message(self.folder, *make_private(self.folder)):
+                (say or (lambda m: None))(message)
+            yield
+
     def catalog(self, config: "Config") -> "CatalogAccess":
         from stedi.store.sqlite_catalog import SqliteCatalog
 
@@ -106,7 +118,7 @@ class LocalStorage(Storage):
     def create_key(self, config: "Config") -> "Config":
         import secrets
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.make_folder("")
         return replace(config, pseudonym_key=secrets.token_hex(32))
 
     def pseudonym_key(self, config: "Config") -> str:
@@ -116,3 +128,8 @@ class LocalStorage(Storage):
         # In the lake: its disk is the one sized for the data.
         relative = f".tmp/{run_id}"
         return self.local(relative), relative
+
+
+def _private(path: str, flags: int) -> int:
+    """An opener for open(): the file is its owner's alone from its creation."""
+    return os.open(path, flags, FILE_MODE)
