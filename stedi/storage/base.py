@@ -27,10 +27,32 @@ class FileEntry:
     relative: str  # to the storage's root, with '/'
     size: int
     mtime_ns: int
+    link_to: str | None = None  # a symlink's: the root-relative file it names
 
     @property
     def name(self) -> str:
         return self.relative.rsplit("/", 1)[-1]
+
+
+# What a folder holds that is neither a file nor a folder to go into (Listing.others).
+NOT_REGULAR = "not a regular file"
+LINK_TO_NOTHING = "symlink to nothing"
+LINK_OUT = "symlink out of the delivery, not followed"
+
+
+@dataclass(frozen=True)
+class Other:
+    relative: str
+    why: str  # NOT_REGULAR, LINK_TO_NOTHING, LINK_OUT
+    target: str = ""  # where a symlink points
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What is directly in a folder: files, folders (relative paths), and the rest."""
+    files: list[FileEntry]
+    folders: list[str]
+    others: list[Other]
 
 
 class Storage(ABC):
@@ -86,7 +108,7 @@ class Storage(ABC):
         """A whole (small) file; None if there is none."""
         def read() -> bytes | None:
             try:
-                with self.fs.open_input_stream(self._fs_path(relative)) as fh:
+                with self.fs.open_input_stream(self._fs_path(relative), compression=None) as fh:
                     return fh.read()
             except FileNotFoundError:
                 return None
@@ -97,7 +119,8 @@ class Storage(ABC):
         return None if data is None else data.decode("utf-8")
 
     def open_input(self, relative: str) -> BinaryIO:
-        return self._call(lambda: self.fs.open_input_stream(self._fs_path(relative)), relative)
+        # The bytes as stored: pyarrow would decompress a name ending in .gz by itself.
+        return self._call(lambda: self.fs.open_input_stream(self._fs_path(relative), compression=None), relative)
 
     @abstractmethod
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
@@ -120,6 +143,24 @@ class Storage(ABC):
             mtime = info.mtime_ns if info.mtime_ns is not None else 0
             found.append(FileEntry(f"{relative}/{inner}" if relative else inner, info.size or 0, mtime))
         return sorted(found, key=lambda e: e.relative)
+
+    def listing(self, relative: str) -> Listing:
+        """What is directly in a folder, for a reader that must not leave the root (ingest reading
+        a delivery). Here (S3) every key is what it says; LocalStorage follows no symlink out."""
+        from pyarrow.fs import FileSelector, FileType
+
+        base = self._fs_path(relative)
+        infos = self._call(lambda: self.fs.get_file_info(FileSelector(base, allow_not_found=True)), relative)
+        files, folders, others = [], [], []
+        for info in sorted(infos, key=lambda i: i.base_name):
+            inner = f"{relative}/{info.base_name}" if relative else info.base_name
+            if info.type == FileType.File:
+                files.append(FileEntry(inner, info.size or 0, info.mtime_ns or 0))
+            elif info.type == FileType.Directory:
+                folders.append(inner)
+            else:
+                others.append(Other(inner, NOT_REGULAR))
+        return Listing(files, folders, others)
 
     def folders(self, relative: str) -> list[str]:
         """The names of the folders directly in a folder."""

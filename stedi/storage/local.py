@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, ContextManager, Iterator
 
-from stedi.storage.base import Storage
+from stedi.errors import InputError
+from stedi.storage.base import LINK_OUT, LINK_TO_NOTHING, NOT_REGULAR, FileEntry, Listing, Other, Storage
 from stedi.storage.modes import FILE_MODE, FOLDER_MODE
 
 if TYPE_CHECKING:
@@ -36,6 +38,51 @@ class LocalStorage(Storage):
 
     def local(self, relative: str = "") -> Path:
         return self.folder / relative if relative else self.folder
+
+    def listing(self, relative: str) -> Listing:
+        # The root is followed as the user named it; inside it, a symlink only where it points
+        # inside the root (its real path, every link on the way resolved).
+        real_root = os.path.realpath(self.folder)
+        files, folders, others = [], [], []
+        with os.scandir(self.local(relative)) as found:
+            entries = sorted(found, key=lambda e: e.name)
+        for entry in entries:
+            inner = f"{relative}/{entry.name}" if relative else entry.name
+            link_to = None
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not os.path.exists(target):
+                    others.append(Other(inner, LINK_TO_NOTHING, target))
+                    continue
+                if not _inside(target, real_root):
+                    others.append(Other(inner, LINK_OUT, target))
+                    continue
+                link_to = os.path.relpath(target, real_root).replace(os.sep, "/")
+            st = os.stat(entry.path)
+            if stat.S_ISDIR(st.st_mode):
+                folders.append(inner)
+            elif stat.S_ISREG(st.st_mode):
+                files.append(FileEntry(inner, st.st_size, st.st_mtime_ns, link_to))
+            else:
+                others.append(Other(inner, NOT_REGULAR))
+        return Listing(files, folders, others)
+
+    def open_input(self, relative: str) -> BinaryIO:
+        # Never a file outside the root through a symlink, even one swapped in after a listing:
+        # the file opened is checked, not the path. Not blocking on a pipe either.
+        path = self.local(relative)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            opened = _opened(fd, path)
+            if not _inside(opened, os.path.realpath(self.folder)):
+                raise InputError(f"{path}: a symlink to {opened}, outside {self.root}; not followed")
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise InputError(f"{path}: {NOT_REGULAR}")
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
 
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
         from stedi.commit.atomic import write_atomic
@@ -133,3 +180,15 @@ class LocalStorage(Storage):
 def _private(path: str, flags: int) -> int:
     """An opener for open(): the file is its owner's alone from its creation."""
     return os.open(path, flags, FILE_MODE)
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _opened(fd: int, path: Path) -> str:
+    """The real path of the file an open descriptor reads (Linux names it in /proc), else of `path`."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
