@@ -87,6 +87,9 @@ class Lake:
         storage.check()
         if cls.exists_at(storage):
             return cls(storage, load_config(storage))
+        outer = storage.lake_above()
+        if outer is not None:  # its files would be the outer lake's to tidy away, landing's to read
+            raise NotALakeError(f"{storage.root}: inside the lake {outer}; choose a place for the lake outside it")
         storage.make_folder("")
         # Making a lake is a writer's work. Taking the lock is also its first write: without the
         # right to write here, it fails before any key or catalog entry exists.

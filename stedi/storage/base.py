@@ -222,6 +222,10 @@ class Storage(ABC):
     def make_folder(self, relative: str) -> None:
         """Create a folder where the medium has folders (S3 has only keys)."""
 
+    def lake_above(self) -> str | None:
+        """The lake this location lies inside (a folder or prefix above it with a stedi.toml), if any."""
+        return None
+
     def check(self) -> None:
         """Fail with one line if the lake's place cannot be used at all (e.g. no such bucket)."""
 

@@ -129,6 +129,10 @@ class LocalStorage(Storage):
         # The lake's own folder is private from its creation; the folders above it are the user's.
         self.local(relative).mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
 
+    def lake_above(self) -> str | None:
+        outer = lake_around(self.folder.parent)
+        return str(outer) if outer is not None else None
+
     keeps_key_in_config = True
 
     def local_file(self, relative: str, scratch: Path) -> Path:
@@ -180,6 +184,18 @@ class LocalStorage(Storage):
 def _private(path: str, flags: int) -> int:
     """An opener for open(): the file is its owner's alone from its creation."""
     return os.open(path, flags, FILE_MODE)
+
+
+def lake_around(path: Path | str) -> Path | None:
+    """The local lake a path lies in: the path itself or a folder above it that holds a
+    stedi.toml, with symlinks and '..' resolved (a link into a lake is inside it); else None."""
+    from stedi.config import CONFIG_FILE
+
+    real = Path(os.path.realpath(Path(path).expanduser()))
+    for folder in (real, *real.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return None
 
 
 def _inside(path: str, root: str) -> bool:

@@ -10,6 +10,7 @@ lands on, or deletes, a lake's files.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -120,3 +121,126 @@ def test_spark_writes_private_files(tmp_path: Path, spark) -> None:  # type: ign
         house.ingest(delivery(tmp_path / "d"))
         house.run(engine="spark")
     assert loose(lake) == []
+
+
+# -- 6. outputs the user names --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("built")
+    house = Lakehouse(root / "lake", create=True)
+    house.ingest(delivery(root / "d"))
+    house.run()
+    return root / "lake"
+
+
+def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    capsys.readouterr()
+    try:
+        code = main(argv)
+    except SystemExit as e:
+        code = e.code  # type: ignore[assignment]
+    return code, capsys.readouterr().err
+
+
+def one_line(err: str, *words: str) -> None:
+    lines = [line for line in err.splitlines() if not line.startswith("… ")]
+    assert len(lines) == 1 and lines[0].startswith("stedi: error: ") and "Traceback" not in err, err
+    assert all(word in lines[0] for word in words), err
+
+
+def _run_record(lake: Path) -> Path:
+    return next((lake / "runs").glob("*.json"))
+
+
+@pytest.mark.parametrize("out", [
+    lambda lake, tmp: lake / "stedi.toml",
+    lambda lake, tmp: _run_record(lake),
+    lambda lake, tmp: lake / "reports" / "mine.html",
+    lambda lake, tmp: lake / "customer" / ".." / "stedi.toml",
+    lambda lake, tmp: lake.parent / "x" / ".." / "lake" / "state.json",
+    lambda lake, tmp: _link(tmp / "report.html", lake / "stedi.toml"),
+    lambda lake, tmp: _link(tmp / "lake-link", lake) / "runs" / "new.html",
+], ids=["key", "run-record", "new-file", "dotdot-inside", "dotdot-outside", "symlink-file", "symlink-folder"])
+def test_report_out_never_writes_into_the_lake(built: Path, tmp_path: Path, out, capsys) -> None:  # type: ignore[no-untyped-def]
+    before = files_of(built)
+    target = out(built, tmp_path)
+    code, err = cli(["report", "--lake", str(built), "--out", str(target)], capsys)
+    assert code == 1
+    one_line(err, str(target), "inside the lake")
+    assert files_of(built) == before
+
+
+def _link(link: Path, to: Path) -> Path:
+    link.symlink_to(to)
+    return link
+
+
+def test_report_out_never_writes_into_another_lake(built: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    other = Lakehouse(tmp_path / "other", create=True).lake.storage.local()
+    before = files_of(other)
+    code, err = cli(["report", "--lake", str(built), "--out", str(other / "stedi.toml")], capsys)
+    assert code == 1
+    one_line(err, "inside the lake", str(other))
+    assert files_of(other) == before
+    code, _ = cli(["report", "--lake", str(built), "--out", str(tmp_path / "mine.html")], capsys)
+    assert code == 0 and (tmp_path / "mine.html").stat().st_mode & 0o077 == 0  # it quotes quarantined lines
+
+
+@pytest.mark.parametrize("where", ["", "customer/landing", "customer", "reports/new"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_generate_never_writes_into_a_lake(built: Path, where: str, overwrite: bool, capsys) -> None:  # type: ignore[no-untyped-def]
+    before = files_of(built)
+    out = built / where if where else built
+    code, err = cli(["generate", str(out), "--customers", "2"] + (["--overwrite"] if overwrite else []), capsys)
+    assert code == 1
+    one_line(err, str(out), "inside the lake", "stedi ingest")
+    assert files_of(built) == before
+
+
+def test_demo_replaces_only_a_lake_it_made(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    demo = tmp_path / "demo-lake"
+    assert main(["demo", "--lake", str(demo), "--customers", "2"]) == 0
+    assert loose(demo) == []
+
+    # A real lake with the mark added (copied from the demo lake, or written by hand).
+    real = tmp_path / "real"
+    Lakehouse(real, create=True).ingest(delivery(tmp_path / "d"))
+    shutil.copy(demo / ".stedi-demo", real / ".stedi-demo")
+    before = files_of(real)
+    code, err = cli(["demo", "--lake", str(real), "--customers", "2"], capsys)
+    assert code == 1
+    one_line(err, str(real), "not made by `stedi demo`")
+    assert files_of(real) == before
+
+    # A folder that is no lake at all, with the mark.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    shutil.copy(demo / ".stedi-demo", mine / ".stedi-demo")
+    code, err = cli(["demo", "--lake", str(mine), "--customers", "2"], capsys)
+    assert code == 1 and (mine / "thesis.tex").read_text() == "years of work"
+    one_line(err, str(mine))
+
+    # A symlink to the demo lake: never followed to delete what it points at.
+    link = _link(tmp_path / "link", demo)
+    before = files_of(demo)
+    code, err = cli(["demo", "--lake", str(link), "--customers", "2"], capsys)
+    assert code == 1
+    one_line(err, str(link), "symlink")
+    assert files_of(demo) == before and link.is_symlink()
+
+    # Its own lake it replaces.
+    assert main(["demo", "--lake", str(demo), "--customers", "2", "--seed", "7"]) == 0
+    assert files_of(demo) != before
+
+
+@pytest.mark.parametrize("where", ["customer/trusted/new", "reports/lake"])
+def test_a_new_lake_is_never_made_inside_a_lake(built: Path, tmp_path: Path, where: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Its files would lie in the outer lake's folders: a maintain there deletes what no snapshot refers to."""
+    before = files_of(built)
+    d = delivery(tmp_path / "d")
+    code, err = cli(["ingest", str(d), "--lake", str(built / where)], capsys)
+    assert code == 1
+    one_line(err, str(built / where), f"inside the lake {built}")
+    assert files_of(built) == before and not (built / where).exists()
