@@ -244,3 +244,35 @@ def test_a_new_lake_is_never_made_inside_a_lake(built: Path, tmp_path: Path, whe
     assert code == 1
     one_line(err, str(built / where), f"inside the lake {built}")
     assert files_of(built) == before and not (built / where).exists()
+
+
+def test_spark_log_settings_never_write_through_a_planted_symlink(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Found by looking for every file stedi writes: Spark's log settings went to a fixed name in
+    the shared temporary folder, written through whatever another user had put there."""
+    pytest.importorskip("pyspark")
+    import tempfile
+
+    from pyspark.sql import SparkSession
+
+    from stedi.engines import spark_session
+    from stedi.errors import StediError
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    (shared / "stedi-spark-log4j2.properties").symlink_to(victim)  # another user's doing
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for name, value in [("STEDI_SPARK_CLASS_ARCHIVE", "off"), ("PYSPARK_PYTHON", sys.executable),
+                        ("SPARK_LOCAL_IP", "127.0.0.1")]:
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(spark_session, "require_java", lambda: None)
+
+    def no_jvm(self):  # type: ignore[no-untyped-def]
+        raise RuntimeError("no JVM in this test")
+
+    monkeypatch.setattr(type(SparkSession.builder), "getOrCreate", no_jvm)
+    with pytest.raises(StediError, match="no JVM in this test"):
+        spark_session.start_session("local[1]")
+    assert victim.read_text() == "mine"
