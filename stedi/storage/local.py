@@ -130,7 +130,7 @@ class LocalStorage(Storage):
         self.local(relative).mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
 
     def lake_above(self) -> str | None:
-        outer = lake_around(self.folder.parent)
+        outer = lake_around(self.folder)  # asked where no lake is: one found is above, links resolved
         return str(outer) if outer is not None else None
 
     keeps_key_in_config = True
