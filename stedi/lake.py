@@ -87,10 +87,13 @@ class Lake:
         storage.check()
         if cls.exists_at(storage):
             return cls(storage, load_config(storage))
+        outer = storage.lake_above()
+        if outer is not None:  # its files would be the outer lake's to tidy away, landing's to read
+            raise NotALakeError(f"{storage.root}: inside the lake {outer}; choose a place for the lake outside it")
         storage.make_folder("")
         # Making a lake is a writer's work. Taking the lock is also its first write: without the
         # right to write here, it fails before any key or catalog entry exists.
-        with storage.writer_lock("ingest").acquire(wait=60):
+        with storage.writer_lock("ingest").acquire(wait=60), storage.owner_only():
             if not storage.is_file(CONFIG_FILE):  # else another process made it meanwhile
                 cls._create(storage)
         return cls(storage, load_config(storage))

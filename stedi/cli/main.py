@@ -38,6 +38,7 @@ def _status(message: str) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from stedi.cli.summary import print_ingest
     from stedi.landing.ingest import find_delivery
     from stedi.lakehouse import Lakehouse
     from stedi.storage import open_storage
@@ -45,9 +46,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     find_delivery(open_storage(args.src))  # a delivery with nothing to ingest creates no lake
     house = Lakehouse(args.lake, create=True)
     report = house.ingest(args.src, wait=args.wait, progress=_status)
-    print(f"{len(report.copied)} file(s) copied into {house.path}, {len(report.unchanged)} already there unchanged")
-    for message in report.conflicts:
-        print(f"stedi: refused: {message}", file=sys.stderr)
+    print_ingest(report, house.path)
     return 1 if report.conflicts else 0
 
 

@@ -35,7 +35,12 @@ def generate_with_progress(out: Path, customers: int, seed: int, overwrite: bool
 
     from stedi.errors import InputError
     from stedi.generate import generate
+    from stedi.storage.local import lake_around
 
+    lake = lake_around(out)
+    if lake is not None:  # it would write landing files past ingest's checks (--overwrite: delete them)
+        raise InputError(f"{out}: inside the lake {lake}; deliveries go into a lake through `stedi ingest`: "
+                         "generate into a folder outside it")
     parsed = parse_rates(rates or [])  # before the bar opens: a wrong rate leaves stdout empty
     with Progress(TextColumn("generating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), TimeRemainingColumn(), transient=True) as bar:

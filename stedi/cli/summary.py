@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from stedi.cli.output import print_rows
@@ -11,8 +12,22 @@ if TYPE_CHECKING:
     from stedi.aws.deploy import DeployReport
     from stedi.forget.erase import ErasureReport
     from stedi.generate import GenerationReport
+    from stedi.landing.ingest import IngestReport
     from stedi.lakehouse import Lakehouse
     from stedi.maintain.retention import RetentionReport
+
+
+def print_ingest(report: "IngestReport", lake: str) -> None:
+    """What ingest copied on stdout; what it did not take, and what it refused, on stderr."""
+    print(f"{len(report.copied)} file(s) copied into {lake}, {len(report.unchanged)} already there unchanged")
+    if report.decompressed:
+        shown = ", ".join(f"{gz} -> {json}" for gz, json in report.decompressed[:5])
+        more = f" and {len(report.decompressed) - 5} more" if len(report.decompressed) > 5 else ""
+        print(f"{len(report.decompressed)} of them decompressed from .json.gz: {shown}{more}")
+    for line in report.not_taken_lines():
+        print(f"stedi: {line}", file=sys.stderr)
+    for message in report.conflicts:
+        print(f"stedi: refused: {message}", file=sys.stderr)
 
 
 def print_summary(summary: RunSummary) -> None:

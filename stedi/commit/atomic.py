@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
     """Replace `path` with `text` so that a crash leaves the old file or the new, never half.
-    `mode` is the file's from its creation on (0o600: a secret is never readable by others)."""
+    `mode` is the file's from its creation on (0o600, a lake's: never readable by others)."""
     with replacing(path, mode) as fh:
         fh.write(text.encode("utf-8"))
 
 
 @contextmanager
-def replacing(path: Path, mode: int = 0o644) -> Iterator[BinaryIO]:
+def replacing(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
     """A binary file to write that replaces `path` once the block ends without error: written
     aside, flushed to disk, renamed over (the old file or the new at every moment, never half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ def copy(src: Path, dst: Path) -> None:
         except OSError:
             if not src.is_file():
                 raise
-            with src.open("rb") as fh, partial.open("wb") as out:
+            with src.open("rb") as fh, open(partial, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as out:
                 shutil.copyfileobj(fh, out, 1 << 20)
                 out.flush()
                 os.fsync(out.fileno())

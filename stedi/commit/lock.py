@@ -30,7 +30,7 @@ class WriterLock:
     def acquire(self, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> "WriterLock":
         """Take the lock. `wait`: None fails at once if it is held; seconds to wait (inf: forever)."""
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)  # private, as every file of a lake
         except OSError as e:
             raise StediError(f"{self.path.parent}: cannot write the lake ({e.strerror}); "
                              "writers need a writable lake folder") from None

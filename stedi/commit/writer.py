@@ -13,8 +13,9 @@ from stedi.lake import Lake
 def writing(lake: Lake, command: str, wait: float | None = None,
             say: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the lake's writer lock for `command` (e.g. "run"); `wait`: seconds to wait for
-    another writer (None: fail at once, with who holds it since when)."""
+    another writer (None: fail at once, with who holds it since when). Everything the writer
+    creates is private where the medium has modes (stedi/storage/modes.py)."""
     say = say or (lambda message: None)
-    with lake.storage.writer_lock(command).acquire(wait, say):
+    with lake.storage.writer_lock(command).acquire(wait, say), lake.storage.owner_only(say):
         recover(lake, say)
         yield

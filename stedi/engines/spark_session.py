@@ -50,6 +50,8 @@ HADOOP_SETTINGS = {
     "fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
     "fs.file.impl.disable.cache": "true",
     "mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    # Hadoop's own umask (022 by default), not the process's, gives local files their mode: 600/700.
+    "fs.permissions.umask-mode": "077",
 }
 
 # Warnings while the session starts, errors after: Spark's INFO lines would bury the run's own.
@@ -162,9 +164,7 @@ def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
     local = _is_local(master)
     if local:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    log4j2 = Path(tempfile.gettempdir()) / "stedi-spark-log4j2.properties"
-    if not log4j2.exists() or log4j2.read_text() != _LOG4J2:
-        log4j2.write_text(_LOG4J2)
+    log4j2 = _log_settings()
     builder = (
         SparkSession.builder.master(master).appName(app_name)
         .config("spark.driver.memory", driver_memory)
@@ -197,6 +197,22 @@ def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
         # KeyboardInterrupt, and the run's clean-up stops Spark and its jobs.
         signal.signal(signal.SIGINT, signal.default_int_handler)
     return spark
+
+
+def _log_settings() -> Path:
+    """Spark's log settings for the JVM, in the user's cache folder: a fixed name in the shared
+    temporary folder could be another user's file or symlink (read as theirs, written through)."""
+    from stedi.commit.atomic import write_atomic
+
+    path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stedi" / "spark-log4j2.properties"
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomic(path, _LOG4J2)  # replaces what is there: never writes through a symlink
+        return path
+    except OSError:  # no writable home: a folder of our own
+        path = Path(tempfile.mkdtemp(prefix="stedi-spark-")) / "log4j2.properties"
+        write_atomic(path, _LOG4J2)
+        return path
 
 
 class _ClassArchive:

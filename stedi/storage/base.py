@@ -31,10 +31,32 @@ class FileEntry:
     # `stamped`; "" otherwise): a local file's inode change time (set by the kernel on every
     # write, utime and rename, never set back by a user), an S3 object's ETag (its bytes' MD5).
     changed: str = ""
+    link_to: str | None = None  # a symlink's: the root-relative file it names
 
     @property
     def name(self) -> str:
         return self.relative.rsplit("/", 1)[-1]
+
+
+# What a folder holds that is neither a file nor a folder to go into (Listing.others).
+NOT_REGULAR = "not a regular file"
+LINK_TO_NOTHING = "symlink to nothing"
+LINK_OUT = "symlink out of the delivery, not followed"
+
+
+@dataclass(frozen=True)
+class Other:
+    relative: str
+    why: str  # NOT_REGULAR, LINK_TO_NOTHING, LINK_OUT
+    target: str = ""  # where a symlink points
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What is directly in a folder: files, folders (relative paths), and the rest."""
+    files: list[FileEntry]
+    folders: list[str]
+    others: list[Other]
 
 
 class Storage(ABC):
@@ -90,7 +112,7 @@ class Storage(ABC):
         """A whole (small) file; None if there is none."""
         def read() -> bytes | None:
             try:
-                with self.fs.open_input_stream(self._fs_path(relative)) as fh:
+                with self.fs.open_input_stream(self._fs_path(relative), compression=None) as fh:
                     return fh.read()
             except FileNotFoundError:
                 return None
@@ -101,12 +123,14 @@ class Storage(ABC):
         return None if data is None else data.decode("utf-8")
 
     def open_input(self, relative: str) -> BinaryIO:
-        return self._call(lambda: self.fs.open_input_stream(self._fs_path(relative)), relative)
+        # The bytes as stored: pyarrow would decompress a name ending in .gz by itself.
+        return self._call(lambda: self.fs.open_input_stream(self._fs_path(relative), compression=None), relative)
 
     @abstractmethod
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
         """Replace a small file so that a reader sees the old one or the new, never half.
-        `private`: readable by its owner only, from the start (where the medium has modes)."""
+        `private`: readable by its owner only, from the start (where the medium has modes, every
+        file of a lake is)."""
 
     def files(self, relative: str, suffix: str = "", recursive: bool = False,
               stamped: bool = False) -> list[FileEntry]:
@@ -130,6 +154,24 @@ class Storage(ABC):
     def _stamped(self, relative: str, entries: list[FileEntry]) -> list[FileEntry]:
         """`entries` (files under the folder `relative`) with `changed` set where the medium has it."""
         return entries
+
+    def listing(self, relative: str) -> Listing:
+        """What is directly in a folder, for a reader that must not leave the root (ingest reading
+        a delivery). Here (S3) every key is what it says; LocalStorage follows no symlink out."""
+        from pyarrow.fs import FileSelector, FileType
+
+        base = self._fs_path(relative)
+        infos = self._call(lambda: self.fs.get_file_info(FileSelector(base, allow_not_found=True)), relative)
+        files, folders, others = [], [], []
+        for info in sorted(infos, key=lambda i: i.base_name):
+            inner = f"{relative}/{info.base_name}" if relative else info.base_name
+            if info.type == FileType.File:
+                files.append(FileEntry(inner, info.size or 0, info.mtime_ns or 0))
+            elif info.type == FileType.Directory:
+                folders.append(inner)
+            else:
+                others.append(Other(inner, NOT_REGULAR))
+        return Listing(files, folders, others)
 
     def folders(self, relative: str) -> list[str]:
         """The names of the folders directly in a folder."""
@@ -191,6 +233,10 @@ class Storage(ABC):
     def make_folder(self, relative: str) -> None:
         """Create a folder where the medium has folders (S3 has only keys)."""
 
+    def lake_above(self) -> str | None:
+        """The lake this location lies inside (a folder or prefix above it with a stedi.toml), if any."""
+        return None
+
     def check(self) -> None:
         """Fail with one line if the lake's place cannot be used at all (e.g. no such bucket)."""
 
@@ -206,6 +252,14 @@ class Storage(ABC):
     @abstractmethod
     def writer_lock(self, command: str) -> Any:
         """The lock writers take (a WriterLock-like object: acquire(wait, on_wait), release())."""
+
+    def owner_only(self, say: Callable[[str], None] | None = None) -> ContextManager[None]:
+        """What a writer works inside, holding the lock: where the medium has modes, every file
+        it creates is private (600, folders 700) and a lake made looser is made private first,
+        saying so. S3 has none: who reads a bucket is its policy's matter."""
+        from contextlib import nullcontext
+
+        return nullcontext()
 
     @abstractmethod
     def catalog(self, config: "Config") -> "CatalogAccess":

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ContextManager
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, ContextManager, Iterator
 
-from stedi.storage.base import Storage
+from stedi.errors import InputError
+from stedi.storage.base import LINK_OUT, LINK_TO_NOTHING, NOT_REGULAR, FileEntry, Listing, Other, Storage
+from stedi.storage.modes import FILE_MODE, FOLDER_MODE
 
 if TYPE_CHECKING:
     from stedi.storage.base import FileEntry
@@ -36,10 +40,55 @@ class LocalStorage(Storage):
     def local(self, relative: str = "") -> Path:
         return self.folder / relative if relative else self.folder
 
+    def listing(self, relative: str) -> Listing:
+        # The root is followed as the user named it; inside it, a symlink only where it points
+        # inside the root (its real path, every link on the way resolved).
+        real_root = os.path.realpath(self.folder)
+        files, folders, others = [], [], []
+        with os.scandir(self.local(relative)) as found:
+            entries = sorted(found, key=lambda e: e.name)
+        for entry in entries:
+            inner = f"{relative}/{entry.name}" if relative else entry.name
+            link_to = None
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not os.path.exists(target):
+                    others.append(Other(inner, LINK_TO_NOTHING, target))
+                    continue
+                if not _inside(target, real_root):
+                    others.append(Other(inner, LINK_OUT, target))
+                    continue
+                link_to = os.path.relpath(target, real_root).replace(os.sep, "/")
+            st = os.stat(entry.path)
+            if stat.S_ISDIR(st.st_mode):
+                folders.append(inner)
+            elif stat.S_ISREG(st.st_mode):
+                files.append(FileEntry(inner, st.st_size, st.st_mtime_ns, link_to=link_to))
+            else:
+                others.append(Other(inner, NOT_REGULAR))
+        return Listing(files, folders, others)
+
+    def open_input(self, relative: str) -> BinaryIO:
+        # Never a file outside the root through a symlink, even one swapped in after a listing:
+        # the file opened is checked, not the path. Not blocking on a pipe either.
+        path = self.local(relative)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            opened = _opened(fd, path)
+            if not _inside(opened, os.path.realpath(self.folder)):
+                raise InputError(f"{path}: a symlink to {opened}, outside {self.root}; not followed")
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise InputError(f"{path}: {NOT_REGULAR}")
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
+
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
         from stedi.commit.atomic import write_atomic
 
-        write_atomic(self.local(relative), text, mode=0o600 if private else 0o644)
+        write_atomic(self.local(relative), text, mode=FILE_MODE)  # every file of a lake is private
 
     def delete_tree(self, relative: str) -> None:
         shutil.rmtree(self.local(relative), ignore_errors=True)
@@ -70,7 +119,7 @@ class LocalStorage(Storage):
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
         try:
-            with source.open_input(source_relative) as src, partial.open("wb") as dst:
+            with source.open_input(source_relative) as src, open(partial, "wb", opener=_private) as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
             os.replace(partial, target)  # readers never see half a file
         except BaseException:
@@ -89,7 +138,12 @@ class LocalStorage(Storage):
         return stamped
 
     def make_folder(self, relative: str) -> None:
-        self.local(relative).mkdir(parents=True, exist_ok=True)
+        # The lake's own folder is private from its creation; the folders above it are the user's.
+        self.local(relative).mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+
+    def lake_above(self) -> str | None:
+        outer = lake_around(self.folder)  # asked where no lake is: one found is above, links resolved
+        return str(outer) if outer is not None else None
 
     keeps_key_in_config = True
 
@@ -106,6 +160,15 @@ class LocalStorage(Storage):
 
         return WriterLock(self.folder, command)
 
+    @contextmanager
+    def owner_only(self, say: Callable[[str], None] | None = None) -> Iterator[None]:
+        from stedi.storage.modes import make_private, owner_only, private_message
+
+        with owner_only():
+            for message in private_message(self.folder, *make_private(self.folder)):
+                (say or (lambda m: None))(message)
+            yield
+
     def catalog(self, config: "Config") -> "CatalogAccess":
         from stedi.store.sqlite_catalog import SqliteCatalog
 
@@ -118,7 +181,7 @@ class LocalStorage(Storage):
     def create_key(self, config: "Config") -> "Config":
         import secrets
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.make_folder("")
         return replace(config, pseudonym_key=secrets.token_hex(32))
 
     def pseudonym_key(self, config: "Config") -> str:
@@ -128,3 +191,32 @@ class LocalStorage(Storage):
         # In the lake: its disk is the one sized for the data.
         relative = f".tmp/{run_id}"
         return self.local(relative), relative
+
+
+def _private(path: str, flags: int) -> int:
+    """An opener for open(): the file is its owner's alone from its creation."""
+    return os.open(path, flags, FILE_MODE)
+
+
+def lake_around(path: Path | str) -> Path | None:
+    """The local lake a path lies in: the path itself or a folder above it that holds a
+    stedi.toml, with symlinks and '..' resolved (a link into a lake is inside it); else None."""
+    from stedi.config import CONFIG_FILE
+
+    real = Path(os.path.realpath(Path(path).expanduser()))
+    for folder in (real, *real.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return None
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _opened(fd: int, path: Path) -> str:
+    """The real path of the file an open descriptor reads (Linux names it in /proc), else of `path`."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)

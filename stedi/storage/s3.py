@@ -69,6 +69,19 @@ class S3Storage(Storage):
         prefix = f"{self.prefix}/" if self.prefix else ""
         self._client_call(lambda s3: s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1), "")
 
+    def lake_above(self) -> str | None:
+        from stedi.config import CONFIG_FILE
+
+        parts = self.prefix.split("/") if self.prefix else []
+        for depth in range(len(parts) - 1, -1, -1):
+            outer = S3Storage(self.bucket, "/".join(parts[:depth]))
+            try:
+                if outer.is_file(CONFIG_FILE):
+                    return outer.root
+            except StediError:  # a prefix these credentials may not read: no lake of theirs
+                continue
+        return None
+
     def iceberg_properties(self) -> dict[str, str]:
         return session().pyiceberg_properties()
 
