@@ -14,6 +14,7 @@ from stedi.store.iceberg_store import IcebergStore
 if TYPE_CHECKING:
     from datetime import date, datetime
 
+    import duckdb
     import pandas as pd
     import pyarrow as pa
     from pyiceberg.table import Table
@@ -158,12 +159,11 @@ class Lakehouse:
         visible), or a time (the last run visible then): a datetime or ISO 8601 string (UTC unless
         it names a zone), a date (00:00 UTC), or epoch milliseconds. Fails in one line on an unknown
         run or a time before the first run; a table whose snapshots then are expired fails when read."""
-        from stedi.time_travel import PointInTime, resolve
+        from stedi.time_travel import PointInTime
 
         if isinstance(when, PointInTime):
             return when
-        committed = self.committed_locations()
-        return resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
+        return self._point(when, self.committed_locations())
 
     def tables(self) -> list[TableSummary]:
         """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
@@ -192,21 +192,48 @@ class Lakehouse:
         return forget(self.lake, emails, progress, wait)
 
     def query(self, sql: str, as_of: "AsOf | None" = None) -> "pa.Table":
-        """SQL (DuckDB dialect) over every table of the lake by name. `as_of`: over the stored
-        tables as a past run left them (see `as_of`; landing tables are not versioned)."""
+        """SQL (DuckDB dialect) over every table of the lake by name, read-only: one statement that
+        reads (SELECT, or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN of one), reaching no file but the
+        tables'; anything else is refused in one line (see README, "Reading"). `as_of`: over the
+        stored tables as a past run left them (see `as_of`; landing tables are not versioned)."""
         import duckdb
 
-        from stedi.query import connect, named_tables
+        from stedi.query import connect
+        from stedi.read_only import refusal
+
+        def once(committed: dict[str, str]) -> "pa.Table":
+            point = self._point(as_of, committed) if as_of is not None else None
+            with connect(self.lake, committed if point is None else {}, self.open_table, sql, point) as reader:
+                return reader.run()
 
         try:
-            if not duckdb.extract_statements(sql):  # blank, only comments or ';': DuckDB returns no result
-                raise StediError('no SQL given: pass a query, e.g. "SELECT count(*) FROM quarantine"')
-            point = None
-            if as_of is not None:
-                point = self.as_of(as_of)
-                point.check(named_tables(sql))
-            committed = self.committed_locations() if point is None else {}  # else the point's tables
-            with connect(self.lake, committed, self.open_table, sql, point) as engine:
-                return engine.arrow(sql)
+            return once(self.committed_locations())
         except duckdb.Error as e:
-            raise StediError(f"query failed: {str(e).strip().splitlines()[0]}") from None
+            reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
+            raise StediError(reason) from None
+
+    def connect(self, as_of: "AsOf | None" = None) -> "duckdb.DuckDBPyConnection":
+        """A new in-memory DuckDB connection of your own, for results of your own: every stored
+        table (and, without `as_of`, every landing table) is a view by name over the files the
+        last complete run left (or those of `as_of`). Create tables, register DataFrames, join
+        them with the lake's; nothing done in it reaches the lake (dropping a view drops your view).
+        It reads the files as they were when made: connect again after a later run, forget or
+        maintain (those delete files no current snapshot needs)."""
+        from stedi.query import user_connection
+
+        def once(committed: dict[str, str]) -> "duckdb.DuckDBPyConnection":
+            point = self._point(as_of, committed) if as_of is not None else None
+            return user_connection(self.lake, committed, self.open_table, point)
+
+        return once(self.committed_locations())
+
+    def _point(self, when: "AsOf", committed: dict[str, str]) -> "PointInTime":
+        """`as_of` against the tables `committed` names; a PointInTime made from an older state is
+        resolved again here (its tables' metadata may be gone)."""
+        from stedi.time_travel import PointInTime, resolve
+
+        if isinstance(when, PointInTime):
+            if all(committed.get(name) == at.table.metadata_location for name, at in when.tables.items()):
+                return when
+            when = when.asked
+        return resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
