@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from stedi.errors import MovedLakeError, StediError
 from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
     # When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
     AsOf = str | int | datetime | date | PointInTime
+
+T = TypeVar("T")
+# A reader whose state's files a writer deleted reads the new state: so many times at most.
+READ_ATTEMPTS = 5
 
 LANDING_TABLES = tuple(t for t in TABLE_LOCATIONS if t.endswith("_landing"))
 STORED_TABLES = tuple(t for t in TABLE_LOCATIONS if t not in LANDING_TABLES)
@@ -61,15 +65,17 @@ class TableHandle:
         self._lakehouse, self.name, self._as_of = lakehouse, name, as_of
 
     def to_arrow(self) -> "pa.Table":
-        if self._as_of is not None:
-            at = self._lakehouse.as_of(self._as_of).at(self.name)
-            return at.table.scan(snapshot_id=at.snapshot_id).to_arrow()
         if self.name in LANDING_TABLES:
             return self._lakehouse.query(f'SELECT * FROM "{self.name}"')
-        table = self._lakehouse.committed(self.name)
-        if table is None:
+        return self._lakehouse._read(self._scan)
+
+    def _scan(self, committed: dict[str, str]) -> "pa.Table":
+        if self._as_of is not None:
+            at = self._lakehouse._point(self._as_of, committed).at(self.name)
+            return at.table.scan(snapshot_id=at.snapshot_id).to_arrow()
+        if self.name not in committed:
             raise StediError(f"table {self.name} is not built yet: run `stedi run` first")
-        return table.scan().to_arrow()
+        return self._lakehouse.open_table(committed[self.name]).scan().to_arrow()
 
     def to_pandas(self) -> "pd.DataFrame":
         return self.to_arrow().to_pandas()
@@ -163,10 +169,13 @@ class Lakehouse:
 
         if isinstance(when, PointInTime):
             return when
-        return self._point(when, self.committed_locations())
+        return self._read(lambda committed: self._point(when, committed))
 
     def tables(self) -> list[TableSummary]:
         """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
+        return self._read(lambda committed: self._summaries())
+
+    def _summaries(self) -> list[TableSummary]:
         state = self.lake.state()
         last = self.lake.run_record(state.run_id) if state else None
         accepted = {t["name"]: t["rows_out"] if t.get("total") is None else t["total"]
@@ -207,7 +216,7 @@ class Lakehouse:
                 return reader.run()
 
         try:
-            return once(self.committed_locations())
+            return self._read(once)
         except duckdb.Error as e:
             reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
             raise StediError(reason) from None
@@ -225,7 +234,7 @@ class Lakehouse:
             point = self._point(as_of, committed) if as_of is not None else None
             return user_connection(self.lake, committed, self.open_table, point)
 
-        return once(self.committed_locations())
+        return self._read(once)
 
     def _point(self, when: "AsOf", committed: dict[str, str]) -> "PointInTime":
         """`as_of` against the tables `committed` names; a PointInTime made from an older state is
@@ -237,3 +246,25 @@ class Lakehouse:
                 return when
             when = when.asked
         return resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
+
+    def _read(self, read: "Callable[[dict[str, str]], T]") -> "T":
+        """`read(committed)`, done again from the lake's new state if it fails while a writer
+        replaced the state it read: writers delete the files of the state before theirs once
+        theirs is visible (forget, retention). A failure with the state unchanged is the reader's
+        own (or a damaged lake's), and is raised as it is."""
+        import duckdb
+
+        committed = self.committed_locations()
+        for _ in range(READ_ATTEMPTS):
+            try:
+                return read(committed)
+            except (StediError, OSError, duckdb.IOException, duckdb.HTTPException, duckdb.PermissionException) as e:
+                now = self.committed_locations()
+                if now == committed:
+                    if isinstance(e, OSError) and not isinstance(e, StediError):
+                        where = f"{e.filename}: " if e.filename else ""
+                        raise StediError(f"{where}cannot read ({e.strerror or e})") from None
+                    raise
+                committed = now
+        raise StediError(f"{self.path}: the lake changed {READ_ATTEMPTS} times while it was read "
+                         "(writers at work); try again")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +35,20 @@ class Reader:
     files: list[str]
 
     def run(self) -> "pa.Table":
-        return self.engine.con.execute(self.statement).to_arrow_table()
+        """The statement's result. One of its files deleted meanwhile (a writer tidying up after
+        a newer state) is a FileNotFoundError naming it."""
+        import duckdb
+
+        try:
+            return self.engine.con.execute(self.statement).to_arrow_table()
+        except duckdb.PermissionException as e:
+            # DuckDB reads a path that is no file as a folder of Parquet files (path/**/*.parquet),
+            # which the connection may not reach.
+            found = re.search(r'Cannot access (?:file|directory) "(.*)" - ', str(e))
+            gone = [f for f in self.files if found and found[1].startswith(f + "/")]
+            if gone:
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), gone[0]) from None
+            raise
 
 
 def stored_files(committed: dict[str, str], open_table: "Callable[[str], Table]",
