@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from stedi.cli.output import say, shown
 from stedi.config import CONSENT_POLICIES, ENGINES
 from stedi.errors import StediError
 
@@ -33,7 +34,7 @@ def _whole(minimum: int) -> Callable[[str], int]:
 def _status(message: str) -> None:
     # One write with its newline: print() writes the newline apart, and a Ctrl-C between the two
     # left "stedi: interrupted" at the end of the status line.
-    sys.stderr.write(f"… {message}\n")
+    sys.stderr.write(f"… {shown(message)}\n")
     sys.stderr.flush()
 
 
@@ -47,7 +48,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     report = house.ingest(args.src, wait=args.wait, progress=_status)
     print(f"{len(report.copied)} file(s) copied into {house.path}, {len(report.unchanged)} already there unchanged")
     for message in report.conflicts:
-        print(f"stedi: refused: {message}", file=sys.stderr)
+        say(f"stedi: refused: {message}")
     return 1 if report.conflicts else 0
 
 
@@ -317,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except StediError as e:
-        print(f"stedi: error: {e}", file=sys.stderr)
+        say(f"stedi: error: {e}")
         return 1
     except KeyboardInterrupt:
         print("stedi: interrupted", file=sys.stderr)
@@ -326,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as e:  # a path the user gave cannot be used, e.g. `generate` into a file
         where = f"{e.filename}: " if e.filename else ""
-        print(f"stedi: error: {where}{e.strerror or e}", file=sys.stderr)
+        say(f"stedi: error: {where}{e.strerror or e}")
         return 1
     except Exception as e:
         code = _duckdb_error(e)
@@ -352,8 +353,7 @@ def _duckdb_error(e: Exception) -> int | None:
         return 130
     if duckdb is not None and isinstance(e, duckdb.OutOfMemoryException):
         reason = str(e).strip().splitlines()[0]
-        print(f"stedi: error: {reason}; raise memory_limit (STEDI_MEMORY_LIMIT or the lake's stedi.toml)",
-              file=sys.stderr)
+        say(f"stedi: error: {reason}; raise memory_limit (STEDI_MEMORY_LIMIT or the lake's stedi.toml)")
         return 1
     return None  # a bug: let its traceback show
 

@@ -236,6 +236,44 @@ def test_what_is_done_in_a_connection_stays_in_it(built: tuple[Lakehouse, list[s
     assert csv_query(house, "SELECT count(*) AS n FROM machine_learning_curated", capsys) == "n\n4\n"
 
 
+# -- Escape codes: shown escaped on a terminal, exact in CSV and JSON -----------------------
+
+def test_escape_codes_in_values_are_shown_escaped_in_table_output(built: tuple[Lakehouse, list[str]],
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    house, _ = built
+    sql = "SELECT customername FROM customer_landing WHERE email = 'e@x.com'"
+    capsys.readouterr()
+    assert main(["query", sql, "--lake", house.path]) == 0
+    shown = capsys.readouterr().out
+    assert "\x1b" not in shown and r"\x1b[2J\x1b[31mEve" in shown
+    assert csv_query(house, sql, capsys) == f"customername\n{ESCAPE}\n"  # CSV: exact
+    capsys.readouterr()
+    assert main(["query", sql, "--lake", house.path, "--format", "json"]) == 0
+    assert r'"\u001b[2J\u001b[31mEve"' in capsys.readouterr().out
+
+
+def test_escape_codes_in_error_messages_are_shown_escaped(built: tuple[Lakehouse, list[str]],
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    house, _ = built
+    capsys.readouterr()
+    assert main(["query", 'SELECT * FROM "\x1b]0;owned\x07\x1b[2Jnowhere"', "--lake", house.path]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and r"\x1b]0;owned\x07\x1b[2Jnowhere" in err
+    assert len(err.splitlines()) == 1
+    capsys.readouterr()
+    assert main(["query", "SELECT 1", "--lake", str(Path(house.path) / "no\x1b[2Jlake")]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and r"no\x1b[2Jlake" in err
+
+
+def test_status_lines_show_escape_codes_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    from stedi.cli.main import _status
+
+    capsys.readouterr()
+    _status("reading \x1b[2Jcustomer-1.json\r\n")
+    assert capsys.readouterr().err == "… reading \\x1b[2Jcustomer-1.json\\r\\n\n"
+
+
 # -- A lake in S3: no credential reachable, no object written -------------------------------
 
 TOKEN = "stedi-test-session-token-Hq3mZ8"
