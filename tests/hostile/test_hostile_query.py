@@ -280,29 +280,38 @@ TOKEN = "stedi-test-session-token-Hq3mZ8"
 
 
 @contextmanager
-def s3_env(moto_server, scratch: Path) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def s3_env(moto_server, scratch: Path, bucket: str) -> Iterator[None]:  # type: ignore[no-untyped-def]
     from stedi.aws import session
     from tests.moto_server import aws_environment
 
     with aws_environment(moto_server, scratch), pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_SESSION_TOKEN", TOKEN)  # as a role or SSO gives one
+        env.setenv("STEDI_GLUE_DATABASE", bucket.replace("-", "_"))  # moto's Glue lives for the session
         session.reset()
         yield
 
 
 @pytest.fixture(scope="module")
 def s3_lake(moto_server, tmp_path_factory: pytest.TempPathFactory) -> str:  # type: ignore[no-untyped-def]
-    from tests.moto_server import new_bucket
+    import boto3
+
+    from tests.moto_server import REGION, new_bucket_name
 
     scratch = tmp_path_factory.mktemp("s3-query")
     delivery = write_delivery(scratch / "d", customer=[customer(A, "s1", consent=100)],
                               accelerometer=[reading(A, 500, 1.5)], step_trainer=[step("s1", 500, 7)])
-    with s3_env(moto_server, scratch):
-        bucket = new_bucket()
+    bucket = new_bucket_name()
+    with s3_env(moto_server, scratch, bucket):
+        boto3.client("s3", region_name=REGION).create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         house = Lakehouse(f"s3://{bucket}/stedi", create=True)
         house.ingest(delivery)
         house.run()
     return house.path
+
+
+def bucket_of(lake: str) -> str:
+    return lake.removeprefix("s3://").split("/")[0]
 
 
 def bucket_objects(lake: str) -> dict[str, bytes]:
@@ -311,7 +320,7 @@ def bucket_objects(lake: str) -> dict[str, bytes]:
     from tests.moto_server import REGION
 
     s3 = boto3.client("s3", region_name=REGION)
-    bucket = lake.removeprefix("s3://").split("/")[0]
+    bucket = bucket_of(lake)
     return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
             for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
 
@@ -320,7 +329,7 @@ def test_in_s3_no_credential_is_reachable_from_sql(s3_lake: str, moto_server, tm
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     from tests.moto_server import ACCESS_KEY, SECRET_KEY
 
-    with s3_env(moto_server, tmp_path):
+    with s3_env(moto_server, tmp_path, bucket_of(s3_lake)):
         house = Lakehouse(s3_lake)
         said = []
         for sql in ("SELECT current_setting('s3_secret_access_key') AS s, current_setting('s3_session_token') AS t, "
@@ -340,7 +349,7 @@ def test_in_s3_no_credential_is_reachable_from_sql(s3_lake: str, moto_server, tm
 
 def test_in_s3_no_object_is_written_or_read_beyond_the_tables(s3_lake: str, moto_server, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    with s3_env(moto_server, tmp_path):
+    with s3_env(moto_server, tmp_path, bucket_of(s3_lake)):
         house = Lakehouse(s3_lake)
         before = bucket_objects(s3_lake)
         data = data_file(house, "customer_trusted")
