@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from stedi.errors import MovedLakeError, StediError
 from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import date, datetime
 
+    import duckdb
     import pandas as pd
     import pyarrow as pa
     from pyiceberg.table import Table
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 
     # When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
     AsOf = str | int | datetime | date | PointInTime
+
+T = TypeVar("T")
+# A reader whose state's files a writer deleted reads the new state: so many times at most.
+READ_ATTEMPTS = 5
 
 LANDING_TABLES = tuple(t for t in TABLE_LOCATIONS if t.endswith("_landing"))
 STORED_TABLES = tuple(t for t in TABLE_LOCATIONS if t not in LANDING_TABLES)
@@ -61,15 +66,17 @@ class TableHandle:
         self._lakehouse, self.name, self._as_of = lakehouse, name, as_of
 
     def to_arrow(self) -> "pa.Table":
-        if self._as_of is not None:
-            at = self._lakehouse.as_of(self._as_of).at(self.name)
-            return at.table.scan(snapshot_id=at.snapshot_id).to_arrow()
         if self.name in LANDING_TABLES:
             return self._lakehouse.query(f'SELECT * FROM "{self.name}"')
-        table = self._lakehouse.committed(self.name)
-        if table is None:
+        return self._lakehouse._read(self._scan)
+
+    def _scan(self, committed: dict[str, str]) -> "pa.Table":
+        if self._as_of is not None:
+            at = self._lakehouse._point(self._as_of, committed).at(self.name)
+            return at.table.scan(snapshot_id=at.snapshot_id).to_arrow()
+        if self.name not in committed:
             raise StediError(f"table {self.name} is not built yet: run `stedi run` first")
-        return table.scan().to_arrow()
+        return self._lakehouse.open_table(committed[self.name]).scan().to_arrow()
 
     def to_pandas(self) -> "pd.DataFrame":
         return self.to_arrow().to_pandas()
@@ -159,14 +166,11 @@ class Lakehouse:
         visible), or a time (the last run visible then): a datetime or ISO 8601 string (UTC unless
         it names a zone), a date (00:00 UTC), or epoch milliseconds. Fails in one line on an unknown
         run or a time before the first run; a table whose snapshots then are expired fails when read."""
-        from stedi.time_travel import PointInTime, resolve
+        from stedi.time_travel import PointInTime
 
         if isinstance(when, PointInTime):
             return when
-        committed = self.committed_locations()
-        point = resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
-        self._check_erasures_finished(point)
-        return point
+        return self._read(lambda committed: self._point(when, committed))
 
     def _check_erasures_finished(self, point: "PointInTime") -> None:
         """A forget that stopped after its commit point leaves older snapshots that still hold its
@@ -181,6 +185,9 @@ class Lakehouse:
 
     def tables(self) -> list[TableSummary]:
         """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
+        return self._read(lambda committed: self._summaries())
+
+    def _summaries(self) -> list[TableSummary]:
         state = self.lake.state()
         last = self.lake.run_record(state.run_id) if state else None
         accepted = {t["name"]: t["rows_out"] if t.get("total") is None else t["total"]
@@ -208,21 +215,72 @@ class Lakehouse:
         return forget(self.lake, emails, progress, wait)
 
     def query(self, sql: str, as_of: "AsOf | None" = None) -> "pa.Table":
-        """SQL (DuckDB dialect) over every table of the lake by name. `as_of`: over the stored
-        tables as a past run left them (see `as_of`; landing tables are not versioned)."""
+        """SQL (DuckDB dialect) over every table of the lake by name, read-only: one statement that
+        reads (SELECT, or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN of one), reaching no file but the
+        tables'; anything else is refused in one line (see README, "Reading"). `as_of`: over the
+        stored tables as a past run left them (see `as_of`; landing tables are not versioned)."""
         import duckdb
 
-        from stedi.query import connect, named_tables
+        from stedi.query import connect
+        from stedi.read_only import refusal
+
+        def once(committed: dict[str, str]) -> "pa.Table":
+            point = self._point(as_of, committed) if as_of is not None else None
+            with connect(self.lake, committed if point is None else {}, self.open_table, sql, point) as reader:
+                return reader.run()
 
         try:
-            if not duckdb.extract_statements(sql):  # blank, only comments or ';': DuckDB returns no result
-                raise StediError('no SQL given: pass a query, e.g. "SELECT count(*) FROM quarantine"')
-            point = None
-            if as_of is not None:
-                point = self.as_of(as_of)
-                point.check(named_tables(sql))
-            committed = self.committed_locations() if point is None else {}  # else the point's tables
-            with connect(self.lake, committed, self.open_table, sql, point) as engine:
-                return engine.arrow(sql)
+            return self._read(once)
         except duckdb.Error as e:
-            raise StediError(f"query failed: {str(e).strip().splitlines()[0]}") from None
+            reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
+            raise StediError(reason) from None
+
+    def connect(self, as_of: "AsOf | None" = None) -> "duckdb.DuckDBPyConnection":
+        """A new in-memory DuckDB connection of your own, for results of your own: every stored
+        table (and, without `as_of`, every landing table) is a view by name over the files the
+        last complete run left (or those of `as_of`). Create tables, register DataFrames, join
+        them with the lake's; nothing done in it reaches the lake (dropping a view drops your view).
+        It reads the files as they were when made: connect again after a later run, forget or
+        maintain (those delete files no current snapshot needs)."""
+        from stedi.query import user_connection
+
+        def once(committed: dict[str, str]) -> "duckdb.DuckDBPyConnection":
+            point = self._point(as_of, committed) if as_of is not None else None
+            return user_connection(self.lake, committed, self.open_table, point)
+
+        return self._read(once)
+
+    def _point(self, when: "AsOf", committed: dict[str, str]) -> "PointInTime":
+        """`as_of` against the tables `committed` names; a PointInTime made from an older state is
+        resolved again here (its tables' metadata may be gone)."""
+        from stedi.time_travel import PointInTime, resolve
+
+        if isinstance(when, PointInTime):
+            if all(committed.get(name) == at.table.metadata_location for name, at in when.tables.items()):
+                return when
+            when = when.asked
+        point = resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
+        self._check_erasures_finished(point)
+        return point
+
+    def _read(self, read: "Callable[[dict[str, str]], T]") -> "T":
+        """`read(committed)`, done again from the lake's new state if it fails while a writer
+        replaced the state it read: writers delete the files of the state before theirs once
+        theirs is visible (forget, retention). A failure with the state unchanged is the reader's
+        own (or a damaged lake's), and is raised as it is."""
+        import duckdb
+
+        committed = self.committed_locations()
+        for _ in range(READ_ATTEMPTS):
+            try:
+                return read(committed)
+            except (StediError, OSError, duckdb.IOException, duckdb.HTTPException, duckdb.PermissionException) as e:
+                now = self.committed_locations()
+                if now == committed:
+                    if isinstance(e, OSError) and not isinstance(e, StediError):
+                        where = f"{e.filename}: " if e.filename else ""
+                        raise StediError(f"{where}cannot read ({e.strerror or e})") from None
+                    raise
+                committed = now
+        raise StediError(f"{self.path}: the lake changed {READ_ATTEMPTS} times while it was read "
+                         "(writers at work); try again")

@@ -1,70 +1,130 @@
-"""SQL over every table of the lake by name: the lake's Athena."""
+"""SQL over every table of the lake by name: the lake's Athena, read-only (stedi.read_only)."""
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from stedi.engines.duckdb_engine import DuckDBEngine
-from stedi.lake import Lake
+from stedi.lake import TABLE_LOCATIONS, Lake
 from stedi.landing.sources import SOURCES
 from stedi.store.iceberg_store import IcebergStore
 
 if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
     from pyiceberg.table import Table
 
+    from stedi.engines.base import LandingFile
     from stedi.time_travel import PointInTime
 
+STORED = tuple(name for name in TABLE_LOCATIONS if not name.endswith("_landing"))
 
-def named_tables(sql: str) -> set[str]:
-    """The table names a query reads (lowercased, as DuckDB matches them); empty when it does not parse."""
-    import duckdb
 
-    try:
-        return {name.lower() for name in duckdb.get_table_names(sql)}
-    except duckdb.Error:
-        return set()
+@dataclass
+class Reader:
+    """A locked reader connection with the one statement it may run, and the files it may read."""
+
+    engine: DuckDBEngine
+    statement: "duckdb.Statement"
+    files: list[str]
+
+    def run(self) -> "pa.Table":
+        """The statement's result. One of its files deleted meanwhile (a writer tidying up after
+        a newer state) is a FileNotFoundError naming it."""
+        import duckdb
+
+        try:
+            return self.engine.con.execute(self.statement).to_arrow_table()
+        except duckdb.PermissionException as e:
+            # DuckDB reads a path that is no file as a folder of Parquet files (path/**/*.parquet),
+            # which the connection may not reach.
+            found = re.search(r'Cannot access (?:file|directory) "(.*)" - ', str(e))
+            gone = [f for f in self.files if found and found[1].startswith(f + "/")]
+            if gone:
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), gone[0]) from None
+            raise
+
+
+def stored_files(committed: dict[str, str], open_table: "Callable[[str], Table]",
+                 as_of: "PointInTime | None" = None) -> dict[str, tuple[list[str], "pa.Schema"]]:
+    """Each stored table's data files and columns: as the last complete run left them
+    (`committed`: table -> metadata file), or at the snapshot each had at `as_of`."""
+    if as_of is not None:
+        return {name: (IcebergStore.data_files(name, at.table, at.snapshot_id),
+                       IcebergStore.arrow_schema(at.table, at.snapshot_id)) for name, at in as_of.readable().items()}
+    found = {}
+    for name in STORED:
+        if name in committed:
+            table = open_table(committed[name])
+            found[name] = (IcebergStore.data_files(name, table), table.schema().as_arrow())
+    return found
 
 
 @contextmanager
 def connect(lake: Lake, committed: dict[str, str], open_table: "Callable[[str], Table]",
-            sql: str = "", as_of: "PointInTime | None" = None) -> Iterator[DuckDBEngine]:
-    """A DuckDB engine where every table name resolves: Iceberg tables read from the snapshot the
-    last complete run left (`committed`: table -> metadata file). A landing table `sql` names is
-    loaded as a run loads it (the same rows a run accepts); the others are views that parse the
-    files only if read after all. A reader writes nothing into the lake: its temp files go to
-    the system's temp folder.
-    `as_of`: read each stored table at its snapshot then instead, and define no landing table:
-    landing holds today's files, which must not mix into a past moment."""
+            sql: str, as_of: "PointInTime | None" = None) -> Iterator[Reader]:
+    """A reader for `sql`, which must only read (else a one-line StediError, before any table is
+    set up): every table name resolves, to the snapshot the last complete run left (or the one
+    at `as_of`), and the connection reaches no file but these tables' files, the landing files
+    and its own temp folder (in the system's temp folder: a reader writes nothing into the lake).
+    A landing table `sql` names is loaded as a run loads it (the same rows a run accepts); the
+    others are views that parse the files only if read after all. With `as_of` no landing table
+    is defined: landing holds today's files, which must not mix into a past moment."""
     import shutil
     import tempfile
 
-    from stedi.lake import TABLE_LOCATIONS
+    from stedi import read_only
 
-    named = named_tables(sql)
     temp_dir = Path(tempfile.mkdtemp(prefix="stedi-query-"))
-    engine = DuckDBEngine(lake.config, temp_dir=temp_dir, setup=lake.storage.duckdb_setup())
+    engine = None
     try:
+        tables = stored_files(committed, open_table, as_of)
+        landing: dict[str, list[LandingFile]] = {} if as_of is not None else {
+            name: lake.landing_inputs(name, temp_dir) for name in SOURCES}
+        engine = DuckDBEngine(lake.config, temp_dir=temp_dir, setup=lake.storage.duckdb_setup())
+        readable = [path for files, _ in tables.values() for path in files] + [
+            f.path for files in landing.values() for f in files]
+        engine.restrict(readable, [str(temp_dir)])
+        statement, named = read_only.check(engine.con, sql)
         if as_of is not None:
-            for name, at in as_of.readable().items():
-                engine.register_parquet(name, IcebergStore.data_files(name, at.table, at.snapshot_id),
-                                        IcebergStore.arrow_schema(at.table, at.snapshot_id))
-            yield engine
-            return
-        for source in SOURCES.values():
-            files = lake.landing_inputs(source.name, temp_dir)
+            as_of.check(named)
+        for name, files in landing.items():
+            source = SOURCES[name]
             if source.landing_table in named:
                 engine.load_landing(source, files)
             else:
                 engine.define_landing(source, files)
-        for name in TABLE_LOCATIONS:
-            if name.endswith("_landing"):
-                continue
-            if name in committed:
-                table = open_table(committed[name])
-                engine.register_parquet(name, IcebergStore.data_files(name, table), table.schema().as_arrow())
-        yield engine
+        for name, (paths, schema) in tables.items():
+            engine.register_parquet(name, paths, schema)
+        engine.lock()
+        yield Reader(engine, statement, readable)
     finally:
-        engine.close()
+        if engine is not None:
+            engine.close()
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def user_connection(lake: Lake, committed: dict[str, str], open_table: "Callable[[str], Table]",
+                    as_of: "PointInTime | None" = None) -> "duckdb.DuckDBPyConnection":
+    """A new in-memory connection of the user's own: every stored table a view over its files
+    (as of `as_of`, if given), the landing tables views over today's landing files (none with
+    `as_of`). Nothing in it is the lake's: what it creates, drops or replaces stays in it."""
+    import tempfile
+
+    engine = DuckDBEngine(lake.config, setup=lake.storage.duckdb_setup())
+    try:
+        if as_of is None:
+            for name, source in SOURCES.items():
+                engine.define_landing(source, lake.landing_inputs(name, Path(tempfile.gettempdir())))
+        for name, (paths, schema) in stored_files(committed, open_table, as_of).items():
+            engine.register_parquet(name, paths, schema)
+    except BaseException:
+        engine.close()
+        raise
+    return engine.con

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from stedi.cli.output import say, shown
 from stedi.config import CONSENT_POLICIES, ENGINES
 from stedi.errors import StediError, UsageError
 
@@ -33,7 +34,7 @@ def _whole(minimum: int) -> Callable[[str], int]:
 def _status(message: str) -> None:
     # One write with its newline: print() writes the newline apart, and a Ctrl-C between the two
     # left "stedi: interrupted" at the end of the status line.
-    sys.stderr.write(f"… {message}\n")
+    sys.stderr.write(f"… {shown(message)}\n")
     sys.stderr.flush()
 
 
@@ -319,10 +320,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except UsageError as e:  # an argument that cannot be what it names: as argparse's own, exit 2
-        print(f"stedi: error: {e}", file=sys.stderr)
+        say(f"stedi: error: {e}")
         return 2
     except StediError as e:
-        print(f"stedi: error: {e}", file=sys.stderr)
+        say(f"stedi: error: {e}")
         return 1
     except KeyboardInterrupt:
         print("stedi: interrupted", file=sys.stderr)
@@ -331,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as e:  # a path the user gave cannot be used, e.g. `generate` into a file
         where = f"{e.filename}: " if e.filename else ""
-        print(f"stedi: error: {where}{e.strerror or e}", file=sys.stderr)
+        say(f"stedi: error: {where}{e.strerror or e}")
         return 1
     except Exception as e:
         code = _duckdb_error(e)
@@ -357,8 +358,7 @@ def _duckdb_error(e: Exception) -> int | None:
         return 130
     if duckdb is not None and isinstance(e, duckdb.OutOfMemoryException):
         reason = str(e).strip().splitlines()[0]
-        print(f"stedi: error: {reason}; raise memory_limit (STEDI_MEMORY_LIMIT or the lake's stedi.toml)",
-              file=sys.stderr)
+        say(f"stedi: error: {reason}; raise memory_limit (STEDI_MEMORY_LIMIT or the lake's stedi.toml)")
         return 1
     return None  # a bug: let its traceback show
 

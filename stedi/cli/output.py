@@ -13,6 +13,7 @@ import datetime
 import decimal
 import json
 import math
+import re
 import sys
 from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
@@ -20,6 +21,25 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FORMATS = ("table", "csv", "json")
+# What a terminal would act on rather than show: C0 and C1 control characters (ESC starts the
+# codes that move the cursor, clear the screen, set the window title), DEL, and the Unicode
+# marks that reorder text (a value could display as other text than it is).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: str) -> str:
+    """Text for a terminal: every control character as its escape (ESC as the four characters
+    `\\x1b`), the rest as it is. Table output and the CLI's one-line messages go through it;
+    CSV and JSON keep values exact (JSON escapes control characters itself; CSV writes them as
+    they are, quoting a value that holds a line break)."""
+    return _CONTROL.sub(lambda m: _NAMED.get(m[0]) or (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                                                       else f"\\u{ord(m[0]):04x}"), text)
+
+
+def say(line: str) -> None:
+    """One line on stderr, control characters shown escaped: messages quote file names and SQL."""
+    print(shown(line), file=sys.stderr)
 
 
 def _cell(value: Any) -> Any:
@@ -83,11 +103,11 @@ def print_rows(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = 
         from rich.text import Text
 
         # Text, not str: rich reads "[...]" in a str as markup, and "[/x]" in a value would raise.
-        table = Table(title=Text(title) if title else None, title_justify="left", show_lines=False)
+        table = Table(title=Text(shown(title)) if title else None, title_justify="left", show_lines=False)
         for name in header:
-            table.add_column(Text(name), no_wrap=True)
+            table.add_column(Text(shown(name)), no_wrap=True)
         for row in rows:
-            table.add_row(*(Text("" if v is None else str(_cell(v))) for v in row))
+            table.add_row(*(Text("" if v is None else shown(str(_cell(v)))) for v in row))
         # Piped output keeps whole values on one line; a terminal gets its own width.
         Console(file=out, width=None if out.isatty() else 10_000).print(table)
 

@@ -19,15 +19,17 @@ if TYPE_CHECKING:
 
 def print_ingest(report: "IngestReport", lake: str) -> None:
     """What ingest copied on stdout; what it did not take, and what it refused, on stderr."""
-    print(f"{len(report.copied)} file(s) copied into {lake}, {len(report.unchanged)} already there unchanged")
+    from stedi.cli.output import say, shown
+
+    print(shown(f"{len(report.copied)} file(s) copied into {lake}, {len(report.unchanged)} already there unchanged"))
     if report.decompressed:
-        shown = ", ".join(f"{gz} -> {json}" for gz, json in report.decompressed[:5])
+        names = ", ".join(f"{gz} -> {json}" for gz, json in report.decompressed[:5])
         more = f" and {len(report.decompressed) - 5} more" if len(report.decompressed) > 5 else ""
-        print(f"{len(report.decompressed)} of them decompressed from .json.gz: {shown}{more}")
+        print(shown(f"{len(report.decompressed)} of them decompressed from .json.gz: {names}{more}"))
     for line in report.not_taken_lines():
-        print(f"stedi: {line}", file=sys.stderr)
+        say(f"stedi: {line}")
     for message in report.conflicts:
-        print(f"stedi: refused: {message}", file=sys.stderr)
+        say(f"stedi: refused: {message}")
 
 
 def print_summary(summary: RunSummary) -> None:

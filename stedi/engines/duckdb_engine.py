@@ -48,6 +48,26 @@ class DuckDBEngine(Engine):
         for statement in setup or []:
             self.con.execute(statement)
 
+    def restrict(self, files: list[str], folders: list[str]) -> None:
+        """Make this a reader's connection: from now on it reaches no file but `files` and those
+        in `folders` (no URL, no extension to install or load), nor a Python variable by name.
+        Statements run after this still read and write within them (COPY writes into an allowed
+        folder): stedi.read_only checks a reader's SQL. Call `lock` once the tables are set up."""
+        def listed(values: list[str]) -> str:
+            return "[" + ", ".join(_literal(v) for v in values) + "]"
+
+        # Set before external access is turned off: DuckDB refuses to change them afterwards.
+        if files:
+            self.con.execute(f"SET allowed_paths = {listed(files)}")
+        if folders:
+            self.con.execute(f"SET allowed_directories = {listed([f.rstrip('/') + '/' for f in folders])}")
+        self.con.execute("SET enable_external_access = false")
+        self.con.execute("SET python_enable_replacements = false")
+
+    def lock(self) -> None:
+        """No setting can change any more (SET, RESET, PRAGMA): the last step of a reader's setup."""
+        self.con.execute("SET lock_configuration = true")
+
     def load_landing(self, source: Source, files: list[LandingFile] | list[Path]) -> LandingLoad:
         files = _landing_files(files)
         view = _ident(source.landing_table)

@@ -232,7 +232,11 @@ class S3Storage(Storage):
             shutil.rmtree(folder, ignore_errors=True)
 
     def duckdb_setup(self) -> list[str]:
-        return [f"LOAD {_literal(str(httpfs_extension()))}", session().duckdb_secret(self.bucket)]
+        # Loading httpfs copies AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from
+        # the environment into settings any SQL can read (current_setting): blanked, the secret
+        # (redacted in duckdb_secrets()) carries the credentials instead.
+        blank = [f"SET {name} = ''" for name in ("s3_access_key_id", "s3_secret_access_key", "s3_session_token")]
+        return [f"LOAD {_literal(str(httpfs_extension()))}", *blank, session().duckdb_secret(self.bucket)]
 
 
 def httpfs_extension() -> Path:

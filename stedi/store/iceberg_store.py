@@ -146,8 +146,7 @@ class IcebergStore:
         try:
             return StaticTable.from_metadata(metadata_location, properties or {})
         except (OSError, ValueError) as e:
-            raise StediError(f"{local_path(metadata_location)}: cannot read table metadata ({e}); "
-                             "`stedi run` rebuilds the tables from landing") from None
+            raise StediError(f"{local_path(metadata_location)}: cannot read table metadata ({e})") from None
 
     @staticmethod
     def file_sizes(table: Table) -> dict[str, int]:
