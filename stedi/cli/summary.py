@@ -142,12 +142,16 @@ def print_deploy(report: "DeployReport") -> None:
 def print_erasure(report: "ErasureReport") -> None:
     """`stedi forget`: what went from where; people only by keyed hash (as the report keeps them),
     and each spelling of their emails found (shown here, never kept)."""
-    rows = [(f"landing {name}", f"{count:,}", "") for name, count in sorted(report.landing_lines_removed.items())]
-    rows += [(f"landing {name}", "", f"{count:,}") for name, count in sorted(report.landing_values_redacted.items())]
+    removed, redacted = report.landing_lines_removed, report.landing_values_redacted
+    rows = [(f"landing {name}", f"{removed.get(name, 0):,}", f"{redacted.get(name, 0):,}")
+            for name in sorted(removed.keys() | redacted.keys())]
     rows += [(name, f"{count:,}", "") for name, count in sorted(report.rows_removed.items())]
+    header = ["from", "lines or rows removed", "mentions of them redacted"]
+    if not redacted:  # (the column says something only where another's line mentioned them)
+        header, rows = header[:2], [row[:2] for row in rows]
     print(f"erasure {report.erasure_id} at {report.erased_at}: {len(report.people)} person(s)")
     if rows:
-        print_rows(["from", "lines or rows removed", "mentions redacted"], rows)
+        print_rows(header, rows)
     else:
         print("nothing of theirs was found in the lake: no line or row removed (their data delivered later stays out)")
     for person in report.people:
