@@ -144,6 +144,8 @@ class Matcher:
 
     def verdict(self, source: str, line: bytes) -> Verdict | None:
         """None when the line neither is a person's nor mentions one. `line` may end in b"\\n"."""
+        if not self.may_hold(line.lower()):  # most lines of a block that holds one: bytes, not tokens
+            return None
         found = list(tokens(line))
         owner = self._owner(source, line, found)
         if owner is not None:

@@ -57,8 +57,14 @@ def _row(columns: list[str]) -> str:
     return "struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns) + ")"
 
 
+# The column naming each source's owner: compared first, so that only their rows build a struct.
+OWNER = {"customer": "email", "accelerometer": "user", "step_trainer": "serialnumber"}
+
+
 def _one_of(columns: list[str], source: str) -> str:
-    return f"{_row(columns)} IN (SELECT r FROM {gone(source)})"
+    owner = OWNER[source]
+    return (f'"{owner}" IN (SELECT struct_extract(r, \'{owner}\') FROM {gone(source)}) '
+            f"AND {_row(columns)} IN (SELECT r FROM {gone(source)})")
 
 
 class Erasures:
