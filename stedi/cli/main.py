@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from stedi.config import CONSENT_POLICIES, ENGINES
-from stedi.errors import StediError
+from stedi.errors import WARNING, StediError
+from stedi.interrupts import CommittedInterrupt, is_interrupt
 
 LAKE_HELP = "the lake: a local folder or s3://BUCKET/PREFIX (default: $STEDI_LAKE, else ./lake)"
 
@@ -33,7 +34,10 @@ def _whole(minimum: int) -> Callable[[str], int]:
 def _status(message: str) -> None:
     # One write with its newline: print() writes the newline apart, and a Ctrl-C between the two
     # left "stedi: interrupted" at the end of the status line.
-    sys.stderr.write(f"… {message}\n")
+    if message.startswith(WARNING):  # the work went on, but something the user should know failed
+        sys.stderr.write(f"stedi: {message}\n")
+    else:
+        sys.stderr.write(f"… {message}\n")
     sys.stderr.flush()
 
 
@@ -319,6 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StediError as e:
         print(f"stedi: error: {e}", file=sys.stderr)
         return 1
+    except CommittedInterrupt as e:  # the run succeeded: only its tidy-up was cut short
+        print(f"stedi: {e}", file=sys.stderr)
+        return 0
     except KeyboardInterrupt:
         print("stedi: interrupted", file=sys.stderr)
         return 130
@@ -335,19 +342,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
 
-def _interrupted(error: BaseException | None) -> bool:
-    """Ctrl-C, also where DuckDB turned it into its own error chained to the KeyboardInterrupt."""
-    while error is not None:
-        if isinstance(error, KeyboardInterrupt) or type(error).__name__ == "InterruptException":
-            return True
-        error = error.__cause__ or error.__context__
-    return False
-
-
 def _duckdb_error(e: Exception) -> int | None:
     """Ctrl-C in a query and running out of memory, as DuckDB reports them: one line, not a traceback."""
     duckdb = sys.modules.get("duckdb")
-    if _interrupted(e) or (isinstance(e, RuntimeError) and str(e) == "Query interrupted"):
+    if is_interrupt(e):
         print("stedi: interrupted", file=sys.stderr)
         return 130
     if duckdb is not None and isinstance(e, duckdb.OutOfMemoryException):

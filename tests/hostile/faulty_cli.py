@@ -1,0 +1,83 @@
+"""The `stedi` command with a fault injected (tests only): `python -m tests.hostile.faulty_cli
+FAULT stedi-arguments...`. The tests run as root, where a folder's mode stops nobody, so the
+storage layer is made to fail as a folder nobody may write, or a full disk, would.
+
+FAULT is one of:
+  runs-unwritable      writing anything under runs/ fails: PermissionError
+  reports-unwritable   writing anything under reports/ fails: PermissionError
+  retention-fails      retention after the run fails: OSError (no space left on device)
+  ctrl-c-in-retention  a Ctrl-C comes during retention (after the commit point)
+  killed-at-record     the process dies (as by kill -9) as it starts writing the run's record
+  disk-full-in-build   DuckDB's Parquet write fails as on a full disk, naming the file it wrote
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+
+
+def _failing_writes(prefix: str, error: type[OSError]) -> None:
+    from stedi.storage.local import LocalStorage
+
+    write = LocalStorage.write_atomic
+
+    def write_atomic(self: LocalStorage, relative: str, text: str, private: bool = False) -> None:
+        if relative.startswith(prefix):
+            code = errno.EACCES if error is PermissionError else errno.ENOSPC
+            raise error(code, os.strerror(code), self.path(relative))
+        write(self, relative, text, private)
+
+    LocalStorage.write_atomic = write_atomic  # type: ignore[method-assign]
+
+
+def _retention(error: BaseException) -> None:
+    import stedi.maintain.retention as retention
+
+    def retain(*args: object, **kwargs: object) -> None:
+        raise error
+
+    retention.retain = retain  # type: ignore[assignment]
+
+
+def _killed_at_record() -> None:
+    from stedi.storage.local import LocalStorage
+
+    write = LocalStorage.write_atomic
+
+    def write_atomic(self: LocalStorage, relative: str, text: str, private: bool = False) -> None:
+        if relative.startswith("runs/"):
+            os._exit(137)  # no clean-up of any kind, as kill -9
+        write(self, relative, text, private)
+
+    LocalStorage.write_atomic = write_atomic  # type: ignore[method-assign]
+
+
+def _disk_full_in_build() -> None:
+    import duckdb
+
+    from stedi.engines.duckdb_engine import DuckDBEngine
+
+    def write_parquet(self: DuckDBEngine, name: str, sql: str, directory: str, cluster: object = None) -> None:
+        raise duckdb.IOException(f'IO Error: Could not write file "{directory}/data_0.parquet": '
+                                 "No space left on device")
+
+    DuckDBEngine.write_parquet = write_parquet  # type: ignore[method-assign,assignment]
+
+
+FAULTS = {
+    "runs-unwritable": lambda: _failing_writes("runs/", PermissionError),
+    "reports-unwritable": lambda: _failing_writes("reports/", PermissionError),
+    "retention-fails": lambda: _retention(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))),
+    "ctrl-c-in-retention": lambda: _retention(KeyboardInterrupt()),
+    "killed-at-record": _killed_at_record,
+    "disk-full-in-build": _disk_full_in_build,
+}
+
+if __name__ == "__main__":
+    FAULTS[sys.argv[1]]()
+    sys.argv = ["stedi", *sys.argv[2:]]
+    from stedi.cli.main import entry
+
+    entry()
