@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from stedi.config import CONSENT_POLICIES, ENGINES
 from stedi.errors import WARNING, StediError
-from stedi.interrupts import CommittedInterrupt, is_interrupt
+from stedi.interrupts import CommittedInterrupt, catching, is_interrupt
 
 LAKE_HELP = "the lake: a local folder or s3://BUCKET/PREFIX (default: $STEDI_LAKE, else ./lake)"
 
@@ -61,7 +61,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     summary = Lakehouse(args.lake).run(consent_policy=args.consent_policy, progress=_status, wait=args.wait,
                                        engine=args.engine, spark_master=args.spark_master, full=args.full)
-    print_summary(summary)
+    try:
+        print_summary(summary)
+    except KeyboardInterrupt:
+        raise CommittedInterrupt(summary.run_id) from None
     return 0
 
 
@@ -315,11 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, then_ignore_ctrl_c: bool = False) -> int:
+    """`then_ignore_ctrl_c`: once the command is done, Ctrl-C is ignored (`entry`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        with catching(then_ignore=then_ignore_ctrl_c):  # a Ctrl-C is never lost (stedi/interrupts.py)
+            return args.handler(args)
     except StediError as e:
         print(f"stedi: error: {e}", file=sys.stderr)
         return 1
@@ -360,11 +365,7 @@ def entry() -> None:
     """The `stedi` command's entry point: main(), then exit with its status. Once the work is
     done, Ctrl-C is ignored: it could only interrupt the interpreter's own exit (joining library
     threads), turning a finished command into a traceback."""
-    import signal
-
-    code = main()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.exit(code)
+    sys.exit(main(then_ignore_ctrl_c=True))
 
 
 if __name__ == "__main__":

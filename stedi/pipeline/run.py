@@ -25,7 +25,7 @@ from stedi.commit.writer import writing
 from stedi.engines.base import Engine
 from stedi.errors import StediError, one_line
 from stedi.forget.forgotten import Forgotten
-from stedi.interrupts import CommittedInterrupt, is_interrupt
+from stedi.interrupts import CommittedInterrupt, check, is_interrupt
 from stedi.lake import Lake
 from stedi.pipeline import changes
 from stedi.pipeline.build import Builder, Built, staging
@@ -106,34 +106,41 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
     if not isinstance(engine, Engine):
         engine = _EngineChoice(engine or lake.config.engine, spark_master or lake.config.spark_master)
         engine.check()  # a missing extra, Java or cluster fails here, before the lock and any write
-    with writing(lake, "run", wait, say):
-        started = time.perf_counter()
-        worker = _report_worker(lake)
-        try:
-            relocate(lake, say)
-            lake.register_landing()  # a landing table someone dropped from Glue comes back
-            catch_up(lake, say)  # the record the last run could not write
-            summary = _run(lake, consent_policy or lake.config.consent_policy, say, engine, full, worker)
-            # Committed; still under the lock: old snapshots expire and their files go, and the
-            # run's report is written (neither ever fails the run).
-            from stedi.maintain.retention import retain_after_run
+    committed: RunSummary | None = None
+    try:
+        with writing(lake, "run", wait, say):
+            started = time.perf_counter()
+            worker = _report_worker(lake)
+            try:
+                relocate(lake, say)
+                lake.register_landing()  # a landing table someone dropped from Glue comes back
+                catch_up(lake, say)  # the record the last run could not write
+                summary = committed = _run(lake, consent_policy or lake.config.consent_policy, say, engine, full,
+                                           worker)
+                # Committed; still under the lock: old snapshots expire and their files go, and the
+                # run's report is written (neither ever fails the run).
+                from stedi.maintain.retention import retain_after_run
 
-            said = noting(summary, say)
-            with after_commit(summary), summary.phase("retention"):
-                report = retain_after_run(lake, said)
-            summary.retention = report.as_dict() if report else None
-            if worker is not None:
-                from stedi.report import write_run_report
+                said = noting(summary, say)
+                with summary.phase("retention"):
+                    report = retain_after_run(lake, said)
+                summary.retention = report.as_dict() if report else None
+                if worker is not None:
+                    from stedi.report import write_run_report
 
-                with after_commit(summary), summary.phase("report"):
-                    summary.report = write_run_report(lake, summary, said, worker)
-        finally:
-            if worker is not None:
-                worker.close()
-        summary.seconds = time.perf_counter() - started  # what the user waited for, report included
-        with after_commit(summary):
+                    with summary.phase("report"):
+                        summary.report = write_run_report(lake, summary, said, worker)
+            finally:
+                if worker is not None:
+                    worker.close()
+            summary.seconds = time.perf_counter() - started  # what the user waited for, report included
             record_committed(lake, summary, say)  # again: with retention, and the report's place and time
-        return summary
+            check()  # a Ctrl-C that was lost after the commit point is said all the same
+            return summary
+    except KeyboardInterrupt as e:  # after the commit point, up to the lock's release: the run stands
+        if committed is None or isinstance(e, CommittedInterrupt):
+            raise
+        raise CommittedInterrupt(committed.run_id) from None
 
 
 def _report_worker(lake: Lake) -> "ReportWorker | None":
@@ -351,11 +358,13 @@ def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary,
                 state.tables[b.name] = last.tables[b.name]
             else:
                 say(f"committing {b.name}")
+                check()  # a Ctrl-C that was lost on its way stops the run here (stedi/interrupts.py)
                 done = store.change_contents(b.name, b.location, schema, b.remove, b.add, {**properties, **b.properties})
                 state.tables[b.name] = TableState(done.metadata_location, done.snapshot_id, fingerprint, summary.run_id)
             if b.name in results:
                 results[b.name].snapshot_id = state.tables[b.name].snapshot_id
         say("making the run visible")
+        check()
         summary.committed_at_ms = int(time.time() * 1000)
         state.write(lake.storage)  # the commit point of the whole run
     finally:

@@ -7,8 +7,12 @@ FAULT is one of:
   reports-unwritable   writing anything under reports/ fails: PermissionError
   retention-fails      retention after the run fails: OSError (no space left on device)
   ctrl-c-in-retention  a Ctrl-C comes during retention (after the commit point)
+  ctrl-c-at-unlock     a Ctrl-C comes as the run lets go of the lake's lock (after the commit point)
+  ctrl-c-in-summary    a Ctrl-C comes while `stedi run` prints its summary (after the commit point)
   killed-at-record     the process dies (as by kill -9) as it starts writing the run's record
   disk-full-in-build   DuckDB's Parquet write fails as on a full disk, naming the file it wrote
+  ctrl-c-in-finalizer  a Ctrl-C comes while reading landing, and its KeyboardInterrupt is raised
+                       inside a finalizer (Python prints "Exception ignored" and goes on)
 """
 
 from __future__ import annotations
@@ -41,6 +45,27 @@ def _retention(error: BaseException) -> None:
     retention.retain = retain  # type: ignore[assignment]
 
 
+def _ctrl_c_at_unlock() -> None:
+    from stedi.commit.lock import WriterLock
+
+    release = WriterLock.release
+
+    def released(self: WriterLock) -> None:
+        release(self)
+        raise KeyboardInterrupt
+
+    WriterLock.release = released  # type: ignore[method-assign]
+
+
+def _ctrl_c_in_summary() -> None:
+    import stedi.cli.summary as summary
+
+    def print_summary(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    summary.print_summary = print_summary  # type: ignore[assignment]
+
+
 def _killed_at_record() -> None:
     from stedi.storage.local import LocalStorage
 
@@ -66,13 +91,34 @@ def _disk_full_in_build() -> None:
     DuckDBEngine.write_parquet = write_parquet  # type: ignore[method-assign,assignment]
 
 
+def _ctrl_c_in_finalizer() -> None:
+    import signal
+
+    from stedi.engines.duckdb_engine import DuckDBEngine
+
+    class Finalized:
+        def __del__(self) -> None:
+            signal.raise_signal(signal.SIGINT)  # the handler runs here, within the finalizer
+
+    load = DuckDBEngine.load_landing
+
+    def load_landing(self: DuckDBEngine, *args: object) -> object:
+        Finalized()  # freed at once: as a thread pool or a query result freed while reading
+        return load(self, *args)
+
+    DuckDBEngine.load_landing = load_landing  # type: ignore[method-assign]
+
+
 FAULTS = {
     "runs-unwritable": lambda: _failing_writes("runs/", PermissionError),
     "reports-unwritable": lambda: _failing_writes("reports/", PermissionError),
     "retention-fails": lambda: _retention(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))),
     "ctrl-c-in-retention": lambda: _retention(KeyboardInterrupt()),
+    "ctrl-c-at-unlock": _ctrl_c_at_unlock,
+    "ctrl-c-in-summary": _ctrl_c_in_summary,
     "killed-at-record": _killed_at_record,
     "disk-full-in-build": _disk_full_in_build,
+    "ctrl-c-in-finalizer": _ctrl_c_in_finalizer,
 }
 
 if __name__ == "__main__":

@@ -134,9 +134,10 @@ def test_a_run_killed_as_it_writes_its_record_is_committed_and_recorded_by_the_n
     assert visible_run(lake) == run_id and training_rows(lake) == 2 and not (lake / "journal.json").exists()
 
 
-def test_ctrl_c_after_the_commit_point_says_the_run_is_committed(lake: Path, tmp_path: Path,
+@pytest.mark.parametrize("fault", ["ctrl-c-in-retention", "ctrl-c-at-unlock", "ctrl-c-in-summary"])
+def test_ctrl_c_after_the_commit_point_says_the_run_is_committed(fault: str, lake: Path, tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    done = stedi("ctrl-c-in-retention", "run", "--lake", str(lake))
+    done = stedi(fault, "run", "--lake", str(lake))
     run_id = visible_run(lake)
     assert (done.returncode, said(done.stderr)) == (0, [
         f"stedi: interrupted after the commit point: run {run_id} is committed and its tables are visible (the "
