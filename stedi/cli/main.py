@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from stedi.cli.disk_full import disk_full
 from stedi.config import CONSENT_POLICIES, ENGINES
 from stedi.errors import WARNING, StediError
 from stedi.interrupts import CommittedInterrupt, catching, is_interrupt
@@ -336,15 +337,27 @@ def main(argv: Sequence[str] | None = None, then_ignore_ctrl_c: bool = False) ->
         return 130
     except BrokenPipeError:
         return 0
-    except OSError as e:  # a path the user gave cannot be used, e.g. `generate` into a file
-        where = f"{e.filename}: " if e.filename else ""
-        print(f"stedi: error: {where}{e.strerror or e}", file=sys.stderr)
-        return 1
     except Exception as e:
+        full = disk_full(e, _place(args))  # however the disk says it is full: one line naming where
+        if full is not None:
+            print(f"stedi: error: {full}", file=sys.stderr)
+            return 1
+        if isinstance(e, OSError):  # a path the user gave cannot be used, e.g. `generate` into a file
+            where = f"{e.filename}: " if e.filename else ""
+            print(f"stedi: error: {where}{e.strerror or e}", file=sys.stderr)
+            return 1
         code = _duckdb_error(e)
         if code is None:
             raise
         return code
+
+
+def _place(args: argparse.Namespace) -> str:
+    """Where a command writes: the folder it was given, else its lake."""
+    from stedi.lakehouse import default_lake_path
+
+    out = getattr(args, "out", None)
+    return str(out) if out is not None and args.command == "generate" else (args.lake or default_lake_path())
 
 
 def _duckdb_error(e: Exception) -> int | None:

@@ -11,6 +11,7 @@ FAULT is one of:
   ctrl-c-in-summary    a Ctrl-C comes while `stedi run` prints its summary (after the commit point)
   killed-at-record     the process dies (as by kill -9) as it starts writing the run's record
   disk-full-in-build   DuckDB's Parquet write fails as on a full disk, naming the file it wrote
+  disk-full-in-commit  a table's commit fails as pyarrow reports a full disk under pyiceberg (no file named)
   ctrl-c-in-finalizer  a Ctrl-C comes while reading landing, and its KeyboardInterrupt is raised
                        inside a finalizer (Python prints "Exception ignored" and goes on)
 """
@@ -109,6 +110,15 @@ def _ctrl_c_in_finalizer() -> None:
     DuckDBEngine.load_landing = load_landing  # type: ignore[method-assign]
 
 
+def _disk_full_in_commit() -> None:
+    from stedi.store.iceberg_store import IcebergStore
+
+    def change_contents(*args: object, **kwargs: object) -> None:
+        raise OSError("Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    IcebergStore.change_contents = change_contents  # type: ignore[method-assign,assignment]
+
+
 FAULTS = {
     "runs-unwritable": lambda: _failing_writes("runs/", PermissionError),
     "reports-unwritable": lambda: _failing_writes("reports/", PermissionError),
@@ -118,6 +128,7 @@ FAULTS = {
     "ctrl-c-in-summary": _ctrl_c_in_summary,
     "killed-at-record": _killed_at_record,
     "disk-full-in-build": _disk_full_in_build,
+    "disk-full-in-commit": _disk_full_in_commit,
     "ctrl-c-in-finalizer": _ctrl_c_in_finalizer,
 }
 

@@ -4,11 +4,14 @@ would misread is refused; `stedi --version` prints the version."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -57,3 +60,85 @@ def test_a_ctrl_c_raised_inside_a_finalizer_still_stops_the_run(lake: Path) -> N
     assert training_rows(lake) == 2 and not (lake / "journal.json").exists()
     assert main(["run", "--lake", str(lake), "--consent-policy", "strict"]) == 0
     assert training_rows(lake) == 1
+
+
+# -- a full disk: one line naming the folder, for a run and for a forget -----------------------
+
+FULL = re.compile(r"stedi: error: (?P<folder>/\S+): No space left on device; free some space there and run the "
+                  r"command again")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A file system of 8 MB of its own (a tmpfs: the tests run as root)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip()}); the injected faults below stand in")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def fill(disk: Path) -> Path:
+    """Take every byte left on the disk; the file that holds them (delete it to free them)."""
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as fh:
+        for size in (1 << 20, 1 << 12, 1):
+            try:
+                while True:
+                    fh.write(b"\0" * size)
+            except OSError as e:
+                assert e.errno == errno.ENOSPC
+    return filler
+
+
+def full_disk_line(err: str, inside: Path) -> str:
+    """The one line a full disk is told in; the folder it names (on the full disk)."""
+    lines = said(err)
+    assert len(lines) == 1, err
+    found = FULL.fullmatch(lines[0])
+    assert found, lines[0]
+    folder = Path(found["folder"])
+    assert folder.is_dir() and folder.is_relative_to(inside), folder
+    return found["folder"]
+
+
+def test_a_run_on_a_full_disk_is_one_line_naming_the_folder(small_disk: Path, lake: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(lake.parent / "delivery"), "--lake", str(small_disk / "lake")]) == 0
+    filler = fill(small_disk)
+    capsys.readouterr()
+    assert main(["run", "--lake", str(small_disk / "lake")]) == 1
+    full_disk_line(capsys.readouterr().err, small_disk / "lake")
+    filler.unlink()
+    assert main(["run", "--lake", str(small_disk / "lake")]) == 0  # rolled back whole: it runs again
+    assert training_rows(small_disk / "lake") == 1
+
+
+def test_a_forget_on_a_full_disk_is_one_line_naming_the_folder(small_disk: Path, lake: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(lake.parent / "delivery"), "--lake", str(small_disk / "lake")]) == 0
+    assert main(["run", "--lake", str(small_disk / "lake")]) == 0
+    filler = fill(small_disk)
+    capsys.readouterr()
+    assert main(["forget", "ann@x.org", "--lake", str(small_disk / "lake")]) == 1
+    full_disk_line(capsys.readouterr().err, small_disk / "lake")
+    assert training_rows(small_disk / "lake") == 1  # readers still read the lake as it was
+    filler.unlink()
+    assert main(["forget", "ann@x.org", "--lake", str(small_disk / "lake")]) == 0
+    assert training_rows(small_disk / "lake") == 0
+
+
+@pytest.mark.parametrize("fault", ["disk-full-in-build", "disk-full-in-commit"])
+def test_a_full_disk_reported_by_duckdb_or_pyarrow_is_one_line_naming_the_folder(fault: str, lake: Path) -> None:
+    done = stedi(fault, "run", "--lake", str(lake))
+    assert done.returncode == 1
+    folder = full_disk_line(done.stderr, lake)
+    if fault == "disk-full-in-build":  # DuckDB names the file it wrote: its folder, as far as it is left
+        assert folder.startswith(f"{lake}/customer/accepted/data"), folder
+    else:  # no file named: the lake the command writes
+        assert folder == str(lake)
+    assert not (lake / "state.json").exists() and not (lake / "journal.json").exists()
