@@ -142,3 +142,23 @@ def test_a_full_disk_reported_by_duckdb_or_pyarrow_is_one_line_naming_the_folder
     else:  # no file named: the lake the command writes
         assert folder == str(lake)
     assert not (lake / "state.json").exists() and not (lake / "journal.json").exists()
+
+
+# -- the memory limit: only sizes DuckDB reads as they are meant ------------------------------
+
+@pytest.mark.parametrize("value, message", [
+    ("-5GB", "memory_limit '-5GB' is not a size (no negative one is); give a size such as '3GB', or -1 for "
+             "DuckDB's own default (80% of the machine's memory)"),
+    ("0", "memory_limit '0' is zero: DuckDB could hold nothing in memory; give a size such as '3GB'"),
+    ("0GB", "memory_limit '0GB' is zero: DuckDB could hold nothing in memory; give a size such as '3GB'"),
+    ("1KB", "memory_limit '1KB' is too small for DuckDB to hold even ten rows; give a size such as '3GB'"),
+])  # ("abc", "5 PB": refused already, as not a size DuckDB understands: tests/test_config.py)
+def test_a_memory_limit_duckdb_would_misread_is_refused_naming_the_variable(
+        value: str, message: str, lake: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEDI_MEMORY_LIMIT", value)
+    capsys.readouterr()
+    assert main(["run", "--lake", str(lake)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"stedi: error: STEDI_MEMORY_LIMIT: {message}") and err.count("\n") == 1, err
+    assert not (lake / "state.json").exists()
+
