@@ -186,11 +186,24 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _version() -> str:
+    """The installed package's version (its metadata); the source's where it is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("stedi")
+    except metadata.PackageNotFoundError:
+        import stedi
+
+        return stedi.__version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stedi",
         description="The STEDI lakehouse: raw Step Trainer data into privacy-safe, query-ready Iceberg tables.",
     )
+    parser.add_argument("--version", action="version", version=f"stedi {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:

@@ -162,3 +162,12 @@ def test_a_memory_limit_duckdb_would_misread_is_refused_naming_the_variable(
     assert err.startswith(f"stedi: error: STEDI_MEMORY_LIMIT: {message}") and err.count("\n") == 1, err
     assert not (lake / "state.json").exists()
 
+
+# -- the version ------------------------------------------------------------------------------
+
+def test_version_prints_the_packages_version() -> None:
+    from importlib import metadata
+
+    done = subprocess.run([sys.executable, "-m", "stedi", "--version"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"stedi {metadata.version('stedi')}\n", "")
