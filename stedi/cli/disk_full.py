@@ -11,6 +11,10 @@ from __future__ import annotations
 import errno
 import os
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 _CODES = (errno.ENOSPC, errno.EDQUOT)
 _WORDS = ("No space left on device", "Disk quota exceeded")
@@ -30,6 +34,14 @@ def disk_full(error: BaseException, place: str) -> str | None:
             return f"{_folder(path) if path else place}: {reason}; free some space there and run the command again"
         current = current.__cause__ or current.__context__
     return None
+
+
+def writes_into(args: "argparse.Namespace") -> str:
+    """Where a command writes: the folder `generate` was given, else the lake."""
+    from stedi.lakehouse import default_lake_path
+
+    out = getattr(args, "out", None)
+    return str(out) if out is not None and args.command == "generate" else (args.lake or default_lake_path())
 
 
 def _full(error: BaseException) -> tuple[str, str | None] | None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from stedi.cli.disk_full import disk_full
+from stedi.cli.disk_full import disk_full, writes_into
 from stedi.config import CONSENT_POLICIES, ENGINES
 from stedi.errors import WARNING, StediError
 from stedi.interrupts import CommittedInterrupt, catching, is_interrupt
@@ -351,7 +351,7 @@ def main(argv: Sequence[str] | None = None, then_ignore_ctrl_c: bool = False) ->
     except BrokenPipeError:
         return 0
     except Exception as e:
-        full = disk_full(e, _place(args))  # however the disk says it is full: one line naming where
+        full = disk_full(e, writes_into(args))  # however the disk says it is full: one line naming where
         if full is not None:
             print(f"stedi: error: {full}", file=sys.stderr)
             return 1
@@ -363,14 +363,6 @@ def main(argv: Sequence[str] | None = None, then_ignore_ctrl_c: bool = False) ->
         if code is None:
             raise
         return code
-
-
-def _place(args: argparse.Namespace) -> str:
-    """Where a command writes: the folder it was given, else its lake."""
-    from stedi.lakehouse import default_lake_path
-
-    out = getattr(args, "out", None)
-    return str(out) if out is not None and args.command == "generate" else (args.lake or default_lake_path())
 
 
 def _duckdb_error(e: Exception) -> int | None:

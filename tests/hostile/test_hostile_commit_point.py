@@ -105,6 +105,8 @@ def test_a_run_without_a_record_is_found_by_report_and_recorded_by_the_next_run(
     run_id = run_id_in(done.stdout)
     assert not (lake / "runs" / f"{run_id}.json").exists() and visible_run(lake) == run_id
     assert run_id in report_of(None, lake, tmp_path, capsys)  # the latest run is the one state.json names
+    assert main(["tables", "--lake", str(lake), "--format", "csv"]) == 0  # landing rows: from its snapshots
+    assert "customer_landing,landing,2," in capsys.readouterr().out
 
     capsys.readouterr()
     assert main(["run", "--lake", str(lake)]) == 0
