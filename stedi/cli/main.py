@@ -383,7 +383,13 @@ def entry() -> None:
     """The `stedi` command's entry point: main(), then exit with its status. Once the work is
     done, Ctrl-C is ignored: it could only interrupt the interpreter's own exit (joining library
     threads), turning a finished command into a traceback."""
-    sys.exit(main(then_ignore_ctrl_c=True))
+    code = main(then_ignore_ctrl_c=True)
+    # CPython remembers a KeyboardInterrupt that ended any exec() or eval() of a string (dataclasses
+    # and namedtuples are made so, when a module is first imported) and, under `python -m`, exits by
+    # SIGINT at the end whatever the status: a handled Ctrl-C became status -2, not 130 or 0. The
+    # next string it runs clears that.
+    exec("None")
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ the lake shows one run whole (the earlier or the new); the next writer leaves no
 dead run behind; a rerun equals an uninterrupted run.
 
 A Ctrl-C has one right outcome per moment, so the interrupted run cannot get past the progress
-line after the moment before the signal is sent (tests/commit/paused_cli.py): every moment below
+line after the moment before the signal is sent (tests/commit/paused_cli.py). (Without that, a
+test process the loaded machine did not schedule for a second sent its "at once" Ctrl-C after the
+run had committed, or ended: exit 0, the run's later lines after the moment, which read as a lost
+Ctrl-C.) Every moment below
 but the last comes before the commit point, and the run must stop with status 130, leaving the
 earlier run. The last, 0.02 s after "making the run visible" (no line follows before the commit
 point), may come before it (the same) or after it: then the run is committed and says so, or was

@@ -14,6 +14,8 @@ FAULT is one of:
   disk-full-in-commit  a table's commit fails as pyarrow reports a full disk under pyiceberg (no file named)
   ctrl-c-in-finalizer  a Ctrl-C comes while reading landing, and its KeyboardInterrupt is raised
                        inside a finalizer (Python prints "Exception ignored" and goes on)
+  ctrl-c-in-exec       a Ctrl-C comes during retention (after the commit point), inside code run by
+                       exec() of a string (as a module first imported makes its dataclasses)
 """
 
 from __future__ import annotations
@@ -119,6 +121,15 @@ def _disk_full_in_commit() -> None:
     IcebergStore.change_contents = change_contents  # type: ignore[method-assign,assignment]
 
 
+def _ctrl_c_in_exec() -> None:
+    import stedi.maintain.retention as retention
+
+    def retain(*args: object, **kwargs: object) -> None:
+        exec("import signal; signal.raise_signal(signal.SIGINT)")
+
+    retention.retain = retain  # type: ignore[assignment]
+
+
 FAULTS = {
     "runs-unwritable": lambda: _failing_writes("runs/", PermissionError),
     "reports-unwritable": lambda: _failing_writes("reports/", PermissionError),
@@ -130,6 +141,7 @@ FAULTS = {
     "disk-full-in-build": _disk_full_in_build,
     "disk-full-in-commit": _disk_full_in_commit,
     "ctrl-c-in-finalizer": _ctrl_c_in_finalizer,
+    "ctrl-c-in-exec": _ctrl_c_in_exec,
 }
 
 if __name__ == "__main__":
