@@ -141,6 +141,11 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
         if committed is None or isinstance(e, CommittedInterrupt):
             raise
         raise CommittedInterrupt(committed.run_id) from None
+    except Exception as e:  # e.g. letting go of a lock in S3 on a network blip
+        if committed is None:
+            raise
+        warn(committed, say, f"run {committed.run_id} is committed; what followed failed ({one_line(e)})")
+        return committed
 
 
 def _report_worker(lake: Lake) -> "ReportWorker | None":

@@ -8,6 +8,7 @@ FAULT is one of:
   retention-fails      retention after the run fails: OSError (no space left on device)
   ctrl-c-in-retention  a Ctrl-C comes during retention (after the commit point)
   ctrl-c-at-unlock     a Ctrl-C comes as the run lets go of the lake's lock (after the commit point)
+  unlock-fails         letting go of the lake's lock fails (after the commit point): OSError
   ctrl-c-in-summary    a Ctrl-C comes while `stedi run` prints its summary (after the commit point)
   killed-at-record     the process dies (as by kill -9) as it starts writing the run's record
   disk-full-in-build   DuckDB's Parquet write fails as on a full disk, naming the file it wrote
@@ -48,14 +49,14 @@ def _retention(error: BaseException) -> None:
     retention.retain = retain  # type: ignore[assignment]
 
 
-def _ctrl_c_at_unlock() -> None:
+def _at_unlock(error: BaseException) -> None:
     from stedi.commit.lock import WriterLock
 
     release = WriterLock.release
 
     def released(self: WriterLock) -> None:
         release(self)
-        raise KeyboardInterrupt
+        raise error
 
     WriterLock.release = released  # type: ignore[method-assign]
 
@@ -135,7 +136,8 @@ FAULTS = {
     "reports-unwritable": lambda: _failing_writes("reports/", PermissionError),
     "retention-fails": lambda: _retention(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))),
     "ctrl-c-in-retention": lambda: _retention(KeyboardInterrupt()),
-    "ctrl-c-at-unlock": _ctrl_c_at_unlock,
+    "ctrl-c-at-unlock": lambda: _at_unlock(KeyboardInterrupt()),
+    "unlock-fails": lambda: _at_unlock(OSError(errno.EIO, os.strerror(errno.EIO))),
     "ctrl-c-in-summary": _ctrl_c_in_summary,
     "killed-at-record": _killed_at_record,
     "disk-full-in-build": _disk_full_in_build,

@@ -80,7 +80,8 @@ def report_of(run_id: str | None, lake: Path, tmp_path: Path, capsys: pytest.Cap
     ("reports-unwritable", "on", "could not write the run's report (PermissionError: {lake}/reports/{run}.html: "
                                  "Permission denied); `stedi report {run}` tries again"),
     ("retention-fails", "off", "retention after the run failed (No space left on device); the run is committed"),
-], ids=["runs-unwritable", "reports-unwritable", "retention-fails"])
+    ("unlock-fails", "off", "run {run} is committed; what followed failed (Input/output error)"),
+], ids=["runs-unwritable", "reports-unwritable", "retention-fails", "unlock-fails"])
 def test_a_failure_after_the_commit_point_is_one_warning_and_exit_0(
         fault: str, report: str, warning: str, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     done = stedi(fault, "run", "--lake", str(lake), report=report)
