@@ -31,7 +31,8 @@ MAX_THREADS = 1024
 @dataclass(frozen=True)
 class Config:
     consent_policy: str = "strict"
-    # DuckDB may use this much memory before it spills to the lake's temp folder.
+    # DuckDB may use this much memory before it spills to the lake's temp folder: a size ("3GB",
+    # "500MB", "1.5GiB"), or "-1" for DuckDB's own default (80% of the machine's memory).
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int = 0  # 0: one per core
     pseudonym_key: str = ""  # hex; generated when a local lake is created (an S3 lake's is in Secrets Manager)
@@ -96,12 +97,22 @@ def _problem(name: str, value: object) -> str | None:
 @lru_cache(maxsize=None)  # one throwaway connection per value and process
 def _memory_limit_problem(value: str) -> str | None:
     """Ask DuckDB itself, the way the engine opens it, so every form it takes ("3GB", "1.5 GiB",
-    "500mb", "-1" for no limit) passes and anything else fails here rather than mid-run.
-    A limit too small for the work is found only by the work: the CLI then names this setting."""
+    "500mb") passes and anything else fails here rather than mid-run. DuckDB reads any negative
+    size as its default (80% of the machine's memory): only "-1" means that here, and zero is no
+    size either. A limit too small for DuckDB to hold ten rows is refused; one too small for the
+    work is found only by the work: the CLI then names this setting."""
     import duckdb
 
+    if value.strip().startswith("-") and value.strip() != "-1":
+        return (f"memory_limit {value!r} is not a size (no negative one is); give a size such as '3GB', or -1 for "
+                "DuckDB's own default (80% of the machine's memory)")
+    if re.fullmatch(r"\s*(0+\.?0*|\.0+)\s*([KMGT]i?)?B?\s*", value, re.IGNORECASE):
+        return f"memory_limit {value!r} is zero: DuckDB could hold nothing in memory; give a size such as '3GB'"
     try:
-        duckdb.connect(config={"memory_limit": value}).close()
+        with duckdb.connect(config={"memory_limit": value}) as con:  # the least work there is: ten rows
+            con.execute("CREATE TEMP TABLE t AS SELECT range AS i FROM range(10)").execute("SELECT sum(i) FROM t")
+    except duckdb.OutOfMemoryException:
+        return f"memory_limit {value!r} is too small for DuckDB to hold even ten rows; give a size such as '3GB'"
     except duckdb.Error as e:
         reason = str(e).strip().splitlines()[0].removeprefix("Parser Error: ")
         return f"memory_limit {value!r} is not a size DuckDB understands ({reason}); e.g. '3GB', '500MB', '1.5GiB'"

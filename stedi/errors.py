@@ -1,5 +1,8 @@
 """Errors a user can act on. The CLI prints them as one line, without a traceback."""
 
+# A progress message that starts so is a warning: the work went on (the CLI shows it as one).
+WARNING = "warning: "
+
 
 class StediError(Exception):
     """A problem with the user's input or lake, described in one actionable line."""
@@ -23,3 +26,12 @@ class MovedLakeError(StediError):
 
 class UsageError(StediError):
     """An argument that cannot be what it names (e.g. an email that is not one): the CLI exits 2."""
+
+
+def one_line(error: BaseException) -> str:
+    """An error in its own words, in one line: an OSError's file and reason; else its first line
+    (its type where it has no words)."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -188,8 +188,11 @@ class Lakehouse:
         return self._read(lambda committed: self._summaries())
 
     def _summaries(self) -> list[TableSummary]:
+        from stedi.pipeline.records import reconstruct
+
         state = self.lake.state()
-        last = self.lake.run_record(state.run_id) if state else None
+        # (a run that could not write its record: what its snapshots tell, until the next writer writes it)
+        last = (self.lake.run_record(state.run_id) or reconstruct(self.lake, state.run_id, state)) if state else None
         accepted = {t["name"]: t["rows_out"] if t.get("total") is None else t["total"]
                     for t in last["tables"]} if last else {}
         committed = self.committed_locations(state)

@@ -42,6 +42,15 @@ def test_memory_limit_takes_every_form_duckdb_takes(tmp_path: Path, value: str) 
     assert load_config(tmp_path, env={"STEDI_MEMORY_LIMIT": value}).memory_limit == value
 
 
+def test_memory_limit_minus_one_is_duckdbs_own_default(tmp_path: Path) -> None:
+    import duckdb
+
+    value = load_config(tmp_path, env={"STEDI_MEMORY_LIMIT": "-1"}).memory_limit
+    with duckdb.connect(config={"memory_limit": value}) as con, duckdb.connect() as default:
+        setting = "SELECT current_setting('memory_limit')"  # 80% of the machine's memory, not "no limit"
+        assert con.execute(setting).fetchone() == default.execute(setting).fetchone()
+
+
 @pytest.mark.parametrize("value, reason", [
     ("lots", "Memory must have a number"),
     ("80%", "Unknown unit for memory: '%'"),  # DuckDB 1.5.5 takes no percentages

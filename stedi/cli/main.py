@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from stedi.cli.disk_full import disk_full, writes_into
 from stedi.cli.output import say, shown
 from stedi.config import CONSENT_POLICIES, ENGINES
-from stedi.errors import StediError, UsageError
+from stedi.errors import WARNING, StediError, UsageError
+from stedi.interrupts import CommittedInterrupt, catching, is_interrupt
 
 LAKE_HELP = "the lake: a local folder or s3://BUCKET/PREFIX (default: $STEDI_LAKE, else ./lake)"
 
@@ -34,7 +36,10 @@ def _whole(minimum: int) -> Callable[[str], int]:
 def _status(message: str) -> None:
     # One write with its newline: print() writes the newline apart, and a Ctrl-C between the two
     # left "stedi: interrupted" at the end of the status line.
-    sys.stderr.write(f"… {shown(message)}\n")
+    if message.startswith(WARNING):  # the work went on, but something the user should know failed
+        sys.stderr.write(f"stedi: {shown(message)}\n")
+    else:
+        sys.stderr.write(f"… {shown(message)}\n")
     sys.stderr.flush()
 
 
@@ -57,7 +62,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     summary = Lakehouse(args.lake).run(consent_policy=args.consent_policy, progress=_status, wait=args.wait,
                                        engine=args.engine, spark_master=args.spark_master, full=args.full)
-    print_summary(summary)
+    try:
+        print_summary(summary)
+    except KeyboardInterrupt:
+        raise CommittedInterrupt(summary.run_id) from None
     return 0
 
 
@@ -178,11 +186,24 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _version() -> str:
+    """The installed package's version (its metadata); the source's where it is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("stedi")
+    except metadata.PackageNotFoundError:
+        import stedi
+
+        return stedi.__version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stedi",
         description="The STEDI lakehouse: raw Step Trainer data into privacy-safe, query-ready Iceberg tables.",
     )
+    parser.add_argument("--version", action="version", version=f"stedi {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
@@ -314,46 +335,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, then_ignore_ctrl_c: bool = False) -> int:
+    """`then_ignore_ctrl_c`: once the command is done, Ctrl-C is ignored (`entry`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        with catching(then_ignore=then_ignore_ctrl_c):  # a Ctrl-C is never lost (stedi/interrupts.py)
+            return args.handler(args)
     except UsageError as e:  # an argument that cannot be what it names: as argparse's own, exit 2
         say(f"stedi: error: {e}")
         return 2
     except StediError as e:
         say(f"stedi: error: {e}")
         return 1
+    except CommittedInterrupt as e:  # the run succeeded: only its tidy-up was cut short
+        say(f"stedi: {e}")
+        return 0
     except KeyboardInterrupt:
         print("stedi: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
-    except OSError as e:  # a path the user gave cannot be used, e.g. `generate` into a file
-        where = f"{e.filename}: " if e.filename else ""
-        say(f"stedi: error: {where}{e.strerror or e}")
-        return 1
     except Exception as e:
+        full = disk_full(e, writes_into(args))  # however the disk says it is full: one line naming where
+        if full is not None:
+            say(f"stedi: error: {full}")
+            return 1
+        if isinstance(e, OSError):  # a path the user gave cannot be used, e.g. `generate` into a file
+            where = f"{e.filename}: " if e.filename else ""
+            say(f"stedi: error: {where}{e.strerror or e}")
+            return 1
         code = _duckdb_error(e)
         if code is None:
             raise
         return code
 
 
-def _interrupted(error: BaseException | None) -> bool:
-    """Ctrl-C, also where DuckDB turned it into its own error chained to the KeyboardInterrupt."""
-    while error is not None:
-        if isinstance(error, KeyboardInterrupt) or type(error).__name__ == "InterruptException":
-            return True
-        error = error.__cause__ or error.__context__
-    return False
-
-
 def _duckdb_error(e: Exception) -> int | None:
     """Ctrl-C in a query and running out of memory, as DuckDB reports them: one line, not a traceback."""
     duckdb = sys.modules.get("duckdb")
-    if _interrupted(e) or (isinstance(e, RuntimeError) and str(e) == "Query interrupted"):
+    if is_interrupt(e):
         print("stedi: interrupted", file=sys.stderr)
         return 130
     if duckdb is not None and isinstance(e, duckdb.OutOfMemoryException):
@@ -367,10 +388,12 @@ def entry() -> None:
     """The `stedi` command's entry point: main(), then exit with its status. Once the work is
     done, Ctrl-C is ignored: it could only interrupt the interpreter's own exit (joining library
     threads), turning a finished command into a traceback."""
-    import signal
-
-    code = main()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    code = main(then_ignore_ctrl_c=True)
+    # CPython remembers a KeyboardInterrupt that ended any exec() or eval() of a string (dataclasses
+    # and namedtuples are made so, when a module is first imported) and, under `python -m`, exits by
+    # SIGINT at the end whatever the status: a handled Ctrl-C became status -2, not 130 or 0. The
+    # next string it runs clears that.
+    exec("None")
     sys.exit(code)
 
 

@@ -17,5 +17,8 @@ def maintain(lake: Lake, keep_snapshots: int | None = None, keep_days: int | Non
     from stedi.config import with_overrides
 
     with_overrides(lake.config, keep_snapshots=keep_snapshots, keep_days=keep_days)  # a bad value fails before the lock
+    from stedi.pipeline.records import catch_up
+
     with writing(lake, "maintain", wait, say):
+        catch_up(lake, say or (lambda message: None))  # the record the last run could not write
         return retain(lake, say, keep_snapshots=keep_snapshots, keep_days=keep_days)

@@ -239,15 +239,16 @@ def _older(entry: "FileEntry", now_ms: int, margin_seconds: float) -> bool:
 
 def retain_after_run(lake: Lake, say: Say) -> RetentionReport | None:
     """Retention after a run's commit point, with the lake's settings. The run is committed
-    already: a failure here is told, not raised, and undoes nothing (what it left is settled by
-    the next retention). Ctrl-C still stops the command."""
+    already: a failure here is a warning, not raised, and undoes nothing (what it left is settled
+    by the next retention). Ctrl-C still stops the command (which says the run is committed)."""
+    from stedi.errors import WARNING, one_line
+    from stedi.interrupts import is_interrupt
+
     try:
         return retain(lake, say, every_table=False)
-    except KeyboardInterrupt:
-        say("retention interrupted; the run is committed (the next run or `stedi maintain` finishes it)")
-        raise
     except Exception as e:  # noqa: BLE001 - the run succeeded; retention is tidying up after it
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        say(f"retention after the run failed ({reason}); the run is committed, and the next run or "
+        if is_interrupt(e):  # DuckDB's or pyiceberg's words for a Ctrl-C
+            raise KeyboardInterrupt from e
+        say(f"{WARNING}retention after the run failed ({one_line(e)}); the run is committed, and the next run or "
             "`stedi maintain` retries it")
         return None

@@ -23,11 +23,13 @@ from stedi.commit.recover import relocate, settle
 from stedi.commit.state import LakeState, TableState
 from stedi.commit.writer import writing
 from stedi.engines.base import Engine
-from stedi.errors import StediError
+from stedi.errors import StediError, one_line
 from stedi.forget.forgotten import Forgotten
+from stedi.interrupts import CommittedInterrupt, check, is_interrupt
 from stedi.lake import Lake
 from stedi.pipeline import changes
 from stedi.pipeline.build import Builder, Built, staging
+from stedi.pipeline.records import after_commit, catch_up, noting, record_committed, warn, write_record
 from stedi.store.iceberg_store import IcebergStore
 
 if TYPE_CHECKING:
@@ -73,6 +75,11 @@ class RunSummary:
     audits: list[dict] = field(default_factory=list)
     files_read: int = 0  # landing files this run read
     report: str | None = None  # where the run's HTML report was written (a path or s3:// URI)
+    # What went wrong after the commit point (the record, retention, the report): the run stands.
+    warnings: list[str] = field(default_factory=list)
+    # Written afterwards by a later writer from the lake's state and snapshots (stedi/pipeline/records.py):
+    # lines read, seconds and audits are not known.
+    reconstructed: bool = False
 
     def table(self, name: str) -> TableResult:
         return next(t for t in self.tables if t.name == name)
@@ -99,31 +106,46 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
     if not isinstance(engine, Engine):
         engine = _EngineChoice(engine or lake.config.engine, spark_master or lake.config.spark_master)
         engine.check()  # a missing extra, Java or cluster fails here, before the lock and any write
-    with writing(lake, "run", wait, say):
-        started = time.perf_counter()
-        worker = _report_worker(lake)
-        try:
-            relocate(lake, say)
-            lake.register_landing()  # a landing table someone dropped from Glue comes back
-            summary = _run(lake, consent_policy or lake.config.consent_policy, say, engine, full, worker)
-            # Committed; still under the lock: old snapshots expire and their files go, and the
-            # run's report is written (neither ever fails the run).
-            from stedi.maintain.retention import retain_after_run
+    committed: RunSummary | None = None
+    try:
+        with writing(lake, "run", wait, say):
+            started = time.perf_counter()
+            worker = _report_worker(lake)
+            try:
+                relocate(lake, say)
+                lake.register_landing()  # a landing table someone dropped from Glue comes back
+                catch_up(lake, say)  # the record the last run could not write
+                summary = committed = _run(lake, consent_policy or lake.config.consent_policy, say, engine, full,
+                                           worker)
+                # Committed; still under the lock: old snapshots expire and their files go, and the
+                # run's report is written (neither ever fails the run).
+                from stedi.maintain.retention import retain_after_run
 
-            with summary.phase("retention"):
-                report = retain_after_run(lake, say)
-            summary.retention = report.as_dict() if report else None
-            if worker is not None:
-                from stedi.report import write_run_report
+                said = noting(summary, say)
+                with summary.phase("retention"):
+                    report = retain_after_run(lake, said)
+                summary.retention = report.as_dict() if report else None
+                if worker is not None:
+                    from stedi.report import write_run_report
 
-                with summary.phase("report"):
-                    summary.report = write_run_report(lake, summary, say, worker)
-        finally:
-            if worker is not None:
-                worker.close()
-        summary.seconds = time.perf_counter() - started  # what the user waited for, report included
-        _record(lake, summary)  # again: with retention, and the report's place and time
-        return summary
+                    with summary.phase("report"):
+                        summary.report = write_run_report(lake, summary, said, worker)
+            finally:
+                if worker is not None:
+                    worker.close()
+            summary.seconds = time.perf_counter() - started  # what the user waited for, report included
+            record_committed(lake, summary, say)  # again: with retention, and the report's place and time
+            check()  # a Ctrl-C that was lost after the commit point is said all the same
+            return summary
+    except KeyboardInterrupt as e:  # after the commit point, up to the lock's release: the run stands
+        if committed is None or isinstance(e, CommittedInterrupt):
+            raise
+        raise CommittedInterrupt(committed.run_id) from None
+    except Exception as e:  # e.g. letting go of a lock in S3 on a network blip
+        if committed is None:
+            raise
+        warn(committed, say, f"run {committed.run_id} is committed; what followed failed ({one_line(e)})")
+        return committed
 
 
 def _report_worker(lake: Lake) -> "ReportWorker | None":
@@ -206,14 +228,19 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
                 _commit(lake, engine, built, summary, last, journal, say, planned)
         finally:
             engine.close()
-        summary.seconds = time.perf_counter() - started
-        _record(lake, summary)
     except BaseException as e:
-        _undo(lake, journal, e, say)  # rolls back, or only tidies up where the state names this run already
-        raise
+        # Rolls back; or, where the state names this run already, only tidies up: then the run is
+        # committed, and what failed after its commit point is a warning (a Ctrl-C says so).
+        if not _undo(lake, journal, e, say):
+            raise
+        if is_interrupt(e):
+            raise CommittedInterrupt(run_id) from None
+        warn(summary, say, f"run {run_id} is committed; what followed failed ({one_line(e)})")
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    Journal.delete(lake.storage)
+    summary.seconds = time.perf_counter() - started
+    with after_commit(summary):
+        record_committed(lake, summary, say, journal=True)
     return summary
 
 
@@ -240,7 +267,7 @@ def _nothing_new(lake: Lake, last: LakeState, summary: RunSummary, started: floa
                                           total=total))
     summary.seconds = time.perf_counter() - started
     summary.committed_at_ms = int(time.time() * 1000)
-    _record(lake, summary)
+    record_committed(lake, summary, say)  # nothing changed: a record it cannot write changes nothing either
     return summary
 
 
@@ -253,9 +280,10 @@ def _last_state(lake: Lake, say: Progress) -> LakeState:
         return LakeState()
 
 
-def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> None:
+def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> bool:
     """Roll this run back in place (unless it already became visible: then only tidy up); where
-    that fails too, the journal stays for the next writer."""
+    that fails too, the journal stays for the next writer. Whether the run is committed (the
+    lake's state names it)."""
     import gc
     import traceback
 
@@ -268,6 +296,11 @@ def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> 
         settle(lake, journal)
     except BaseException as e:  # noqa: BLE001 - the run's own error is the one to report
         say(f"could not roll back run {journal.run_id} ({e}); the next writer will")
+    try:
+        state = LakeState.read(lake.storage)
+    except StediError:
+        return False
+    return state is not None and state.run_id == journal.run_id
 
 
 # From this much landing JSON on, DuckDB parses for longer than the store takes to import.
@@ -291,12 +324,7 @@ def _prepare_store_if_needed(landing_bytes: int, last: LakeState, summary: RunSu
     threading.Thread(target=IcebergStore.import_modules, name="stedi-import-store", daemon=True).start()
 
 
-def _record(lake: Lake, summary: RunSummary) -> None:
-    """Keep each run's summary in the lake: `stedi tables` shows landing counts from it."""
-    import json
-    from dataclasses import asdict
-
-    lake.storage.write_atomic(f"runs/{summary.run_id}.json", json.dumps(asdict(summary), indent=2))
+_record = write_record  # (stedi forget records its erasure as a run)
 
 
 def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary, last: LakeState,
@@ -335,6 +363,7 @@ def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary,
                 state.tables[b.name] = last.tables[b.name]
             else:
                 say(f"committing {b.name}")
+                check()  # a Ctrl-C that was lost on its way stops the run here (stedi/interrupts.py)
                 read = {changes.READ_FILES_PROPERTY: b.read_files} if b.read_files else {}
                 done = store.change_contents(b.name, b.location, schema, b.remove, b.add,
                                              {**properties, **read, **b.properties})
@@ -342,6 +371,7 @@ def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary,
             if b.name in results:
                 results[b.name].snapshot_id = state.tables[b.name].snapshot_id
         say("making the run visible")
+        check()
         summary.committed_at_ms = int(time.time() * 1000)
         state.write(lake.storage)  # the commit point of the whole run
     finally:

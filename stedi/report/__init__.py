@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Callable
 
-from stedi.errors import StediError
+from stedi.errors import WARNING, StediError, one_line
+from stedi.interrupts import is_interrupt
 
 if TYPE_CHECKING:
     from stedi.lake import Lake
@@ -41,17 +42,27 @@ def write_run_report(lake: "Lake", summary: "RunSummary", say: Callable[[str], N
         html = worker.render(facts, say) if worker else render(facts)
         lake.storage.write_atomic(report_file(summary.run_id), html)
     except Exception as e:  # noqa: BLE001 - the data is committed; the report can be written again
-        say(f"could not write the run's report ({type(e).__name__}: {e}); `stedi report {summary.run_id}` tries again")
+        if is_interrupt(e):  # DuckDB's words for a Ctrl-C: the command stops
+            raise KeyboardInterrupt from e
+        say(f"{WARNING}could not write the run's report ({type(e).__name__}: {one_line(e)}); "
+            f"`stedi report {summary.run_id}` tries again")
         return None
     return lake.storage.path(report_file(summary.run_id))
 
 
-def latest_run(lake: "Lake", known: list[str] | None = None) -> str:
-    """The id of the last run (or forget) the lake recorded (of runs started in one second, the
-    one recorded last); `known`: the lake's run ids, where the caller listed them already."""
+def known_runs(lake: "Lake") -> list[str]:
+    """Every run of the lake, oldest first: those with a record, and those the lake's state or its
+    snapshots name (a run that could not write its record is one all the same)."""
+    from stedi.pipeline.records import named_runs
     from stedi.time_travel import run_ids
 
-    names = run_ids(lake) if known is None else known
+    return run_ids(lake, named_runs(lake))
+
+
+def latest_run(lake: "Lake", known: list[str] | None = None) -> str:
+    """The id of the last run (or forget) of the lake (of runs started in one second, the one
+    recorded last); `known`: the lake's run ids, where the caller listed them already."""
+    names = known_runs(lake) if known is None else known
     if not names:
         raise StediError(f"{lake.storage.path('')}: no run has completed yet: `stedi run` first")
     return names[-1]
@@ -61,17 +72,17 @@ def build_report(house: "Lakehouse", run_id: str | None = None, redact: bool = F
     """A run's report (default: the last run's): (run id, HTML, whether it is the one the lake
     keeps). The kept report is rendered again from the facts inside it (masked with `redact`:
     stedi/report/redact.py); a run without one (it ran before reports, or its report failed) is
-    read by time travel."""
+    read by time travel, and a run without a record (it could not write one) from what the
+    lake's state and snapshots tell."""
+    from stedi.pipeline.records import reconstruct
     from stedi.report.collect import collect, customer_identifiers
     from stedi.report.redact import redact as masked
     from stedi.report.render import facts_of, render
 
-    from stedi.time_travel import run_ids
-
     lake = house.lake
-    known = run_ids(lake)
+    known = known_runs(lake)
     run_id = run_id or latest_run(lake, known)
-    record = lake.run_record(run_id)
+    record = lake.run_record(run_id) or (reconstruct(lake, run_id) if run_id in known else None)
     if record is None:
         raise StediError(f"no run {run_id} in {lake.storage.path('runs')}"
                          + (f" (the latest: {', '.join(known[-3:])})" if known else " (no run has completed yet)"))

@@ -84,7 +84,10 @@ def gather(lake: "Lake", record: dict, tables: dict) -> dict:
 
 
 def conservation(record: dict) -> list[dict]:
-    """Per source: lines read = accepted + quarantined + erased (a forgotten person's lines)."""
+    """Per source: lines read = accepted + quarantined + erased (a forgotten person's lines).
+    Not known of a run whose record was reconstructed."""
+    if record.get("reconstructed"):
+        return []
     found = []
     for source in SOURCES.values():
         t = next((t for t in record["tables"] if t["name"] == source.landing_table), None)
@@ -132,6 +135,8 @@ def kind(record: dict) -> str:
     """What a run did, in two or three words: forget, nothing new, full rebuild, new files only."""
     if record.get("command") == "forget":
         return "forget"
+    if record.get("reconstructed"):
+        return "reconstructed"
     if record.get("nothing_new"):
         return "nothing new"
     return "full rebuild" if record.get("full_reason") else "new files only"

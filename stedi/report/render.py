@@ -121,7 +121,8 @@ def _tables(run: dict, rows: dict[str, int]) -> list[dict]:
 
 # The page's header says what the run did in words of its own.
 _KIND = {"forget": "a forget", "nothing new": "nothing new to read", "full rebuild": "every table rebuilt",
-         "new files only": "new landing files only"}
+         "new files only": "new landing files only",
+         "reconstructed": "a run whose record was written afterwards from its snapshots (lines read not known)"}
 
 
 def _kind(run: dict) -> str:
