@@ -102,7 +102,8 @@ def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
 
 def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
     from stedi.engines.duckdb_engine import DuckDBEngine
-    from stedi.pipeline.run import RunSummary, _commit, _last_state, _record, _undo, new_run_id
+    from stedi.pipeline.records import record_committed
+    from stedi.pipeline.run import RunSummary, _commit, _last_state, _undo, new_run_id
 
     started = time.perf_counter()
     last = _last_state(lake, say)
@@ -141,7 +142,7 @@ def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
         finally:
             engine.close()
         report.seconds = summary.seconds = time.perf_counter() - started
-        _record(lake, summary)
+        record_committed(lake, summary, say)  # committed: a record that cannot be written is a warning
     except BaseException as e:
         if committed(lake, run_id):
             raise _unfinished(run_id, e, say) from None

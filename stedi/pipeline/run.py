@@ -324,9 +324,6 @@ def _prepare_store_if_needed(landing_bytes: int, last: LakeState, summary: RunSu
     threading.Thread(target=IcebergStore.import_modules, name="stedi-import-store", daemon=True).start()
 
 
-_record = write_record  # (stedi forget records its erasure as a run)
-
-
 def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary, last: LakeState,
             journal: Journal, say: Progress, planned: "Callable[[list], None] | None" = None) -> None:
     """Commit each table the run changed. A full rebuild whose rows for a table are the very rows

@@ -34,7 +34,7 @@ CRAIG_VALUES = [CRAIG, "Craig Fibonnaci", "8015550199", "craig-serial-0000-1111"
 # the process kills itself at that very step, as an outside kill -9 landing there would.
 STEPS = {
     "after the commit point": ("stedi.commit.state", "LakeState.write", "after"),
-    "before the run record": ("stedi.pipeline.run", "_record", "before"),
+    "before the run record": ("stedi.pipeline.records", "write_record", "before"),
     "after dropping the originals": ("stedi.forget.finish", "discard", "after"),
     "after the first expiry": ("stedi.maintain.retention", "_expire", "after"),
     "after the first table's files went": ("stedi.maintain.retention", "_sweep", "after"),
