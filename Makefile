@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 
-.PHONY: setup demo test bench clean chromium
+.PHONY: setup demo test bench clean chromium jvm
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -34,13 +34,17 @@ chromium:
 
 # Two pytest runs: every test but Spark's on two workers, then the Spark tests alone (one
 # SparkSession), so that no JVM shares the two cores with another worker. Both always run.
-test: $(SPARK_STAMP) chromium  ## run the test suite (the Spark tests need Java 17, the report's browser test Chromium: skipped without them, outside CI)
+# The JVM pieces the AWS tests need (jvm/artifacts.txt), fetched from Maven Central once into .cache/jvm.
+jvm:
+	@sh .ci/fetch-jvm
+
+test: $(SPARK_STAMP) chromium jvm  ## run the test suite (the Spark tests need Java 17, the report's browser test Chromium: skipped without them, outside CI)
 	@status=0; \
 	$(BIN)/python -m pytest -m "not spark" || status=$$?; \
 	$(BIN)/python -m pytest -m spark -n 0 || status=$$?; \
 	exit $$status
 
-bench: $(SPARK_STAMP)  ## time `stedi run` against the floor and PySpark, and on S3 (moto) against local (SIZES="starter 10m", Java 17 for Spark)
+bench: $(SPARK_STAMP) jvm  ## time `stedi run` against the floor and PySpark, and on S3 (moto) against local (SIZES="starter 10m", Java 17 for Spark)
 	$(BIN)/python benchmarks/bench_run.py $(or $(SIZES),starter) --runs 3
 	$(BIN)/python benchmarks/bench_s3.py $(or $(SIZES),starter)
 
