@@ -131,6 +131,21 @@ def bucket(aws, monkeypatch: pytest.MonkeyPatch) -> str:
     return name
 
 
+@pytest.fixture
+def proxy(aws, monkeypatch: pytest.MonkeyPatch):
+    """A fault-injecting proxy in front of moto's server (tests/aws/fault_proxy.py), and the
+    standard AWS chain pointed at it: every client of the product goes through it."""
+    from stedi.aws import session
+    from tests.aws.fault_proxy import FaultProxy
+
+    faults = FaultProxy(aws.endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", faults.endpoint)
+    session.reset()
+    yield faults
+    faults.stop()
+    session.reset()
+
+
 # -- Spark: one local session for the whole test run ---------------------------------------
 
 @pytest.fixture(scope="session")
