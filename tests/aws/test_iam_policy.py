@@ -10,7 +10,7 @@ moto enforces a policy less exactly than AWS; what the test has to give it (`as_
   checks each key (and s3:DeleteObjectVersion for a key named with its version): the statement
   granting s3:DeleteObject is given the bucket's ARN too. So moto never checks
   s3:DeleteObjectVersion for a DeleteObjects: ForgetOldVersions is proven needed by its other
-  actions, and a version the bucket refuses is made by a bucket policy (test_forget_…).
+  actions, and a version the bucket refuses is made by a bucket policy (forget_refused_an_old_version).
 Not checked here: iam:PassRole and secretsmanager:TagResource, which moto never asks IAM
 about (its Glue CreateJob takes any role; its CreateSecret checks CreateSecret alone, tags or
 not); and the actions sent only on paths a working lake does not take: s3:AbortMultipartUpload
@@ -42,11 +42,6 @@ ACCOUNT, PREFIX, DATABASE = "123456789012", "lake", "stedi_iam"
 JOB_ROLE = f"arn:aws:iam::{ACCOUNT}:role/stedi-glue"
 ANN, BOB, CRAIG = "ann@iam.test", "bob@iam.test", "craig@iam.test"
 CRAIG_VALUES = [CRAIG, "craig-serial-77"]
-
-# One lake, one server (moto's IAM enforcement is global to its process): the tests of this
-# module run on one worker, in order.
-pytestmark = pytest.mark.xdist_group("iam")
-
 
 def readme_policy(**values: str) -> dict[str, Any]:
     """The policy the README prints, its placeholders replaced by `values`."""
@@ -112,9 +107,9 @@ class Lake:
         return code, out, err
 
 
-@pytest.fixture(scope="module")
-def lake(iam_server: IamServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
-    yield Lake(iam_server, tmp_path_factory.mktemp("iam"))
+@pytest.fixture
+def lake(iam_server: IamServer, tmp_path: Path) -> Iterator[Lake]:
+    yield Lake(iam_server, tmp_path)
 
 
 def error_line(err: str) -> str:
@@ -137,9 +132,7 @@ def erasure_report(lake: Lake) -> dict[str, Any]:
     return json.loads(s3.get_object(Bucket=lake.bucket, Key=key)["Body"].read())
 
 
-# The tests below run in this order, on one lake.
-
-def test_ingest_makes_the_lake_under_the_policy(lake: Lake, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def ingest(lake: Lake, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     people = (ANN, BOB, CRAIG)
     delivery = write_delivery(
         tmp_path / "delivery",
@@ -150,8 +143,8 @@ def test_ingest_makes_the_lake_under_the_policy(lake: Lake, tmp_path: Path, caps
     assert code == 0, err
 
 
-def test_a_forget_that_cannot_delete_an_old_version_fails_in_one_line_and_so_does_the_next_writer(
-        lake: Lake, capsys) -> None:  # type: ignore[no-untyped-def]
+def forget_refused_an_old_version(lake: Lake, capsys: pytest.CaptureFixture[str]) -> None:
+    """A forget that cannot delete an old version fails in one line, and so does the next writer."""
     s3 = lake.iam.client("s3")
     # AWS refuses a version's delete without s3:DeleteObjectVersion; moto checks no IAM policy for
     # it (see the docstring), but does refuse each key a bucket policy denies, with HTTP 200 and
@@ -178,7 +171,7 @@ def test_a_forget_that_cannot_delete_an_old_version_fails_in_one_line_and_so_doe
         s3.delete_bucket_policy(Bucket=lake.bucket)
 
 
-def test_without_forget_old_versions_the_next_writer_names_the_permission(lake: Lake, capsys) -> None:  # type: ignore[no-untyped-def]
+def next_writer_without_forget_old_versions(lake: Lake, capsys: pytest.CaptureFixture[str]) -> None:
     lake.allow(without(lake.policy, "ForgetOldVersions"))
     try:
         line = fails(lake, ["run"], capsys)
@@ -188,7 +181,7 @@ def test_without_forget_old_versions_the_next_writer_names_the_permission(lake: 
                          f"(needs s3:GetBucketVersioning on arn:aws:s3:::{lake.bucket})"), line
 
 
-def test_every_command_runs_under_the_policy(lake: Lake, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def every_command(lake: Lake, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = lake.stedi("run", capsys=capsys)  # finishes the erasure first, then runs
     assert code == 0 and "finishing erasure" in err, err
     report = erasure_report(lake)
@@ -212,7 +205,7 @@ NEEDED_BY = {
     "DeployGlueJob": (["aws", "deploy", "--role", JOB_ROLE], "access denied"),
 }
 NOT_ENFORCED_BY_MOTO = {"PassJobRole": "moto's Glue CreateJob never asks IAM about iam:PassRole"}
-CHECKED_ON_ITS_OWN = {"ForgetOldVersions": "test_without_forget_old_versions_the_next_writer_names_the_permission"}
+CHECKED_ON_ITS_OWN = {"ForgetOldVersions": "next_writer_without_forget_old_versions"}
 
 
 def test_every_statement_of_the_readme_is_checked() -> None:
@@ -220,23 +213,36 @@ def test_every_statement_of_the_readme_is_checked() -> None:
     assert sids == set(NEEDED_BY) | set(NOT_ENFORCED_BY_MOTO) | set(CHECKED_ON_ITS_OWN)
 
 
-@pytest.mark.parametrize("sid", NEEDED_BY)
-def test_without_a_statement_a_command_that_needs_it_fails_in_one_line(sid: str, lake: Lake, capsys) -> None:  # type: ignore[no-untyped-def]
-    argv, said = NEEDED_BY[sid]
-    lake.allow(without(lake.policy, sid))
-    try:
-        line = fails(lake, argv, capsys)
-    finally:
-        lake.allow(lake.policy)
-    assert said in line, line
+def without_each_statement(lake: Lake, capsys: pytest.CaptureFixture[str]) -> None:
+    for sid, (argv, said) in NEEDED_BY.items():
+        lake.allow(without(lake.policy, sid))
+        try:
+            line = fails(lake, argv, capsys)
+        finally:
+            lake.allow(lake.policy)
+        assert said in line, (sid, line)
 
 
-def test_the_key_pattern_matches_this_lakes_secret_only(iam_server: IamServer) -> None:
+def test_the_policy_lets_every_command_run_and_each_statement_is_needed(lake: Lake, tmp_path: Path,
+                                                                         capsys) -> None:  # type: ignore[no-untyped-def]
+    """One lake, one story (each step needs the one before): a lake made under the policy; a
+    forget in its versioned bucket that cannot delete an old version; the next writer without
+    ForgetOldVersions; every command; then each statement taken away in turn."""
+    ingest(lake, tmp_path, capsys)
+    forget_refused_an_old_version(lake, capsys)
+    next_writer_without_forget_old_versions(lake, capsys)
+    every_command(lake, tmp_path, capsys)
+    without_each_statement(lake, capsys)
+
+
+def test_the_key_pattern_matches_this_lakes_secret_only(aws) -> None:  # type: ignore[no-untyped-def]
     """moto checks no secret's ARN against a policy (see the docstring): the pattern is matched
     here, as IAM matches it (* and ? as wildcards), against the ARNs moto gives real secrets."""
     from stedi.aws.secrets import secret_name
 
-    bucket, secrets = f"stedi-iam-{uuid.uuid4().hex[:8]}", iam_server.client("secretsmanager")
+    import boto3
+
+    bucket, secrets = f"stedi-iam-{uuid.uuid4().hex[:8]}", boto3.client("secretsmanager", region_name=REGION)
     arn = {prefix: secrets.create_secret(Name=secret_name(f"s3://{bucket}/{prefix}"), SecretString="x")["ARN"]
            for prefix in (PREFIX, f"{PREFIX}-archive", f"{PREFIX}/inner")}
     pattern = statements(readme_policy(BUCKET=bucket, PREFIX=PREFIX, REGION=REGION, ACCOUNT=ACCOUNT))[
