@@ -39,6 +39,7 @@ from stedi.lake import Lake
 from stedi.pipeline.build import Builder, staging
 from stedi.pipeline.changes import LandingPlan, read_seen
 from stedi.pipeline.erasing import Erasing
+from stedi.storage.s3_versions import VersionsLeft
 
 if TYPE_CHECKING:
     from stedi.engines.duckdb_engine import DuckDBEngine
@@ -62,6 +63,7 @@ class ErasureReport:
     snapshots_expired: int = 0
     files_deleted: int = 0
     old_versions_deleted: int = 0  # in an S3 bucket that keeps versions
+    old_versions_left: int = 0  # ones the bucket refused to delete (then not finished)
     reports_rewritten: int = 0  # run reports that showed a line of theirs (reports/<run-id>.html)
     seconds: float = 0.0
     finished: bool = False  # the older snapshots are expired and their files gone
@@ -160,6 +162,10 @@ def _unfinished(run_id: str, error: BaseException, say: Say) -> BaseException:
             "the older snapshots that hold its people")
         return error
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, VersionsLeft):  # running `stedi maintain` again alone would not help
+        return StediError(f"erasure {run_id} is committed (its people are gone from every table and from "
+                          f"landing), but old object versions the bucket keeps may still hold them: {reason}; "
+                          "the erasure is not finished: fix that, then run `stedi maintain`")
     return StediError(f"erasure {run_id} is committed (its people are gone from every table and from landing), "
                       f"but finishing it stopped ({reason}); older snapshots may still hold them until the next "
                       "writer finishes it: run `stedi maintain` now")

@@ -18,6 +18,7 @@ from stedi.commit.journal import Journal
 from stedi.errors import StediError
 from stedi.forget.forgotten import report_path
 from stedi.forget.landing import discard
+from stedi.storage.s3_versions import VersionsLeft
 
 if TYPE_CHECKING:
     from stedi.forget.erase import ErasureReport
@@ -64,14 +65,21 @@ def finish_erasure(lake: "Lake", erasure_id: str, say: Say, report: "ErasureRepo
     kept["files_deleted"] = int(kept.get("files_deleted", 0)) + sum(done.deleted.values())
     _write(lake, erasure_id, kept)
     # A bucket that keeps versions still stores what was overwritten or deleted: those go too.
-    purged = lake.storage.purge_old_versions()
+    try:
+        purged = lake.storage.purge_old_versions()
+    except VersionsLeft as e:  # the report counts what went, and says what is left: not finished
+        kept["old_versions_deleted"] = int(kept.get("old_versions_deleted", 0)) + e.deleted
+        kept["old_versions_left"] = e.left
+        _write(lake, erasure_id, kept)
+        raise
     if purged:
         say(f"deleted {purged} old object version(s) the bucket kept")
     kept["old_versions_deleted"] = int(kept.get("old_versions_deleted", 0)) + purged
+    kept["old_versions_left"] = 0
     kept["finished"] = True
     _write(lake, erasure_id, kept)
     if report is not None:
-        for name in ("snapshots_expired", "files_deleted", "old_versions_deleted", "finished"):
+        for name in ("snapshots_expired", "files_deleted", "old_versions_deleted", "old_versions_left", "finished"):
             setattr(report, name, kept[name])
     Journal.delete(lake.storage)
 
@@ -80,7 +88,11 @@ def finish_pending(lake: "Lake", journal: Journal, say: Say) -> None:
     """The next writer's part: finish the erasure a stopped forget committed, and say so."""
     say(f"finishing erasure {journal.run_id}: it was committed, but its forget stopped before the older "
         "snapshots that hold its people were expired")
-    finish_erasure(lake, journal.run_id, say)
+    try:
+        finish_erasure(lake, journal.run_id, say)
+    except StediError as e:  # this writer stops: the erasure must be finished before anything else
+        raise StediError(f"erasure {journal.run_id} is committed but cannot be finished, so this command "
+                         f"stopped: {e}") from None
 
 
 def _kept_report(lake: "Lake", erasure_id: str) -> dict:

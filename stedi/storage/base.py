@@ -192,7 +192,8 @@ class Storage(ABC):
         """Delete a folder and everything in it; nothing if it is missing."""
 
     def purge_old_versions(self) -> int:
-        """Delete old versions of the lake's files that the medium keeps (S3 versioning); how many."""
+        """Delete old versions of the lake's files that the medium keeps (S3 versioning); how many.
+        A version it cannot delete fails it, naming the version (StediError)."""
         return 0
 
     def remove_empty_folder(self, relative: str) -> None:

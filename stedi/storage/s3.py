@@ -69,6 +69,15 @@ class S3Storage(Storage):
         prefix = f"{self.prefix}/" if self.prefix else ""
         self._client_call(lambda s3: s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1), "")
 
+    def exists(self, relative: str) -> bool:
+        if relative.strip("/"):
+            return super().exists(relative)
+        # The lake's own prefix: by a listing, where pyarrow would HEAD the object named like the
+        # prefix, which lies outside `PREFIX/*` and so outside what the README's policy grants.
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        listed = self._client_call(lambda s3: s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1), "")
+        return bool(listed.get("KeyCount"))
+
     def lake_above(self) -> str | None:
         from stedi.config import CONFIG_FILE
 
@@ -173,24 +182,9 @@ class S3Storage(Storage):
             raise explain(e, self.path(relative)) from None
 
     def purge_old_versions(self) -> int:
-        """Delete every noncurrent version (and delete marker) under the lake's prefix, where the
-        bucket keeps versions: an overwritten or deleted object's old bytes stay stored otherwise.
-        Returns how many went; nothing in a bucket that never kept versions."""
-        status = self._client_call(lambda s3: s3.get_bucket_versioning(Bucket=self.bucket), "").get("Status")
-        if status not in ("Enabled", "Suspended"):
-            return 0
-        prefix = f"{self.prefix}/" if self.prefix else ""
-        doomed = []
-        pages = self._client_call(
-            lambda s3: list(s3.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=prefix)), "")
-        for page in pages:
-            for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                if not item.get("IsLatest") or "Size" not in item:  # old bytes, or a marker hiding them
-                    doomed.append({"Key": item["Key"], "VersionId": item["VersionId"]})
-        for start in range(0, len(doomed), 1000):
-            batch = doomed[start:start + 1000]
-            self._client_call(lambda s3: s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}), "")
-        return len(doomed)
+        from stedi.storage.s3_versions import purge_old_versions
+
+        return purge_old_versions(self)
 
     # -- what differs by medium ----------------------------------------------------------
 

@@ -151,7 +151,7 @@ class GlueCatalog(CatalogAccess):
                 self._glue(lambda glue: glue.delete_table(DatabaseName=self.database, Name=table))
                 return True
             update = {k: current[k] for k in TABLE_INPUT_KEYS if k in current}
-            update["Parameters"] = {**parameters, METADATA_LOCATION: new, PREVIOUS_METADATA_LOCATION: expected}
+            update.update(_restored_input(table, current, expected, new))
             # VersionId makes Glue refuse the update if the table changed since it was read;
             # SkipArchive as pyiceberg's commits do, so rollbacks add no table versions either.
             version = {"VersionId": current["VersionId"]} if "VersionId" in current else {}
@@ -211,6 +211,38 @@ class GlueCatalog(CatalogAccess):
             raise explain(e, self.describe()) from None
         except BotoCoreError as e:
             raise explain(e, self.describe()) from None
+
+
+def _restored_input(table: str, current: dict[str, Any], expected: str, new: str) -> dict[str, Any]:
+    """What a pyiceberg commit of metadata `new` sets in the Glue table (its columns, location,
+    and the table properties it copies into Parameters), for a table now at `expected`:
+    Athena reads the columns from Glue, so a roll-back restores them with the metadata."""
+    from pyiceberg.catalog.glue import _construct_table_input
+    from pyiceberg.table import StaticTable
+
+    properties = session().pyiceberg_properties()
+
+    def metadata(location: str) -> Any:
+        try:
+            return StaticTable.from_metadata(location, properties).metadata
+        except Exception as e:  # a missing or unreadable file: one line naming it
+            raise StediError(f"{location}: cannot read this table metadata to roll table {table} back to it "
+                             f"({str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__})") from None
+
+    restored = metadata(new)
+    try:  # the properties the rolled-back commit set go with it (unreadable: none are known)
+        dropped = metadata(expected).properties
+    except StediError:
+        dropped = {}
+    parameters = {k: v for k, v in current.get("Parameters", {}).items() if k not in dropped}
+    # pyiceberg's own table input, so the columns are exactly those its commits write.
+    wanted = _construct_table_input(table, new, restored.properties, restored, glue_table={"Parameters": parameters},
+                                    prev_metadata_location=expected)
+    restored_input = {"Parameters": wanted["Parameters"],
+                      "StorageDescriptor": {**current.get("StorageDescriptor", {}), **wanted["StorageDescriptor"]}}
+    if "Description" in wanted:
+        restored_input["Description"] = wanted["Description"]
+    return restored_input
 
 
 class _NotFound(Exception):

@@ -45,16 +45,27 @@ def test_the_quarantine_names_the_file_in_the_lake_and_the_line(house: Lakehouse
     ]
 
 
+def glue_columns(house: Lakehouse) -> dict[str, list[dict]]:
+    """Each Iceberg table's columns as Glue holds them: what Athena reads."""
+    found = boto3.client("glue", region_name=REGION).get_tables(DatabaseName=house.lake.config.glue_database)
+    return {t["Name"]: t["StorageDescriptor"]["Columns"] for t in found["TableList"]
+            if "metadata_location" in t.get("Parameters", {})}
+
+
 def test_a_failed_run_leaves_every_table_as_before_and_no_file_behind(house: Lakehouse,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    before = contents(house)
-    real, calls = IcebergStore.change_contents, []
+    import pyarrow as pa
 
-    def fail_third(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(args[0])
+    before, columns_before = contents(house), glue_columns(house)
+    real, calls, columns_during = IcebergStore.change_contents, [], {}
+
+    def fail_third(self, name, location, schema, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(name)
         if len(calls) == 3:
+            columns_during.update(glue_columns(house))
             raise StediError("Glue went away")
-        return real(self, *args, **kwargs)
+        # The run changes each table's schema, as a newer stedi's would: a column more.
+        return real(self, name, location, schema.append(pa.field("added_column", pa.string())), *args, **kwargs)
 
     monkeypatch.setattr(IcebergStore, "change_contents", fail_third)
     with pytest.raises(StediError, match="Glue went away"):
@@ -68,6 +79,9 @@ def test_a_failed_run_leaves_every_table_as_before_and_no_file_behind(house: Lak
     state = reader.lake.state()
     assert state is not None
     assert reader.lake.store.metadata_locations() == {n: t.metadata_location for n, t in state.tables.items()}
+    # And Glue's columns with it (Athena reads them there), which the run had changed.
+    assert columns_during[calls[0]][-1]["Name"] == "added_column"
+    assert glue_columns(house) == columns_before
 
 
 def test_a_second_writer_is_told_who_holds_the_lake(house: Lakehouse) -> None:

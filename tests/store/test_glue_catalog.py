@@ -130,6 +130,33 @@ def test_rolling_back_is_a_compare_and_set(glue, lake, database) -> None:
         glue.get_table(DatabaseName=database, Name="quarantine")
 
 
+def test_rolling_back_restores_the_columns_and_properties_of_the_metadata_it_restores(glue, lake, database) -> None:
+    """Athena reads a table's columns from Glue, not from its metadata file."""
+    from pyiceberg.types import StringType
+
+    catalog = GlueCatalog(database, lake)
+    table = iceberg_table(catalog, lake, "customer_trusted")
+    first = table.metadata_location
+
+    def in_glue() -> tuple[list[dict], dict[str, str]]:
+        found = glue.get_table(DatabaseName=database, Name="customer_trusted")["Table"]
+        return found["StorageDescriptor"]["Columns"], found["Parameters"]
+
+    columns, parameters = in_glue()
+    assert [(c["Name"], c["Type"]) for c in columns] == [("id", "bigint"), ("email", "string")]
+    with table.transaction() as change:  # what a run of a newer stedi could commit
+        change.update_schema().add_column("phone", StringType()).commit()
+        change.set_properties({"stedi.added": "by the run"})
+    second = catalog.pyiceberg().load_table((database, "customer_trusted")).metadata_location
+    assert [c["Name"] for c in in_glue()[0]] == ["id", "email", "phone"] and "stedi.added" in in_glue()[1]
+
+    assert catalog.set_metadata_location("customer_trusted", second, first)
+    restored_columns, restored_parameters = in_glue()
+    assert restored_columns == columns  # names, types and Iceberg field ids
+    assert "stedi.added" not in restored_parameters
+    assert restored_parameters == {**parameters, "previous_metadata_location": second}
+
+
 def test_a_table_changed_since_it_was_read_is_not_rolled_back(glue, lake, database, monkeypatch) -> None:
     """Real Glue refuses an UpdateTable whose VersionId is stale (moto does not check it)."""
     from botocore.exceptions import ClientError
@@ -147,7 +174,8 @@ def test_a_table_changed_since_it_was_read_is_not_rolled_back(glue, lake, databa
 
     with monkeypatch.context() as patched:
         patched.setattr(client, "update_table", concurrently_modified)
-        assert not catalog.set_metadata_location("customer_curated", table.metadata_location, f"{lake}/other.json")
+        created = table.metadata.metadata_log[0].metadata_file  # before its first append
+        assert not catalog.set_metadata_location("customer_curated", table.metadata_location, created)
     assert sent[0]["VersionId"] == version
     assert catalog.metadata_locations() == {"customer_curated": table.metadata_location}
 
