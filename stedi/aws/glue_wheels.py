@@ -85,25 +85,33 @@ def gather(package_wheel: Path, constraints: Path, wheelhouse: Path | None = Non
 
 def download(requirement: Path | str, constraints: Path, out: Path, wheelhouse: Path | None = None) -> None:
     """`pip download` of `requirement` and its dependencies for Glue 5.0 into `out`."""
-    from stedi.aws.wheel import pip_reason
-
     source = f"from {wheelhouse}" if wheelhouse else "from the package index"
     if wheelhouse is not None and not wheelhouse.is_dir():
         raise StediError(f"{wheelhouse}: no such folder of wheels (--wheelhouse)")
-    command = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet",
-               "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
+    # From a folder: that folder alone, no index, and none of pip's settings adding one (--isolated).
+    pip = ["--isolated", "download", "--no-index", "--find-links", str(wheelhouse)] if wheelhouse else ["download"]
+    command = [sys.executable, "-m", "pip", *pip, "--disable-pip-version-check", "--only-binary=:all:",
+               "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
                *[f"--platform={tag}" for tag in glue_platforms()], "--constraint", str(constraints),
                "--dest", str(out), str(requirement)]
-    if wheelhouse is not None:
-        command[4:4] = ["--no-index", "--find-links", str(wheelhouse)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
-        output = done.stderr + done.stdout
-        if "NewConnectionError" in output or "Failed to establish a new connection" in output:
-            reason = "the package index is unreachable (gather the wheels elsewhere and pass --wheelhouse DIR)"
-        else:
-            reason = pip_reason(output)
-        raise StediError(f"cannot gather the Glue job's wheels ({GLUE_TARGET}) {source}: {reason}")
+        raise StediError(f"cannot gather the Glue job's wheels {source}: {_why(done.stderr + done.stdout)}")
+
+
+def _why(output: str) -> str:
+    """pip's failure in a user's words: which requirement has no wheel for Glue, else pip's error."""
+    from stedi.aws.wheel import pip_reason
+
+    if "NewConnectionError" in output or "Failed to establish a new connection" in output:
+        return "the package index is unreachable (gather the wheels elsewhere and pass --wheelhouse DIR)"
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    missing = [line.split(" found for ", 1)[1] for line in lines if "No matching distribution found for " in line]
+    # A pinned version pip found no fitting wheel of shows as a conflict with the pin.
+    missing += [line.split(" depends on ", 1)[1] for line in lines if " depends on " in line]
+    if missing:
+        return f"no wheel of {missing[0]} for {GLUE_TARGET}"
+    return pip_reason(output)
 
 
 def _check_pinned(wheels: tuple[Path, ...], package_wheel: Path, constraints: Path) -> str:
