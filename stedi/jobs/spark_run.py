@@ -67,7 +67,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def require_conditional_writes(lake: str) -> None:
+    """The writer lock of a lake in S3 takes and frees itself with S3's conditional writes
+    (PutObject If-None-Match, DeleteObject If-Match: stedi/commit/s3_lock.py), which the SDKs
+    learned in August and November 2024; Glue 5.0's own botocore 1.34.131 refuses them at the first
+    lock. `stedi aws deploy` installs the pinned botocore; checked here, first, in one line."""
+    from stedi.storage import is_remote
+
+    if not is_remote(lake):
+        return
+    import botocore
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("s3")
+    needed = {"PutObject": "IfNoneMatch", "DeleteObject": "IfMatch"}
+    missing = [f"{op} {field}" for op, field in needed.items()
+               if field not in model.operation_model(op).input_shape.members]
+    if missing:
+        raise StediError(f"{lake}: not run, nothing changed: botocore {botocore.__version__} has no S3 conditional "
+                         f"writes ({', '.join(missing)}), which the lake's writer lock needs; install the botocore "
+                         "constraints.txt pins (on AWS Glue: deploy with `stedi aws deploy`, whose modules do)")
+
+
 def _run(args: argparse.Namespace) -> "RunSummary":
+    require_conditional_writes(args.lake)
     if args.glue_database is not None:
         try:
             Config(glue_database=args.glue_database)
