@@ -97,7 +97,7 @@ def deploy(lake_uri: str, role: str | None = None, job_name: str | None = None, 
 
     report = DeployReport(lake.root, name, dry_run)
     report.changes += _lake(lake, exists, dry_run, say)
-    status = _upload(storage, zipped, lambda: glue_wheels.write_zip(modules, built.wheel.parent / Path(zipped).name),
+    status = _upload(storage, zipped, lambda: glue_wheels.zip_of_wheels(modules, Path(zipped).name),
                      modules.digest, dry_run)
     report.changes.append(Change(f"Python modules {storage.uri(zipped)}", status))
     report.changes.append(Change(f"job script {storage.uri(script)}",

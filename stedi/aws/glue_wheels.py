@@ -129,6 +129,17 @@ def _check_pinned(wheels: tuple[Path, ...], package_wheel: Path, constraints: Pa
     return "".join(f"{line}\n" for line in sorted(lines))
 
 
+def zip_of_wheels(modules: ModuleSet, name: str) -> Path:
+    """The zip of `modules` named `name`, written once per process for the same wheels."""
+    from stedi.aws.wheel import cache_dir
+
+    path = Path(cache_dir()) / f"zip-{modules.digest[:16]}" / name
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_zip(modules, path.with_suffix(".partial")).rename(path)
+    return path
+
+
 def write_zip(modules: ModuleSet, path: Path) -> Path:
     """The zip of wheels, as Appendix A lays it out: `wheels/` with the wheels and their
     requirements.txt. Entries sorted, with a fixed time and stored as they are (wheels are

@@ -11,25 +11,20 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from stedi.aws import session
+from stedi.aws.glue_wheels import pins
 from stedi.aws.secrets import secret_name
 from stedi.cli.main import main
-from stedi.aws.glue_wheels import pins
 from stedi.ddl.athena import landing_tables
-from tests.aws.glue_env import wheel_cache
+from tests.aws.deploying import ROLE, client, deploy, empty, objects
 from tests.conftest import customer, reading, step, write_delivery
-from tests.moto_server import REGION
 
 ROOT = Path(__file__).resolve().parents[2]
-ROLE = "arn:aws:iam::123456789012:role/stedi-glue"
 LANDING = ("customer_landing", "accelerometer_landing", "step_trainer_landing")
 WRITES = ("Put", "Create", "Update", "Delete", "Copy", "Upload", "Complete", "Abort", "Tag", "Batch", "Start")
-
-
 PINNED = pins(ROOT / "constraints.txt")
 MODULES_KEY = "stedi/deploy/stedi-0.1.0.gluewheels.zip"
 
@@ -42,32 +37,12 @@ def wheels(glue_wheelhouse: Path) -> None:
 @pytest.fixture
 def lake(bucket: str) -> Iterator[str]:
     yield f"s3://{bucket}/stedi"
-    # Each deploy puts a zip of ~170 MB: emptied after the test, not kept by moto for the session.
-    s3 = client("s3")
-    for listed in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        for item in listed.get("Contents", []):
-            s3.delete_object(Bucket=bucket, Key=item["Key"])
+    empty(bucket)
 
 
 @pytest.fixture
 def database(bucket: str) -> str:
     return bucket.replace("-", "_")  # the bucket fixture sets STEDI_GLUE_DATABASE so
-
-
-def deploy(capsys, *args: str) -> tuple[int, list[str], str]:
-    capsys.readouterr()
-    code = main(["aws", "deploy", *args, "--wheelhouse", str(wheel_cache() / "glue")])
-    captured = capsys.readouterr()
-    return code, captured.out.splitlines(), captured.err
-
-
-def client(service: str) -> Any:
-    return boto3.client(service, region_name=REGION)
-
-
-def objects(bucket: str) -> dict[str, dict[str, Any]]:
-    listed = client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])
-    return {o["Key"]: {"ETag": o["ETag"], "LastModified": o["LastModified"]} for o in listed}
 
 
 @pytest.fixture
