@@ -133,6 +133,22 @@ def bucket(aws, monkeypatch: pytest.MonkeyPatch) -> str:
 
 # -- Spark: one local session for the whole test run ---------------------------------------
 
+S3A_JARS = "spark-s3"  # the folder of jvm/artifacts.txt holding hadoop-aws and the AWS SDK bundle
+
+
+@pytest.fixture
+def spark_s3(spark, bucket: str) -> str:
+    """The shared session reaching a new moto bucket through s3:// (S3A); the bucket's name.
+    Without the jars (`make jvm` not run) the test is skipped, saying so (in CI: fails)."""
+    from tests.jvm_cache import cached
+
+    if not cached(S3A_JARS):
+        message = f"hadoop-aws is not in .cache/jvm/{S3A_JARS}: run `make jvm`"
+        if REQUIRE_SPARK:
+            pytest.fail(message)
+        pytest.skip(message)
+    return bucket
+
 @pytest.fixture(scope="session")
 def spark():
     """A local[2] SparkSession shared by every Spark test (starting one takes seconds). Engines
@@ -149,7 +165,12 @@ def spark():
         pytest.skip(str(e))
 
     os.environ["STEDI_SPARK_CLASS_ARCHIVE"] = "off"  # writing it at exit would cost the test run seconds
-    session = start_session("local[2]", driver_memory="2g", app_name="stedi-tests")
+    # hadoop-aws and its SDK (`make jvm`), where fetched: jars join the class path only as the JVM
+    # starts, and the S3 tests share this session with the others.
+    from tests.jvm_cache import cached
+
+    jars = ",".join(str(jar) for jar in cached(S3A_JARS))
+    session = start_session("local[2]", driver_memory="2g", app_name="stedi-tests", jars=jars)
     yield session
     stop_session(session)
 

@@ -111,8 +111,10 @@ def _run(args: argparse.Namespace) -> "RunSummary":
     # Glue and spark-submit have made the session already; a plain `python` run gets a new one.
     session = SparkSession.builder.getOrCreate()
     configure(session)
-    return run(lake, consent_policy=args.consent_policy, progress=_say,
-               engine=SparkEngine(lake.config, spark=session), full=args.full)
+    engine = SparkEngine(lake.config, spark=session)
+    # s3:// as Glue and EMR have it, or S3A from the AWS chain elsewhere; one line if Spark has neither.
+    engine.require_filesystem(lake.location("quarantine"))
+    return run(lake, consent_policy=args.consent_policy, progress=_say, engine=engine, full=args.full)
 
 
 if __name__ == "__main__":
