@@ -40,7 +40,8 @@ jvm:
 
 # The wheels the AWS tests deploy offline (`stedi aws deploy --wheelhouse`: every runtime dependency at
 # its pinned version, for Glue 5.0's workers), and those of the stand-in for Glue 5.0's own Python
-# (tests/aws/glue5_python.txt): fetched once, at set-up, into .cache/wheels; the tests download nothing.
+# (tests/aws/glue5_python.txt) and the stand-in built from them: once, at set-up, into .cache/wheels;
+# the tests download nothing.
 WHEELS := .cache/wheels
 $(WHEELS)/glue/.fetched: $(SPARK_STAMP) constraints.txt
 	$(BIN)/python -m stedi.aws.glue_wheels $(WHEELS)/glue
@@ -50,7 +51,10 @@ $(WHEELS)/glue-env/.fetched: $(SPARK_STAMP) tests/aws/glue5_python.txt
 	$(BIN)/python -m tests.aws.glue_env fetch $(WHEELS)/glue-env
 	@touch $@
 
-glue-wheels: $(WHEELS)/glue/.fetched $(WHEELS)/glue-env/.fetched
+$(WHEELS)/glue-python/.built: $(WHEELS)/glue-env/.fetched
+	$(BIN)/python -m tests.aws.glue_env build $(WHEELS)/glue-python
+
+glue-wheels: $(WHEELS)/glue/.fetched $(WHEELS)/glue-env/.fetched $(WHEELS)/glue-python/.built
 
 test: $(SPARK_STAMP) chromium jvm glue-wheels  ## run the test suite (the Spark tests need Java 17, the report's browser test Chromium: skipped without them, outside CI)
 	@status=0; \

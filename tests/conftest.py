@@ -177,7 +177,8 @@ def spark():
 
 # -- Spark tests apart: `make test` runs them after the others, on their own -----------------
 
-SPARK_MODULES = ("tests/engines/test_parity.py", "tests/engines/test_spark_", "tests/jobs/test_spark_run.py")
+SPARK_MODULES = ("tests/engines/test_parity.py", "tests/engines/test_spark_", "tests/jobs/test_spark_run.py",
+                 "tests/aws/test_glue_environment.py")
 
 
 def pytest_configure(config: pytest.Config) -> None:

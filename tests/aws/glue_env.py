@@ -4,6 +4,10 @@ visible (the project's pinned pyspark linked in: no 300 MB sdist build), and the
 installed from its DefaultArguments as AWS documents Glue installs them.
 
     python -m tests.aws.glue_env fetch DIR     # `make glue-wheels`: the stand-in's wheels, once
+    python -m tests.aws.glue_env build DIR     # ... and the stand-in itself, built from them once
+
+A test takes a copy of the stand-in (hard links: a second, no bytes copied; pip replaces files, it
+never writes into one, so the stand-in stays as built).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import http.server
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -39,14 +44,16 @@ def fetch(folder: Path) -> None:
 def pip_env(index_url: str = "http://127.0.0.1:9/simple/") -> dict[str, str]:
     """pip as a fresh Glue worker has it: no config or cache of this machine's, and an index that
     is `index_url` (by default nothing listens there). No byte-code compiling: it changes nothing
-    that is installed, and halves the time."""
+    that is installed, and halves the time (pip reads PIP_NO_COMPILE as the value of what the
+    option turns off, so 0 is "do not compile")."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
     return {**env, "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": index_url, "PIP_NO_CACHE_DIR": "1",
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "PIP_NO_COMPILE": "1"}
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "PIP_NO_COMPILE": "0"}
 
 
 def make_glue_python(where: Path) -> Path:
     """A venv at `where` as Glue 5.0's Python is before a job's modules; its python."""
+    where = where.resolve()  # the .pth below names a folder of it: absolute, wherever Python starts
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
     python = where / "bin" / "python"
     cached = wheel_cache() / "glue-env"
@@ -65,6 +72,15 @@ def make_glue_python(where: Path) -> Path:
                                    text=True).strip()
     (Path(site) / "pyspark-linked.pth").write_text(f"{linked}\n")
     return python
+
+
+def glue_python_copy(where: Path) -> Path | None:
+    """A copy at `where` of the stand-in `make glue-wheels` built, and its python; None if it has not."""
+    built = wheel_cache() / "glue-python"
+    if not (built / ".built").is_file():
+        return None
+    subprocess.run(["cp", "-al", str(built), str(where)], check=True)
+    return where / "bin" / "python"
 
 
 def versions(python: Path, *modules: str) -> dict[str, str]:
@@ -137,3 +153,7 @@ class RecordingIndex:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["fetch"]:
     fetch(Path(sys.argv[2]))
+elif __name__ == "__main__" and sys.argv[1:2] == ["build"]:
+    shutil.rmtree(sys.argv[2], ignore_errors=True)
+    make_glue_python(Path(sys.argv[2]))
+    (Path(sys.argv[2]) / ".built").touch()
