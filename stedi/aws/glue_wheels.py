@@ -124,7 +124,7 @@ def _check_pinned(wheels: tuple[Path, ...], package_wheel: Path, constraints: Pa
         name, version, _, _ = parse_wheel_filename(wheel.name)
         if wheel.name != package_wheel.name and pinned.get(name) != str(version):
             raise StediError(f"{name} {version}, which the Glue job needs, is not pinned in {constraints} "
-                             f"(pin it there as {name}=={version}, the version the tests ran, and deploy again)")
+                             "(pin it there at the version the tests ran, and deploy again)")
         lines.append(f"{name}=={version}")
     return "".join(f"{line}\n" for line in sorted(lines))
 

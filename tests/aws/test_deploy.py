@@ -235,7 +235,8 @@ def test_every_option_has_help(capsys) -> None:
     assert done.value.code == 0
     text = capsys.readouterr().out
     assert all(option in text for option in ("--lake S3_URI", "--role ARN", "--job-name NAME", "--consent-policy",
-                                              "--dry-run"))
+                                              "--dry-run", "--workers N", "--worker-type TYPE",
+                                              "--wheelhouse DIR", "--lifecycle"))
     with pytest.raises(SystemExit) as done:
         main(["aws", "--help"])
     assert done.value.code == 0 and "deploy" in capsys.readouterr().out

@@ -108,7 +108,7 @@ def test_a_dependency_nobody_pinned_is_refused_in_one_line(tmp_path: Path) -> No
     with pytest.raises(StediError) as refused:
         gather(app, constraints, house)
     assert str(refused.value) == (f"loose 3.1, which the Glue job needs, is not pinned in {constraints} (pin it there "
-                                  "as loose==3.1, the version the tests ran, and deploy again)")
+                                  "at the version the tests ran, and deploy again)")
 
 
 def test_no_folder_and_no_index_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
