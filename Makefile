@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 
-.PHONY: setup demo test bench clean chromium jvm
+.PHONY: setup demo test bench clean chromium jvm glue-wheels
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,aws]'
 	@touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv with the pinned dependencies
@@ -20,7 +20,7 @@ setup: $(STAMP)  ## create .venv with the pinned dependencies
 # The Spark engine's extra (PySpark, ~300 MB): for the tests and benchmarks, not for the demo.
 # One pip run installs everything (a second one would resolve the whole set again).
 $(SPARK_STAMP): $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark,aws]'
 	@touch $(STAMP) $(SPARK_STAMP)
 
 demo: setup  ## generate a small data set, build every table, show them
@@ -38,7 +38,25 @@ chromium:
 jvm:
 	@sh .ci/fetch-jvm
 
-test: $(SPARK_STAMP) chromium jvm  ## run the test suite (the Spark tests need Java 17, the report's browser test Chromium: skipped without them, outside CI)
+# The wheels the AWS tests deploy offline (`stedi aws deploy --wheelhouse`: every runtime dependency at
+# its pinned version, for Glue 5.0's workers), and those of the stand-in for Glue 5.0's own Python
+# (tests/aws/glue5_python.txt) and the stand-in built from them: once, at set-up, into .cache/wheels;
+# the tests download nothing.
+WHEELS := .cache/wheels
+$(WHEELS)/glue/.fetched: $(SPARK_STAMP) constraints.txt
+	$(BIN)/python -m stedi.aws.glue_wheels $(WHEELS)/glue
+	@touch $@
+
+$(WHEELS)/glue-env/.fetched: $(SPARK_STAMP) tests/aws/glue5_python.txt
+	$(BIN)/python -m tests.aws.glue_env fetch $(WHEELS)/glue-env
+	@touch $@
+
+$(WHEELS)/glue-python/.built: $(WHEELS)/glue-env/.fetched
+	$(BIN)/python -m tests.aws.glue_env build $(WHEELS)/glue-python
+
+glue-wheels: $(WHEELS)/glue/.fetched $(WHEELS)/glue-env/.fetched $(WHEELS)/glue-python/.built
+
+test: $(SPARK_STAMP) chromium jvm glue-wheels  ## run the test suite (the Spark tests need Java 17, the report's browser test Chromium: skipped without them, outside CI)
 	@status=0; \
 	$(BIN)/python -m pytest -m "not spark" || status=$$?; \
 	$(BIN)/python -m pytest -m spark -n 0 || status=$$?; \

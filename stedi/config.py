@@ -42,6 +42,9 @@ class Config:
     engine: str = "duckdb"
     # Where the Spark engine runs: local[*] (this machine's cores), local[N], spark://HOST:PORT, yarn, k8s://...
     spark_master: str = "local[*]"
+    # Jar files (comma-separated) on the class path of a Spark session stedi starts: hadoop-aws and
+    # its AWS SDK bundle for a lake in S3 outside AWS Glue and EMR.
+    spark_jars: str = ""
     # Snapshot retention, in Iceberg's expire-snapshots meaning: after each run (and by `stedi
     # maintain`) a table's snapshots older than keep_days are expired, except its newest
     # keep_snapshots (the current one is never expired); files no kept snapshot refers to go.
@@ -60,7 +63,7 @@ class Config:
 
 
 ENGINES = ("duckdb", "spark")
-_ENV_FIELDS = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master",
+_ENV_FIELDS = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master", "spark_jars",
                "keep_snapshots", "keep_days", "report")
 _CHECKED = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master",
             "keep_snapshots", "keep_days", "report")

@@ -148,6 +148,22 @@ def proxy(aws, monkeypatch: pytest.MonkeyPatch):
 
 # -- Spark: one local session for the whole test run ---------------------------------------
 
+S3A_JARS = "spark-s3"  # the folder of jvm/artifacts.txt holding hadoop-aws and the AWS SDK bundle
+
+
+@pytest.fixture
+def spark_s3(spark, bucket: str) -> str:
+    """The shared session reaching a new moto bucket through s3:// (S3A); the bucket's name.
+    Without the jars (`make jvm` not run) the test is skipped, saying so (in CI: fails)."""
+    from tests.jvm_cache import cached
+
+    if not cached(S3A_JARS):
+        message = f"hadoop-aws is not in .cache/jvm/{S3A_JARS}: run `make jvm`"
+        if REQUIRE_SPARK:
+            pytest.fail(message)
+        pytest.skip(message)
+    return bucket
+
 @pytest.fixture(scope="session")
 def spark():
     """A local[2] SparkSession shared by every Spark test (starting one takes seconds). Engines
@@ -164,14 +180,20 @@ def spark():
         pytest.skip(str(e))
 
     os.environ["STEDI_SPARK_CLASS_ARCHIVE"] = "off"  # writing it at exit would cost the test run seconds
-    session = start_session("local[2]", driver_memory="2g", app_name="stedi-tests")
+    # hadoop-aws and its SDK (`make jvm`), where fetched: jars join the class path only as the JVM
+    # starts, and the S3 tests share this session with the others.
+    from tests.jvm_cache import cached
+
+    jars = ",".join(str(jar) for jar in cached(S3A_JARS))
+    session = start_session("local[2]", driver_memory="2g", app_name="stedi-tests", jars=jars)
     yield session
     stop_session(session)
 
 
 # -- Spark tests apart: `make test` runs them after the others, on their own -----------------
 
-SPARK_MODULES = ("tests/engines/test_parity.py", "tests/engines/test_spark_", "tests/jobs/test_spark_run.py")
+SPARK_MODULES = ("tests/engines/test_parity.py", "tests/engines/test_spark_", "tests/jobs/test_spark_run.py",
+                 "tests/aws/test_glue_environment.py")
 
 
 def pytest_configure(config: pytest.Config) -> None:

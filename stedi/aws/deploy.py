@@ -3,9 +3,11 @@
     the lake          made as `stedi ingest` makes it, if it is not there yet: its stedi.toml,
                       the pseudonym key in Secrets Manager, the Glue database
     Glue tables       the three landing zones as external JSON tables (for Athena)
-    <lake>/deploy/    the package wheel (pip installs it on Glue from --additional-python-modules)
+    <lake>/deploy/    the zip of wheels Glue installs (--additional-python-modules): the package
+                      and every runtime dependency at its pinned version (stedi/aws/glue_wheels.py),
                       and the job script, stedi/jobs/spark_run.py
-    the Glue job      Glue 5.0, running that script on the lake
+    the Glue job      Glue 5.0, running that script on the lake, of the size asked
+    (--lifecycle)     the bucket's rule aborting incomplete multipart uploads (stedi/aws/lifecycle.py)
 
 Each resource is reported as created, updated or unchanged, and only what differs is written:
 a second deploy of the same sources writes nothing. Objects are compared by a digest kept in
@@ -16,9 +18,10 @@ what is there and says what it would do.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from stedi.aws.glue_job import JobSpec, default_job_name, find_job, require_role, sync_job
+from stedi.aws.glue_job import JobSpec, check_size, default_job_name, find_job, require_role, sync_job
 from stedi.aws.session import explain, session
 from stedi.config import CONSENT_POLICIES, load_config
 from stedi.errors import InputError
@@ -56,11 +59,16 @@ class DeployReport:
 
 
 def deploy(lake_uri: str, role: str | None = None, job_name: str | None = None, consent_policy: str | None = None,
-           dry_run: bool = False, progress: Callable[[str], None] | None = None) -> DeployReport:
+           dry_run: bool = False, progress: Callable[[str], None] | None = None, wheelhouse: Path | None = None,
+           workers: int | None = None, worker_type: str | None = None, lifecycle: bool = False) -> DeployReport:
     """Make or bring up to date the Glue job of the lake at `lake_uri` (s3://BUCKET/PREFIX) and
     what it needs. `role`: the IAM role the job runs as (needed to create it; an existing job
-    keeps its own unless given). `dry_run`: write nothing, report what would be done."""
-    from stedi.aws.wheel import package
+    keeps its own unless given); likewise `workers` and `worker_type`. `wheelhouse`: a folder of
+    wheels to gather the job's from, offline (default: the package index pip is configured
+    with). `lifecycle`: also set the bucket's rule aborting incomplete multipart uploads.
+    `dry_run`: write nothing, report what would be done."""
+    from stedi.aws import glue_wheels
+    from stedi.aws.wheel import package, project_root
 
     say = progress or (lambda message: None)
     if not is_remote(str(lake_uri)):
@@ -68,6 +76,7 @@ def deploy(lake_uri: str, role: str | None = None, job_name: str | None = None, 
                          "a local lake runs with `stedi run`")
     if consent_policy is not None and consent_policy not in CONSENT_POLICIES:
         raise InputError(f"consent policy {consent_policy!r} is not one of {', '.join(CONSENT_POLICIES)}")
+    check_size(workers, worker_type)
     storage = open_storage(lake_uri)
     storage.check()  # a missing bucket or a bad key, named as such, before anything else
     exists = Lake.exists_at(storage)
@@ -78,18 +87,27 @@ def deploy(lake_uri: str, role: str | None = None, job_name: str | None = None, 
     require_role(name, role, existing)  # before anything is written
     say("building the stedi wheel")
     built = package()
-    wheel, script = f"{DEPLOY_FOLDER}/{built.wheel.name}", f"{DEPLOY_FOLDER}/{SCRIPT_NAME}"
-    spec = JobSpec(name=name, role=role, script=storage.uri(script), wheel=storage.uri(wheel), lake=lake.root,
+    say(f"gathering the wheels the job installs ({glue_wheels.GLUE_TARGET})")
+    modules = glue_wheels.gather(built.wheel, project_root() / "constraints.txt", wheelhouse)
+    version = built.wheel.name.split("-")[1]
+    zipped, script = f"{DEPLOY_FOLDER}/stedi-{version}{glue_wheels.ZIP_SUFFIX}", f"{DEPLOY_FOLDER}/{SCRIPT_NAME}"
+    spec = JobSpec(name=name, role=role, script=storage.uri(script), modules=storage.uri(zipped), lake=lake.root,
                    consent_policy=consent_policy or lake.config.consent_policy,
-                   glue_database=lake.config.glue_database)
+                   glue_database=lake.config.glue_database, worker_type=worker_type, workers=workers)
 
     report = DeployReport(lake.root, name, dry_run)
     report.changes += _lake(lake, exists, dry_run, say)
-    report.changes.append(Change(f"wheel {storage.uri(wheel)}",
-                                 _upload(storage, wheel, built.wheel.read_bytes(), built.wheel_digest, dry_run)))
+    status = _upload(storage, zipped, lambda: glue_wheels.zip_of_wheels(modules, Path(zipped).name),
+                     modules.digest, dry_run)
+    report.changes.append(Change(f"Python modules {storage.uri(zipped)}", status))
     report.changes.append(Change(f"job script {storage.uri(script)}",
-                                 _upload(storage, script, built.script, built.script_digest, dry_run)))
+                                 _upload(storage, script, lambda: built.script, built.script_digest, dry_run)))
     report.changes.append(Change(f"Glue job {name}", sync_job(glue, spec, existing, dry_run)))
+    if lifecycle:
+        from stedi.aws.lifecycle import ensure_rule
+
+        report.changes.append(Change(f"lifecycle rule of bucket {storage.bucket} (incomplete uploads under "
+                                     f"{lake.root})", ensure_rule(storage, dry_run)))
     return report
 
 
@@ -118,8 +136,11 @@ def _lake(lake: Lake, exists: bool, dry_run: bool, say: Callable[[str], None]) -
     return changes
 
 
-def _upload(storage: "S3Storage", relative: str, data: bytes, digest: str, dry_run: bool) -> str:
-    """Put `data` at `relative` in the lake unless the object there already holds it."""
+def _upload(storage: "S3Storage", relative: str, content: Callable[[], bytes | Path], digest: str,
+            dry_run: bool) -> str:
+    """Put what `content()` gives (bytes, or a file's) at `relative` in the lake unless the object
+    there already holds it; `content` is called only then."""
+    from boto3.exceptions import S3UploadFailedError
     from botocore.exceptions import BotoCoreError, ClientError
 
     s3, bucket, key = session().client("s3"), storage.bucket, storage.key(relative)
@@ -132,7 +153,11 @@ def _upload(storage: "S3Storage", relative: str, data: bytes, digest: str, dry_r
                 raise
             status = CREATED
         if status != UNCHANGED and not dry_run:
-            s3.put_object(Bucket=bucket, Key=key, Body=data, Metadata={DIGEST_KEY: digest})
-    except (BotoCoreError, ClientError) as e:
+            body = content()
+            if isinstance(body, Path):  # a large file: streamed, in parts, not read into memory
+                s3.upload_file(str(body), bucket, key, ExtraArgs={"Metadata": {DIGEST_KEY: digest}})
+            else:
+                s3.put_object(Bucket=bucket, Key=key, Body=body, Metadata={DIGEST_KEY: digest})
+    except (BotoCoreError, ClientError, S3UploadFailedError) as e:
         raise explain(e, storage.path(relative)) from None
     return status

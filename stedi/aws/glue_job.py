@@ -8,18 +8,35 @@ retries, connections, arguments someone added) are sent back as GetJob gave them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from stedi.aws.glue_wheels import INSTALLER_OPTION
 from stedi.aws.session import explain
-from stedi.errors import StediError
+from stedi.errors import StediError, UsageError
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED
 
 GLUE_VERSION = "5.0"  # Spark 3.5, Python 3.11: the line the Spark engine is built for
+# A new job's size; an existing job keeps its own unless --workers or --worker-type is given.
 WORKER_TYPE = "G.1X"
 WORKERS = 2
+# The worker types a Glue 5.0 Spark job takes (AWS's "AWS Glue worker types"): G for general
+# purpose, R for memory-optimized. G.025X is for streaming jobs only.
+WORKER_TYPES = ("G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X")
+MIN_WORKERS = 2  # one of them runs the driver
 # Derived by Glue from the workers; UpdateJob refuses them next to WorkerType.
 _NOT_WITH_WORKERS = ("AllocatedCapacity", "MaxCapacity")
+
+
+def check_size(workers: int | None, worker_type: str | None) -> None:
+    """Refuse, in one line, a size Glue 5.0 would refuse."""
+    if worker_type is not None and worker_type not in WORKER_TYPES:
+        streaming = " (G.025X is for streaming jobs)" if worker_type == "G.025X" else ""
+        raise UsageError(f"--worker-type {worker_type}: a Glue 5.0 Spark job takes {', '.join(WORKER_TYPES)}"
+                         f"{streaming}")
+    if workers is not None and workers < MIN_WORKERS:
+        raise UsageError(f"--workers {workers}: a Glue Spark job needs at least {MIN_WORKERS} workers "
+                         "(one runs the driver)")
 
 
 def default_job_name(glue_database: str) -> str:
@@ -31,10 +48,12 @@ class JobSpec:
     name: str
     role: str | None  # None: keep the existing job's (a new job needs one)
     script: str  # s3:// URI of spark_run.py
-    wheel: str  # s3:// URI of the package wheel
+    modules: str  # s3:// URI of the zip of wheels: the package and its pinned dependencies
     lake: str
     consent_policy: str
     glue_database: str
+    worker_type: str | None = None  # None: keep the existing job's (a new job gets WORKER_TYPE)
+    workers: int | None = None  # likewise (WORKERS)
 
     def definition(self) -> dict[str, Any]:
         """The parts of the job this command owns, as CreateJob and UpdateJob take them."""
@@ -42,19 +61,29 @@ class JobSpec:
             "Description": f"Runs the STEDI pipeline with Spark on the lake at {self.lake} (made by stedi aws deploy)",
             "Command": {"Name": "glueetl", "ScriptLocation": self.script, "PythonVersion": "3"},
             "GlueVersion": GLUE_VERSION,
-            "WorkerType": WORKER_TYPE,
-            "NumberOfWorkers": WORKERS,
             "DefaultArguments": {
                 "--lake": self.lake,
                 "--consent-policy": self.consent_policy,
                 "--glue-database": self.glue_database,
-                "--additional-python-modules": self.wheel,
+                # Glue installs the zip of wheels with pip, the zip its only index: the pinned
+                # versions, PyPI never asked (a VPC without a NAT works too), Glue's own boto3,
+                # botocore and pyarrow upgraded to the ones tested. stedi/aws/glue_wheels.py.
+                "--additional-python-modules": self.modules,
+                "--python-modules-installer-option": INSTALLER_OPTION,
                 "--job-language": "python",
             },
         }
         if self.role:
             wanted["Role"] = self.role
+        if self.worker_type:
+            wanted["WorkerType"] = self.worker_type
+        if self.workers:
+            wanted["NumberOfWorkers"] = self.workers
         return wanted
+
+    def for_new_job(self) -> "JobSpec":
+        """The spec with the default size where none was given."""
+        return replace(self, worker_type=self.worker_type or WORKER_TYPE, workers=self.workers or WORKERS)
 
 
 def find_job(glue: Any, name: str) -> dict[str, Any] | None:
@@ -90,7 +119,7 @@ def sync_job(glue: Any, spec: JobSpec, existing: dict[str, Any] | None, dry_run:
     if not dry_run:
         try:
             if existing is None:
-                glue.create_job(Name=spec.name, **spec.definition())
+                glue.create_job(Name=spec.name, **spec.for_new_job().definition())
             else:
                 glue.update_job(JobName=spec.name, JobUpdate=update)
         except (BotoCoreError, ClientError) as e:

@@ -1,7 +1,8 @@
 """The package as AWS Glue installs it: a wheel built from this source tree, and the job script.
 
 The wheel is built offline (`pip wheel --no-deps --no-build-isolation --no-index`, with the
-setuptools pinned in the venv), from a copy of the sources in a temporary folder: setuptools
+setuptools of the venv's `aws` extra: a tool of the machine that deploys, never a dependency the
+job installs, so Glue keeps its own), from a copy of the sources in a temporary folder: setuptools
 builds in place otherwise, leaving build/ and *.egg-info in the tree, and a stale build/lib
 would put files deleted from the source into the wheel.
 
@@ -62,7 +63,7 @@ def package(root: Path | None = None) -> Package:
         digest = _tree_digest(staging)
         wheel = _built.get(digest)
         if wheel is None or not wheel.is_file():
-            wheel = _built[digest] = build_wheel(staging, Path(_cache_dir()) / digest[:16], shown=root)
+            wheel = _built[digest] = build_wheel(staging, Path(cache_dir()) / digest[:16], shown=root)
         script = (staging / SCRIPT).read_bytes()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -80,13 +81,13 @@ def build_wheel(root: Path, out: Path, shown: Path | None = None) -> Path:
     if done.returncode != 0 or len(wheels) != 1:
         output = done.stderr + done.stdout
         # --no-build-isolation builds with the venv's own setuptools: a missing or old one is the usual cause.
-        hint = (" (the build needs setuptools>=68 in this venv: pip install -c constraints.txt -e .)"
+        hint = (" (the build needs setuptools>=68 in this venv: pip install -c constraints.txt -e '.[aws]')"
                 if "No module named" in output or "bdist_wheel" in output else "")
-        raise StediError(f"cannot build the stedi wheel from {shown or root}: {_reason(output)}{hint}")
+        raise StediError(f"cannot build the stedi wheel from {shown or root}: {pip_reason(output)}{hint}")
     return wheels[0]
 
 
-def _reason(output: str) -> str:
+def pip_reason(output: str) -> str:
     """The line of pip's output that says what failed: the build's own last words where pip
     quotes them, else pip's error."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
@@ -133,7 +134,7 @@ def _tree_digest(folder: Path) -> str:
 _cache: str | None = None
 
 
-def _cache_dir() -> str:
+def cache_dir() -> str:
     global _cache
     if _cache is None:
         _cache = tempfile.mkdtemp(prefix="stedi-wheels-")

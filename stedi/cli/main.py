@@ -165,7 +165,9 @@ def cmd_aws_deploy(args: argparse.Namespace) -> int:
     from stedi.lakehouse import default_lake_path
 
     report = deploy(args.lake or default_lake_path(), role=args.role, job_name=args.job_name,
-                    consent_policy=args.consent_policy, dry_run=args.dry_run, progress=_status)
+                    consent_policy=args.consent_policy, dry_run=args.dry_run, progress=_status,
+                    wheelhouse=args.wheelhouse, workers=args.workers, worker_type=args.worker_type,
+                    lifecycle=args.lifecycle)
     print_deploy(report)
     return 0
 
@@ -320,8 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     aws = sub.add_parser("aws", help=aws_help, description=aws_help)
     aws_sub = aws.add_subparsers(dest="aws_command", metavar="COMMAND", required=True)
     deploy_help = ("Make or update the AWS Glue 5.0 job that runs the lake's pipeline with Spark, and what it "
-                   "needs: the lake, its Glue database and landing tables, the package wheel and job script "
-                   "under the lake's deploy/ folder. Writes only what differs.")
+                   "needs: the lake, its Glue database and landing tables, the job script and the wheels the "
+                   "job installs (the package and its pinned dependencies, for Glue 5.0) under the lake's "
+                   "deploy/ folder. Writes only what differs.")
     p = aws_sub.add_parser("deploy", help=deploy_help, description=deploy_help)
     p.set_defaults(handler=cmd_aws_deploy)
     p.add_argument("--lake", metavar="S3_URI", help="the lake: s3://BUCKET/PREFIX (default: $STEDI_LAKE); "
@@ -331,6 +334,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--job-name", metavar="NAME", help="the Glue job's name (default: stedi-run-GLUE_DATABASE)")
     p.add_argument("--consent-policy", choices=CONSENT_POLICIES,
                    help="the consent policy the job runs with (default: the lake's setting)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="the job's number of workers, at least 2 (a new job: 2; an existing job keeps its own)")
+    p.add_argument("--worker-type", metavar="TYPE",
+                   help="the job's worker type: G.1X, G.2X, G.4X, G.8X, G.12X, G.16X, R.1X, R.2X, R.4X or R.8X "
+                        "(a new job: G.1X; an existing job keeps its own; sizes for 10M and 100M readings: README)")
+    p.add_argument("--wheelhouse", type=Path, metavar="DIR",
+                   help="gather the wheels the job installs from this folder alone, offline (default: from the "
+                        "package index pip is configured with)")
+    p.add_argument("--lifecycle", action="store_true",
+                   help="also set a rule on the bucket that aborts the incomplete multipart uploads killed writers "
+                        "leave under the lake, after 7 days (the bucket's other rules are kept)")
     p.add_argument("--dry-run", action="store_true", help="say what would be created or updated, and write nothing")
     return parser
 

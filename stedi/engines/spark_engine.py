@@ -41,7 +41,7 @@ class SparkEngine(Engine):
         self.owns_session = self.spark is None
         if self.spark is None:
             self.spark = start_session(master or config.spark_master, driver_memory=_driver_memory(),
-                                       small_data=small_data)
+                                       small_data=small_data, jars=config.spark_jars)
         else:
             configure(self.spark)
         self.views: set[str] = set()
@@ -77,17 +77,20 @@ class SparkEngine(Engine):
             return iter(list(pool.map(work, items)))
 
     def require_filesystem(self, location: str) -> None:
-        """One line where Spark has no file system for the lake's scheme (s3:// needs AWS Glue,
-        EMR, or hadoop-aws on Spark's class path: nothing is downloaded here)."""
+        """One line where Spark has no file system for the lake's scheme. s3:// is AWS Glue's and
+        EMR's own; elsewhere it is S3A, set up here for the lake's bucket (spark_s3)."""
+        if location.startswith("s3://"):
+            from stedi.engines.spark_s3 import reach_s3
+
+            reach_s3(self.spark, location)  # type: ignore[arg-type]
         jvm = self.spark._jvm  # type: ignore[union-attr]
         path = jvm.org.apache.hadoop.fs.Path(location)
         try:
             path.getFileSystem(self.spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
         except Exception as e:  # noqa: BLE001 - a Py4J error wrapping Java's
             scheme = location.split("://")[0] if "://" in location else "file"
-            raise StediError(
-                f"Spark cannot reach {location}: it has no file system for {scheme}:// "
-                f"({_java_message(e)}); run on AWS Glue or EMR, or add hadoop-aws to Spark's jars") from None
+            raise StediError(f"Spark cannot reach {location}: it has no file system for {scheme}:// "
+                             f"({_java_message(e)}); nothing was written") from None
 
     # -- SQL ------------------------------------------------------------------------------
 

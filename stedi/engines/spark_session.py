@@ -132,6 +132,20 @@ def require_master(master: str, timeout: float = 5.0) -> None:
     raise StediError(f"cannot reach the Spark master at {master}: {'; '.join(problems)}")
 
 
+def require_jars(jars: str) -> str:
+    """The `spark_jars` setting as Spark takes it (absolute paths, comma-separated), each file
+    there: Spark itself would start without a missing one and fail only when its classes are used."""
+    found = []
+    for name in (j.strip() for j in jars.split(",")):
+        if not name:
+            continue
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise StediError(f"spark_jars: {name}: no such jar file")
+        found.append(str(path.resolve()))
+    return ",".join(found)
+
+
 def _is_local(master: str) -> bool:
     host = urlsplit(master.split(",")[0]).hostname if master.startswith("spark://") else None
     return master.startswith("local") or host in ("127.0.0.1", "localhost")
@@ -150,14 +164,17 @@ SMALL_DATA_BYTES = 256 * 1024 * 1024
 
 
 def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
-                  app_name: str = "stedi", small_data: bool = False) -> "SparkSession":
+                  app_name: str = "stedi", small_data: bool = False, jars: str = "") -> "SparkSession":
     """A new session on `master`, after checking what it needs. Executors run this Python (so
     the package is importable where the landing checks run), unless PYSPARK_PYTHON says
     otherwise; on this machine's own cluster, every address is 127.0.0.1. `small_data`: tune
-    for a run of seconds (the driver's JIT compiles quickly; no whole-stage code generation)."""
+    for a run of seconds (the driver's JIT compiles quickly; no whole-stage code generation).
+    `jars`: comma-separated jar files for Spark's class path (the `spark_jars` setting), such
+    as hadoop-aws for a lake in S3 outside AWS Glue and EMR."""
     require_pyspark()
     require_java()
     require_master(master)
+    jars = require_jars(jars)
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -183,6 +200,8 @@ def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
         builder = builder.config(f"spark.hadoop.{key}", value)
     if small_data:
         builder = builder.config("spark.sql.codegen.wholeStage", "false")
+    if jars:  # on the driver's class path from the JVM's start (spark-submit's --jars)
+        builder = builder.config("spark.jars", jars)
     import signal
     import threading
 

@@ -67,7 +67,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def require_conditional_writes(lake: str) -> None:
+    """The writer lock of a lake in S3 takes and frees itself with S3's conditional writes
+    (PutObject If-None-Match, DeleteObject If-Match: stedi/commit/s3_lock.py), which the SDKs
+    learned in August and November 2024; Glue 5.0's own botocore 1.34.131 refuses them at the first
+    lock. `stedi aws deploy` installs the pinned botocore; checked here, first, in one line."""
+    from stedi.storage import is_remote
+
+    if not is_remote(lake):
+        return
+    import botocore
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("s3")
+    needed = {"PutObject": "IfNoneMatch", "DeleteObject": "IfMatch"}
+    missing = [f"{op} {field}" for op, field in needed.items()
+               if field not in model.operation_model(op).input_shape.members]
+    if missing:
+        raise StediError(f"{lake}: not run, nothing changed: botocore {botocore.__version__} has no S3 conditional "
+                         f"writes ({', '.join(missing)}), which the lake's writer lock needs; install the botocore "
+                         "constraints.txt pins (on AWS Glue: deploy with `stedi aws deploy`, whose modules do)")
+
+
 def _run(args: argparse.Namespace) -> "RunSummary":
+    require_conditional_writes(args.lake)
     if args.glue_database is not None:
         try:
             Config(glue_database=args.glue_database)
@@ -88,8 +111,10 @@ def _run(args: argparse.Namespace) -> "RunSummary":
     # Glue and spark-submit have made the session already; a plain `python` run gets a new one.
     session = SparkSession.builder.getOrCreate()
     configure(session)
-    return run(lake, consent_policy=args.consent_policy, progress=_say,
-               engine=SparkEngine(lake.config, spark=session), full=args.full)
+    engine = SparkEngine(lake.config, spark=session)
+    # s3:// as Glue and EMR have it, or S3A from the AWS chain elsewhere; one line if Spark has neither.
+    engine.require_filesystem(lake.location("quarantine"))
+    return run(lake, consent_policy=args.consent_policy, progress=_say, engine=engine, full=args.full)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,8 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
     from every landing file (otherwise only files no run has read are read)."""
     say = progress or (lambda message: None)
     if not isinstance(engine, Engine):
-        engine = _EngineChoice(engine or lake.config.engine, spark_master or lake.config.spark_master)
+        engine = _EngineChoice(engine or lake.config.engine, spark_master or lake.config.spark_master,
+                               lake.config.spark_jars)
         engine.check()  # a missing extra, Java or cluster fails here, before the lock and any write
     committed: RunSummary | None = None
     try:
@@ -164,14 +165,16 @@ class _EngineChoice:
 
     name: str
     spark_master: str
+    spark_jars: str = ""
 
     def check(self) -> None:
         if self.name == "spark":
-            from stedi.engines.spark_session import require_java, require_master, require_pyspark
+            from stedi.engines.spark_session import require_jars, require_java, require_master, require_pyspark
 
             require_pyspark()
             require_java()
             require_master(self.spark_master)
+            require_jars(self.spark_jars)
 
     def start(self, lake: Lake, spill: "Path", landing_bytes: int) -> Engine:
         if self.name == "spark":

@@ -1,7 +1,8 @@
 """`stedi aws deploy` against moto's server: the first deploy makes the lake, its Glue
-database and landing tables, the wheel and job script in the lake's deploy/ folder and the
-Glue job; a second one writes nothing; a dry run writes nothing; a new role updates the job in
-place (UpdateJob, with botocore's Stubber: moto 5.2.5 has none)."""
+database and landing tables, the zip of wheels and job script in the lake's deploy/ folder and
+the Glue job; a second one writes nothing; a dry run writes nothing; a new role updates the job
+in place (UpdateJob, with botocore's Stubber: moto 5.2.5 has none); the job's size; the bucket's
+lifecycle rule. Deploys gather the wheels offline, from what `make glue-wheels` fetched."""
 
 from __future__ import annotations
 
@@ -10,47 +11,38 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from stedi.aws import session
+from stedi.aws.glue_wheels import pins
 from stedi.aws.secrets import secret_name
 from stedi.cli.main import main
 from stedi.ddl.athena import landing_tables
+from tests.aws.deploying import ROLE, client, deploy, empty, objects
 from tests.conftest import customer, reading, step, write_delivery
-from tests.moto_server import REGION
 
 ROOT = Path(__file__).resolve().parents[2]
-ROLE = "arn:aws:iam::123456789012:role/stedi-glue"
 LANDING = ("customer_landing", "accelerometer_landing", "step_trainer_landing")
 WRITES = ("Put", "Create", "Update", "Delete", "Copy", "Upload", "Complete", "Abort", "Tag", "Batch", "Start")
+PINNED = pins(ROOT / "constraints.txt")
+MODULES_KEY = "stedi/deploy/stedi-0.1.0.gluewheels.zip"
+
+
+@pytest.fixture(autouse=True)
+def wheels(glue_wheelhouse: Path) -> None:
+    """Every deploy here gathers from the fetched wheels (`deploy` below passes them)."""
 
 
 @pytest.fixture
-def lake(bucket: str) -> str:
-    return f"s3://{bucket}/stedi"
+def lake(bucket: str) -> Iterator[str]:
+    yield f"s3://{bucket}/stedi"
+    empty(bucket)
 
 
 @pytest.fixture
 def database(bucket: str) -> str:
     return bucket.replace("-", "_")  # the bucket fixture sets STEDI_GLUE_DATABASE so
-
-
-def deploy(capsys, *args: str) -> tuple[int, list[str], str]:
-    capsys.readouterr()
-    code = main(["aws", "deploy", *args])
-    captured = capsys.readouterr()
-    return code, captured.out.splitlines(), captured.err
-
-
-def client(service: str) -> Any:
-    return boto3.client(service, region_name=REGION)
-
-
-def objects(bucket: str) -> dict[str, dict[str, Any]]:
-    listed = client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])
-    return {o["Key"]: {"ETag": o["ETag"], "LastModified": o["LastModified"]} for o in listed}
 
 
 @pytest.fixture
@@ -70,13 +62,13 @@ def test_the_first_deploy_makes_everything(lake: str, bucket: str, database: str
     code, out, err = deploy(capsys, "--lake", lake, "--role", ROLE)
     assert code == 0, err
     job_name = f"stedi-run-{database}"
-    wheel_key, script_key = "stedi/deploy/stedi-0.1.0-py3-none-any.whl", "stedi/deploy/spark_run.py"
+    script_key = "stedi/deploy/spark_run.py"
     assert out == [
         f"lake {lake}: created",
         f"pseudonym key (Secrets Manager secret {secret_name(lake)}): created",
         f"Glue database {database}: created",
         *[f"Glue table {database}.{table}: created" for table in LANDING],
-        f"wheel s3://{bucket}/{wheel_key}: created",
+        f"Python modules s3://{bucket}/{MODULES_KEY}: created",
         f"job script s3://{bucket}/{script_key}: created",
         f"Glue job {job_name}: created",
         f"deployed: 9 created, 0 updated; start a run with: aws glue start-job-run --job-name {job_name}",
@@ -87,11 +79,22 @@ def test_the_first_deploy_makes_everything(lake: str, bucket: str, database: str
     assert job["Command"] == {"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/{script_key}", "PythonVersion": "3"}
     assert job["DefaultArguments"] == {
         "--lake": lake, "--consent-policy": "strict", "--glue-database": database,
-        "--additional-python-modules": f"s3://{bucket}/{wheel_key}", "--job-language": "python"}
+        "--additional-python-modules": f"s3://{bucket}/{MODULES_KEY}", "--python-modules-installer-option": "--no-index",
+        "--job-language": "python"}
     assert lake in job["Description"]
 
+    # The zip of wheels: Appendix A's layout; the package and every dependency at its pinned version.
     s3 = client("s3")
-    with zipfile.ZipFile(io.BytesIO(s3.get_object(Bucket=bucket, Key=wheel_key)["Body"].read())) as wheel:
+    with zipfile.ZipFile(io.BytesIO(s3.get_object(Bucket=bucket, Key=MODULES_KEY)["Body"].read())) as modules:
+        names = modules.namelist()
+        requirements = modules.read("wheels/requirements.txt").decode().splitlines()
+        package = io.BytesIO(modules.read("wheels/stedi-0.1.0-py3-none-any.whl"))
+    assert all(name.startswith("wheels/") for name in names) and len(names) == len(requirements) + 1
+    assert "stedi==0.1.0" in requirements
+    for name in ("boto3", "botocore", "pyarrow", "pyiceberg", "sqlglot", "duckdb", "pandas", "numpy"):
+        assert f"{name}=={PINNED[name]}" in requirements  # Glue's own boto3 1.34, pyarrow 17... replaced
+    assert not any(line.startswith(("setuptools==", "pyspark==", "pytest==", "moto==")) for line in requirements)
+    with zipfile.ZipFile(package) as wheel:
         members = set(wheel.namelist())
         assert wheel.read("stedi/jobs/spark_run.py") == (ROOT / "stedi/jobs/spark_run.py").read_bytes()
     sql = {p.relative_to(ROOT).as_posix() for p in (ROOT / "stedi").rglob("*.sql")}
@@ -138,7 +141,7 @@ def test_deploying_a_lake_made_by_ingest_keeps_it_and_adds_the_job(lake: str, da
                             "--job-name", "nightly")
     assert code == 0, err
     assert [line.rsplit(": ", 1)[1] for line in out[:6]] == ["unchanged"] * 6  # lake, key, database, tables
-    assert out[6:] == [f"wheel {lake}/deploy/stedi-0.1.0-py3-none-any.whl: created",
+    assert out[6:] == [f"Python modules {lake}/deploy/stedi-0.1.0.gluewheels.zip: created",
                        f"job script {lake}/deploy/spark_run.py: created", "Glue job nightly: created",
                        "deployed: 3 created, 0 updated; start a run with: aws glue start-job-run --job-name nightly"]
     assert client("glue").get_job(JobName="nightly")["Job"]["DefaultArguments"]["--consent-policy"] == "any-time"
@@ -232,7 +235,8 @@ def test_every_option_has_help(capsys) -> None:
     assert done.value.code == 0
     text = capsys.readouterr().out
     assert all(option in text for option in ("--lake S3_URI", "--role ARN", "--job-name NAME", "--consent-policy",
-                                              "--dry-run"))
+                                              "--dry-run", "--workers N", "--worker-type TYPE",
+                                              "--wheelhouse DIR", "--lifecycle"))
     with pytest.raises(SystemExit) as done:
         main(["aws", "--help"])
     assert done.value.code == 0 and "deploy" in capsys.readouterr().out
@@ -253,8 +257,9 @@ def test_a_database_of_another_lake_is_refused_before_anything_is_written(lake: 
     before = objects(bucket)
     code, out, err = deploy(capsys, "--lake", lake, "--role", ROLE, "--job-name", "second")
     assert (code, out) == (1, [])
-    progress, error = err.splitlines()  # the build's progress line, then the error's one line
-    assert progress == "… building the stedi wheel"
+    *progress, error = err.splitlines()  # the build's progress lines, then the error's one line
+    assert progress == ["… building the stedi wheel",
+                        "… gathering the wheels the job installs (Glue 5.0: CPython 3.11, manylinux x86_64, glibc 2.34)"]
     assert error.startswith(f"stedi: error: Glue database {database} already holds the tables of lake "
                             f"s3://{bucket}/first; choose another database")
     assert objects(bucket) == before

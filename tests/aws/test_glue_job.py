@@ -12,16 +12,16 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from stedi.aws.glue_job import JobSpec, default_job_name, find_job, job_update, sync_job
-from stedi.errors import StediError
+from stedi.aws.glue_job import WORKER_TYPES, JobSpec, check_size, default_job_name, find_job, job_update, sync_job
+from stedi.errors import StediError, UsageError
 
 ROLE = "arn:aws:iam::123456789012:role/stedi-glue"
 SPEC = JobSpec(name="stedi-run-stedi", role=None, script="s3://b/lake/deploy/spark_run.py",
-               wheel="s3://b/lake/deploy/stedi-0.1.0-py3-none-any.whl", lake="s3://b/lake",
+               modules="s3://b/lake/deploy/stedi-0.1.0.gluewheels.zip", lake="s3://b/lake",
                consent_policy="strict", glue_database="stedi")
 ARGUMENTS = {"--lake": "s3://b/lake", "--consent-policy": "strict", "--glue-database": "stedi",
-             "--additional-python-modules": "s3://b/lake/deploy/stedi-0.1.0-py3-none-any.whl",
-             "--job-language": "python"}
+             "--additional-python-modules": "s3://b/lake/deploy/stedi-0.1.0.gluewheels.zip",
+             "--python-modules-installer-option": "--no-index", "--job-language": "python"}
 
 
 @pytest.fixture
@@ -47,13 +47,38 @@ def deployed(**changes: Any) -> dict[str, Any]:
 
 def test_the_definition() -> None:
     assert default_job_name("stedi_prod") == "stedi-run-stedi_prod"
-    definition = replace(SPEC, role=ROLE).definition()
+    definition = replace(SPEC, role=ROLE).for_new_job().definition()
     assert definition == {
         "Description": "Runs the STEDI pipeline with Spark on the lake at s3://b/lake (made by stedi aws deploy)",
         "Command": {"Name": "glueetl", "ScriptLocation": SPEC.script, "PythonVersion": "3"},
         "GlueVersion": "5.0", "WorkerType": "G.1X", "NumberOfWorkers": 2, "DefaultArguments": ARGUMENTS,
         "Role": ROLE}
-    assert "Role" not in SPEC.definition()  # no role given: the job keeps its own
+    # No role or size given: an existing job keeps its own.
+    assert not {"Role", "WorkerType", "NumberOfWorkers"} & set(SPEC.definition())
+    sized = replace(SPEC, worker_type="G.2X", workers=5)
+    assert (sized.definition()["WorkerType"], sized.definition()["NumberOfWorkers"]) == ("G.2X", 5)
+    assert sized.for_new_job().definition() == {**sized.definition()}
+
+
+def test_glue_5_sizes_and_nothing_else_are_taken() -> None:
+    for worker_type in WORKER_TYPES:
+        check_size(2, worker_type)
+    check_size(None, None)
+    check_size(100, "G.1X")
+    refusals = {
+        (2, "G.025X"): "--worker-type G.025X: a Glue 5.0 Spark job takes G.1X, G.2X, G.4X, G.8X, G.12X, G.16X, "
+                       "R.1X, R.2X, R.4X, R.8X (G.025X is for streaming jobs)",
+        (2, "g.1x"): "--worker-type g.1x: a Glue 5.0 Spark job takes G.1X, G.2X, G.4X, G.8X, G.12X, G.16X, "
+                     "R.1X, R.2X, R.4X, R.8X",
+        (2, "Standard"): "--worker-type Standard: a Glue 5.0 Spark job takes G.1X, G.2X, G.4X, G.8X, G.12X, G.16X, "
+                         "R.1X, R.2X, R.4X, R.8X",
+        (1, "G.1X"): "--workers 1: a Glue Spark job needs at least 2 workers (one runs the driver)",
+        (0, None): "--workers 0: a Glue Spark job needs at least 2 workers (one runs the driver)",
+    }
+    for (workers, worker_type), message in refusals.items():
+        with pytest.raises(UsageError) as refused:
+            check_size(workers, worker_type)
+        assert str(refused.value) == message
 
 
 def test_a_new_job_is_created(glue) -> None:
@@ -61,7 +86,8 @@ def test_a_new_job_is_created(glue) -> None:
     stubber.add_client_error("get_job", "EntityNotFoundException", "Job stedi-run-stedi not found.",
                              expected_params={"JobName": SPEC.name})
     spec = replace(SPEC, role=ROLE)
-    stubber.add_response("create_job", {"Name": SPEC.name}, {"Name": SPEC.name, **spec.definition()})
+    stubber.add_response("create_job", {"Name": SPEC.name},
+                         {"Name": SPEC.name, **spec.definition(), "WorkerType": "G.1X", "NumberOfWorkers": 2})
     assert find_job(client, SPEC.name) is None
     assert sync_job(client, spec, None) == "created"
 
@@ -92,16 +118,30 @@ def test_a_new_role_updates_the_job_in_place_keeping_its_other_settings(glue) ->
 
 def test_what_the_command_owns_is_put_back(glue) -> None:
     client, stubber = glue
+    # A job as an older deploy left it: the wheel alone, its dependencies from PyPI at each start.
+    older = {**ARGUMENTS, "--additional-python-modules": "s3://b/lake/deploy/stedi-0.1.0-py3-none-any.whl"}
+    del older["--python-modules-installer-option"]
     existing = deployed(GlueVersion="4.0", NumberOfWorkers=10,
                         Command={"Name": "glueetl", "ScriptLocation": "s3://old/x.py", "PythonVersion": "3"},
-                        DefaultArguments={**ARGUMENTS, "--consent-policy": "any-time", "--TempDir": "s3://t/"})
+                        DefaultArguments={**older, "--consent-policy": "any-time", "--TempDir": "s3://t/"})
     update = job_update(client, existing, SPEC)
     assert update is not None and update["Role"] == ROLE  # no --role: the job's own
-    assert (update["GlueVersion"], update["NumberOfWorkers"], update["Command"]["ScriptLocation"]) == (
-        "5.0", 2, SPEC.script)
+    assert (update["GlueVersion"], update["Command"]["ScriptLocation"]) == ("5.0", SPEC.script)
+    assert (update["WorkerType"], update["NumberOfWorkers"]) == ("G.1X", 10)  # no size given: the job's own
     assert update["DefaultArguments"] == {**ARGUMENTS, "--TempDir": "s3://t/"}
     stubber.add_response("update_job", {"JobName": SPEC.name}, {"JobName": SPEC.name, "JobUpdate": update})
     assert sync_job(client, SPEC, existing) == "updated"
+
+
+def test_a_size_given_resizes_the_job(glue) -> None:
+    client, stubber = glue
+    existing = deployed(NumberOfWorkers=10)
+    resized = replace(SPEC, worker_type="G.2X", workers=5)
+    update = job_update(client, existing, resized)
+    assert update is not None and (update["WorkerType"], update["NumberOfWorkers"]) == ("G.2X", 5)
+    assert job_update(client, existing, replace(SPEC, workers=10)) is None  # the size it has: nothing to do
+    stubber.add_response("update_job", {"JobName": SPEC.name}, {"JobName": SPEC.name, "JobUpdate": update})
+    assert sync_job(client, resized, existing) == "updated"
 
 
 def test_a_job_as_deployed_is_left_alone(glue) -> None:

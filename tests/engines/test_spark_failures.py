@@ -96,15 +96,31 @@ def test_wrong_engine_setting(lake: Path, var: str, value: str, message: str, mo
     assert untouched(lake)
 
 
-def test_a_lake_in_s3_where_spark_has_no_s3_file_system(bucket: str, tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
-    """Here Spark has no hadoop-aws (nothing is downloaded): one line, and nothing committed.
+def test_a_lake_in_s3_where_spark_has_no_s3_file_system(bucket: str, tmp_path: Path, spark,  # type: ignore[no-untyped-def]
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spark without hadoop-aws on its class path (here: S3A looked for under a name no jar has;
+    nothing is downloaded): one line naming the jars to give and how, and nothing committed.
     On AWS Glue and EMR, Spark reads s3:// itself."""
     from stedi.errors import StediError
 
-    delivery = write_delivery(tmp_path / "delivery", customer=[customer("a@x.com", "s1", consent=1)])
-    house = Lakehouse(f"s3://{bucket}/lake", create=True)
-    house.ingest(delivery)
-    with pytest.raises(StediError, match=r"^Spark cannot reach s3://.*/lake/quarantine: it has no file system for s3://"):
-        house.run(engine="spark")
+    hadoop = spark._jsc.hadoopConfiguration()
+    mapped = hadoop.get("fs.s3.impl")  # an S3 test before this one mapped s3:// onto S3A
+    hadoop.unset("fs.s3.impl")
+    monkeypatch.setattr("stedi.engines.spark_s3.S3A", "org.apache.hadoop.fs.s3a.NoSuchFileSystem")
+    try:
+        delivery = write_delivery(tmp_path / "delivery", customer=[customer("a@x.com", "s1", consent=1)])
+        house = Lakehouse(f"s3://{bucket}/lake", create=True)
+        house.ingest(delivery)
+        with pytest.raises(StediError) as failed:
+            house.run(engine="spark")
+    finally:
+        if mapped is not None:
+            hadoop.set("fs.s3.impl", mapped)
+    assert str(failed.value) == (
+        f"Spark cannot reach s3://{bucket}/lake/quarantine: it has no file system for s3:// (hadoop-aws is not on "
+        "its class path; nothing was written); run on AWS Glue or EMR, or give Spark hadoop-aws-3.3.4.jar and "
+        "aws-java-sdk-bundle-1.12.262.jar from Maven Central: STEDI_SPARK_JARS=/path/to/hadoop-aws-3.3.4.jar,"
+        "/path/to/aws-java-sdk-bundle-1.12.262.jar (with spark-submit: --jars /path/to/hadoop-aws-3.3.4.jar,"
+        "/path/to/aws-java-sdk-bundle-1.12.262.jar)")
     assert house.lake.state() is None and not house.lake.storage.exists("journal.json")
     assert not house.lake.storage.files("customer/trusted", recursive=True)

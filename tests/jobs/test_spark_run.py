@@ -8,13 +8,15 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from stedi import Lakehouse
 from stedi.config import CONFIG_FILE
-from stedi.jobs.spark_run import main, parse_args
+from stedi.jobs.spark_run import main, parse_args, require_conditional_writes
+from tests.aws.glue_env import wheel_cache
 from tests.conftest import customer, reading, step, write_delivery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +85,43 @@ def test_uploaded_without_its_package_it_says_what_is_missing(tmp_path: Path) ->
     assert done.returncode == 1
     assert done.stderr == ("spark_run: error: the stedi package is not installed (on AWS Glue: pass its wheel "
                            "with --additional-python-modules; `stedi aws deploy` does)\n")
+
+
+def glue_s3_model(folder: Path) -> Path:
+    """The S3 service model of Glue 5.0's own botocore 1.34.131 (from its wheel `make glue-wheels`
+    fetched), as a folder botocore reads models from first (AWS_DATA_PATH)."""
+    wheels = list((wheel_cache() / "glue-env").glob("botocore-1.34.131-*.whl"))
+    if not wheels:
+        pytest.skip("Glue 5.0's botocore is not in .cache/wheels/glue-env: run `make glue-wheels`")
+    member = "botocore/data/s3/2006-03-01/service-2.json.gz"
+    target = folder / "s3" / "2006-03-01" / "service-2.json.gz"
+    target.parent.mkdir(parents=True)
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        target.write_bytes(wheel.read(member))
+    return folder
+
+
+def test_with_glues_own_botocore_the_job_stops_in_one_line_before_it_touches_the_lake(tmp_path: Path) -> None:
+    """The issue: Glue 5.0 keeps its botocore 1.34.131 unless told otherwise, which has no S3
+    conditional writes; the lock's first PutObject(IfNoneMatch) then fails every run. Now the job
+    says so first, in one line, naming the version, before Spark or the lake."""
+    lake = "s3://stedi-nowhere/lake"  # never reached: no AWS endpoint is set
+    env = script_env(AWS_DATA_PATH=str(glue_s3_model(tmp_path / "models")))
+    done = subprocess.run([sys.executable, str(SCRIPT), *GLUE_ARGS, "--lake", lake], env=env,
+                          capture_output=True, text=True, timeout=120)
+    import botocore
+
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"spark_run: error: {lake}: not run, nothing changed: botocore {botocore.__version__} has "
+                           "no S3 conditional writes (PutObject IfNoneMatch, DeleteObject IfMatch), which the lake's "
+                           "writer lock needs; install the botocore constraints.txt pins (on AWS Glue: deploy with "
+                           "`stedi aws deploy`, whose modules do)\n")
+
+
+def test_the_pinned_botocore_passes_and_a_local_lake_needs_no_check(tmp_path: Path, monkeypatch) -> None:
+    require_conditional_writes("s3://b/lake")  # the venv's botocore, as constraints.txt pins it
+    monkeypatch.setenv("AWS_DATA_PATH", str(glue_s3_model(tmp_path / "models")))
+    require_conditional_writes(str(tmp_path / "lake"))  # a local lake's lock is flock, not S3
 
 
 # -- a whole run with the local PySpark ------------------------------------------------------
