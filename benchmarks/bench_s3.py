@@ -1,6 +1,6 @@
 """`stedi run` on a lake in S3 (moto's server on this machine) against the same run on a local lake.
 
-    python benchmarks/bench_s3.py [starter] [10m] [--runs N] [--work DIR]
+    python benchmarks/bench_s3.py [starter] [10m] [--runs N] [--work DIR] [--engine duckdb|spark]
 
 The landing data are bench_run.py's (starter: ../shared/data/stedi; 10m: generated once into
 WORK/data-10m and reused). moto's server starts on 127.0.0.1 on a free port; the same landing
@@ -13,7 +13,8 @@ are committed as new Iceberg snapshots, as on new data. Each run is its own proc
 
 From the timestamps of stedi's progress lines on stderr, each run is split into phases, so a
 ratio above target can be put down to a phase (medians per phase; they need not add up to the
-median total). moto's CPU seconds per S3 run and its peak RSS are shown too: on this machine
+median total). `--engine spark` times the Spark engine instead (local[*], its JVM started by each
+run, hadoop-aws and its AWS SDK from `make jvm`'s cache given as STEDI_SPARK_JARS). moto's CPU seconds per S3 run and its peak RSS are shown too: on this machine
 the server competes with the run for the same cores. Linux only for those (/proc).
 """
 
@@ -134,7 +135,8 @@ class Lakes:
             self.s3.put_object(Bucket=BUCKET, Key=key, Body=text.encode())
 
 
-def measure(size: str, landing: Path, work: Path, runs: int, env: dict[str, str], s3, moto: MotoServer) -> dict:
+def measure(size: str, landing: Path, work: Path, runs: int, env: dict[str, str], s3, moto: MotoServer,
+            engine: str = "duckdb") -> dict:
     mb = sum(p.stat().st_size for p in landing.glob("*/landing/*.json")) / 1e6
     lakes = Lakes(size, work, s3)
     shutil.rmtree(lakes.local, ignore_errors=True)  # a new lake: old snapshots make every commit slower
@@ -144,18 +146,18 @@ def measure(size: str, landing: Path, work: Path, runs: int, env: dict[str, str]
     for lake, uri in lakes.uris.items():
         print(f"{size}: ingesting into {uri}", file=sys.stderr)
         ingest[lake] = stedi(["ingest", str(landing), "--lake", uri], env)["wall"]
-        stedi(["run", "--lake", uri], env)  # untimed: the timed runs replace existing tables
+        stedi(["run", "--lake", uri, "--engine", engine], env)  # untimed: the timed runs replace existing tables
     moto_cpu = []
     for i in range(runs):
         for lake, uri in lakes.uris.items():  # alternately, so drift on a shared machine hits both alike
             lakes.forget_runs(lake)
             before = cpu_seconds(moto.process.pid)
-            samples[lake].append(stedi(["run", "--lake", uri], env))
+            samples[lake].append(stedi(["run", "--lake", uri, "--engine", engine], env))
             after = cpu_seconds(moto.process.pid)
             if lake == "S3" and before is not None and after is not None:
                 moto_cpu.append(after - before)
             print(f"{size}: run {i + 1}/{runs} {lake:5} {samples[lake][-1]['wall']:.2f} s", file=sys.stderr)
-    result = {"size": size, "mb": mb, "ingest": ingest, "samples": samples,
+    result = {"size": size, "engine": engine, "mb": mb, "ingest": ingest, "samples": samples,
               "moto_cpu": statistics.median(moto_cpu) if moto_cpu else None}
     result["median"] = {lake: statistics.median(s["wall"] for s in samples[lake]) for lake in samples}
     result["ratio"] = result["median"]["S3"] / result["median"]["local"]
@@ -167,7 +169,8 @@ def markdown(results: list[dict], moto_rss: float | None) -> str:
     import moto
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    out = [f"Measured {time.strftime('%Y-%m-%d')} on {machine}, DuckDB {duckdb.__version__}, "
+    engine = results[0]["engine"] if results else "duckdb"
+    out = [f"Measured {time.strftime('%Y-%m-%d')} on {machine}, the {engine} engine, DuckDB {duckdb.__version__}, "
            f"moto {moto.__version__} (server on 127.0.0.1).\n",
            "| size | lake | ingest s (once) | runs | run s (median) | min | max | peak RSS MB | × local |",
            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -191,11 +194,23 @@ def markdown(results: list[dict], moto_rss: float | None) -> str:
     return "\n".join(out) + "\n"
 
 
+def spark_jars() -> str:
+    """hadoop-aws and the AWS SDK bundle, as `make jvm` fetched them (jvm/artifacts.txt)."""
+    from tests.jvm_cache import cached
+
+    jars = cached("spark-s3")
+    if not jars:
+        raise SystemExit("hadoop-aws is not in .cache/jvm/spark-s3: run `make jvm` first")
+    return ",".join(str(jar) for jar in jars)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="*", default=["starter"], choices=list(SIZES), metavar="SIZE",
                         help="starter, 10m (default: starter)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per lake (default: 3)")
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                        help="the engine of every run (default: duckdb); spark needs `make jvm`")
     parser.add_argument("--work", type=Path, default=ROOT / "bench-data",
                         help="where data and the local lakes go (default: bench-data/, shared with bench_run.py)")
     args = parser.parse_args()
@@ -212,6 +227,8 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if k not in AWS_UNSET}
         env.update(aws, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
                    PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+        if args.engine == "spark":
+            env["STEDI_SPARK_JARS"] = spark_jars()
         s3 = boto3.client("s3", endpoint_url=aws["AWS_ENDPOINT_URL"], region_name=REGION,
                           aws_access_key_id=aws["AWS_ACCESS_KEY_ID"],
                           aws_secret_access_key=aws["AWS_SECRET_ACCESS_KEY"])
@@ -222,7 +239,7 @@ def main() -> None:
             if landing is None:
                 print(f"{size}: no data, skipped", file=sys.stderr)
                 continue
-            results.append(measure(size, landing, args.work, args.runs, env, s3, moto))
+            results.append(measure(size, landing, args.work, args.runs, env, s3, moto, args.engine))
         moto_rss = peak_rss_mb(moto.process.pid)
     finally:
         moto.stop()

@@ -60,6 +60,16 @@ class SparkEngine(Engine):
         self._view(source.landing_table, df)
         return load
 
+    def landing_used(self, source: str, accepted: str) -> None:
+        """The cached judged lines of `source` go as soon as its accepted rows are written: the
+        models read those files instead, and a cluster's executors have the memory back for the
+        joins (before, every source's lines stayed cached until the run's end)."""
+        view = f"{source}_landing"
+        self._view(view, self.spark.table(accepted))  # type: ignore[union-attr]
+        for reader in [r for r in self.readers if r.view == view]:
+            reader.release()
+            self.readers.remove(reader)
+
     def load_all(self, inputs: list[tuple[Source, list[LandingFile]]],
                  say: "Callable[[str], None]") -> list[tuple[LandingLoad, float]]:
         """The sources side by side: on small data a Spark job waits on the driver more than on
@@ -117,7 +127,7 @@ class SparkEngine(Engine):
     def register_parquet(self, name: str, files: list[str], schema: "pa.Schema") -> None:
         spark_schema = _spark_schema(schema)
         if files:
-            df = self.spark.read.schema(spark_schema).parquet(*files)  # type: ignore[union-attr]
+            df = self.spark.read.schema(spark_schema).parquet(*_spark_paths(files))  # type: ignore[union-attr]
         else:
             df = self.spark.createDataFrame([], spark_schema)  # type: ignore[union-attr]
         self._view(name, df)
@@ -132,10 +142,20 @@ class SparkEngine(Engine):
 
         if not files:
             return []
-        found = self.spark.read.parquet(*files).where(spark_sql.render_condition(where)) \
+        from stedi.engines.spark_landing import file_key
+
+        found = self.spark.read.parquet(*_spark_paths(files)).where(spark_sql.render_condition(where)) \
             .select(F.input_file_name().alias("f")).distinct().collect()  # type: ignore[union-attr]
-        by_uri = {_as_uri(f): f for f in files}
-        return sorted(by_uri.get(row.f, row.f) for row in found)
+        # Spark names a file by its URI (a space as %20, a local path as file:///): each is mapped
+        # back to the name it was given, which the table's metadata holds.
+        given = {file_key(f, uri=False): f for f in files}
+        holding = []
+        for row in found:
+            name = given.get(file_key(row.f, uri=True))
+            if name is None:
+                raise StediError(f"Spark read {row.f}, which is none of the files it was given")
+            holding.append(name)
+        return sorted(holding)
 
     def count(self, name: str) -> int:
         return self.spark.table(name).count()  # type: ignore[union-attr]
@@ -203,7 +223,7 @@ class SparkEngine(Engine):
         self.fingerprints[name] = _fingerprint(rows, total, df.schema)
         files = self._parquet_files(directory)
         if rows:
-            self._view(name, self.spark.read.schema(df.schema).parquet(*files))  # type: ignore[union-attr]
+            self._view(name, self.spark.read.schema(df.schema).parquet(*_spark_paths(files)))  # type: ignore[union-attr]
             return Written(files, rows)
         # Spark writes an empty file for no rows: the view keeps the columns, the table not the file.
         self._view(name, self.spark.createDataFrame([], df.schema))  # type: ignore[union-attr]
@@ -222,9 +242,11 @@ class SparkEngine(Engine):
         return sorted(found)
 
 
-def _as_uri(location: str) -> str:
-    """A file as Spark's input_file_name() names it: s3:// kept, a local path as a file: URI."""
-    return location if "://" in location else "file://" + location
+def _spark_paths(files: list[str]) -> list[str]:
+    """Files as Spark's readers take them: a '[' or '*' in a lake's path is a name, not a pattern."""
+    from stedi.engines.spark_landing import spark_path
+
+    return [spark_path(f) for f in files]
 
 
 def _timed(work: "Callable", *args: object) -> tuple[object, float]:

@@ -64,12 +64,14 @@ class SparkLandingReader:
         # What the last load saw: lines it handed to the validator (the rest were proved in the
         # JVM), file blocks holding lines, and the partitions they were read in.
         self.suspects = self.blocks = self.partitions = 0
+        self.view = ""  # the landing view of the last load, which reads what it holds
         self._held: list["DataFrame"] = []
 
     def load(self, source: Source, files: list[LandingFile]) -> tuple["DataFrame", LandingLoad]:
         """The accepted rows (columns `source.columns`, read from the cache of judged lines,
         not the files) and what was read and rejected."""
         self.suspects = self.blocks = self.partitions = 0
+        self.view = source.landing_table
         if not files:
             return self.spark.createDataFrame([], columns_schema(source)), LandingLoad(source.name, 0, 0, [])
         held = [_persist(self._judged(source, files))]
@@ -132,7 +134,7 @@ class SparkLandingReader:
         # A file that cannot be read whole stops the load, whatever the session says.
         read = self.spark.read.options(lineSep="\n", ignoreCorruptFiles="false", ignoreMissingFiles="false")
         try:
-            scan = read.text([_spark_path(f.path) for f in files])
+            scan = read.text([spark_path(f.path) for f in files])
         except Exception as e:  # noqa: BLE001 - Spark's AnalysisException (a missing file, say)
             raise InputError(f"cannot read {source.name} landing files: {str(e).strip().splitlines()[0]}") from None
         scan = (scan
@@ -184,7 +186,7 @@ class SparkLandingReader:
             tally.read -= n if kind != BLANK else 0
             tally.accepted -= n if kind == ACCEPTED else 0
             tally.suspects -= n if kind == SUSPECT else 0
-        paths = {uri: _spark_path(named[uri]) for uri in marked}
+        paths = {uri: spark_path(named[uri]) for uri in marked}
         for uri, (raw, reason) in spark_bom.first_lines(self.spark, source, paths).items():
             rejected.append(Rejected(named[uri], raw, 1, reason))
             tally.read += 1
@@ -222,9 +224,9 @@ def _readable(files: list[LandingFile]) -> None:
                 and not name.startswith(("_metadata", "_common_metadata")):
             raise InputError(f"{f.path}: Spark does not read a file whose name starts with '_' or '.'; "
                              "rename it in the delivery, or run with the DuckDB engine")
-        if _key(f.path, uri=False) in seen:
+        if file_key(f.path, uri=False) in seen:
             raise InputError(f"{f.path}: given twice")
-        seen.add(_key(f.path, uri=False))
+        seen.add(file_key(f.path, uri=False))
 
 
 def _hadoop_path(path: str) -> str:
@@ -233,12 +235,12 @@ def _hadoop_path(path: str) -> str:
     return path if "://" in path else "file:" + os.path.abspath(path)
 
 
-def _spark_path(path: str) -> str:
+def spark_path(path: str) -> str:
     """A landing path as Spark's readers take it: glob characters escaped."""
     return _GLOB.sub(r"\\\1", _hadoop_path(path))
 
 
-def _key(path: str, uri: bool) -> tuple[str, str, str]:
+def file_key(path: str, uri: bool) -> tuple[str, str, str]:
     """(scheme, host, decoded path) of a given path or of the URI Spark names a file by."""
     if uri:
         parts = urlsplit(path)
@@ -254,10 +256,10 @@ def _key(path: str, uri: bool) -> tuple[str, str, str]:
 
 def _names(files: list[LandingFile], read: set[str]) -> dict[str, str]:
     """LandingFile.path of each file Spark read, by the name Spark gives it."""
-    given = {_key(f.path, uri=False): f.path for f in files}
+    given = {file_key(f.path, uri=False): f.path for f in files}
     named = {}
     for uri in read:
-        path = given.get(_key(uri, uri=True))
+        path = given.get(file_key(uri, uri=True))
         if path is None:
             raise InputError(f"Spark read {uri}, which is none of the landing files it was given")
         named[uri] = path

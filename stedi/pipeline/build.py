@@ -183,6 +183,7 @@ class Builder(Rewrites, Erasures):
             if not self.erasing:  # (a forget's rows are the changes: its files' lines stay as read)
                 landing.erased += landing.rows_out - written.rows
                 landing.rows_out = written.rows
+                self.engine.landing_used(source, inc.new_rows(source))
             if self.forgotten and self.plan.full:
                 self.engine.create_view(f"{source}_landing", f"SELECT * FROM {inc.new_rows(source)}")
             seen = self.plan.seen(source)

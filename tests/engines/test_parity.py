@@ -83,13 +83,13 @@ def test_generated_data_with_every_trait(tmp_path: Path, generated_delivery: Pat
     assert sum(tables["quarantine"][1].values()) > 0  # the malformed lines are there, on both
 
 
-def test_hand_written_rows_with_every_rule(tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
+def every_rule(folder: Path) -> Path:
     """The rules' hand-written cases in one delivery: consent absent, null, before and after
     readings; a re-send that withdraws; same-millisecond ties; a shared serial number; two
     customers in one millisecond; malformed and mistyped lines."""
     A, B, C, D, E = (f"{n}@test.com" for n in "abcde")
-    delivery = write_delivery(
-        tmp_path / "delivery",
+    return write_delivery(
+        folder,
         customer=[customer(A, "s1", consent=200), customer(B, "s2", consent="absent"), customer(C, "s3", consent=None),
                   customer(D, "s4", updated=1000, consent=100), customer(D, "s4", updated=2000),
                   customer(E, "s5", updated=1000, consent=300), customer(E, "s5", updated=1000, consent=100),
@@ -103,13 +103,27 @@ def test_hand_written_rows_with_every_rule(tmp_path: Path, spark) -> None:  # ty
         step_trainer=[step("s1", t) for t in (100, 200, 300)] + [step("s5", t) for t in (100, 300, 400)]
         + [step("s7", 300), step("s4", 300), '{"sensorReadingTime": 5, "serialNumber": 7, "distanceFromObject": 1}'],
     )
+
+
+def test_hand_written_rows_with_every_rule(tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
     house = Lakehouse(tmp_path / "lake", create=True)
-    house.ingest(delivery)
+    house.ingest(every_rule(tmp_path / "delivery"))
     for policy in ("strict", "any-time"):
         tables = assert_same_on_both_engines(house, policy, spark)
         assert sum(tables["quarantine"][1].values()) == 6
         assert sum(n for row, n in tables["quarantine"][1].items() if row[-1] == TOO_DEEP) == 2
         assert sum(tables["machine_learning_curated"][1].values()) > 0
+
+
+def test_a_lake_in_s3(spark_s3: str, tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
+    """The same rows in a lake in S3 (moto's server): Spark reads landing from the bucket and
+    writes the tables there through s3:// (S3A); DuckDB through httpfs."""
+    house = Lakehouse(f"s3://{spark_s3}/lake", create=True)
+    house.ingest(every_rule(tmp_path / "delivery"))
+    tables = assert_same_on_both_engines(house, "strict", spark)
+    assert {row[1] for row in tables["quarantine"][1]} == {f"{source}/landing/{source}-1.json"
+                                                          for source in ("customer", "accelerometer", "step_trainer")}
+    assert sum(tables["quarantine"][1].values()) == 6 and sum(tables["machine_learning_curated"][1].values()) > 0
 
 
 def nested(user: str, ts: int, levels: int) -> str:

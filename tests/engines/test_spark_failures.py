@@ -75,6 +75,19 @@ def test_cluster_that_cannot_be_reached(lake: Path, capsys: pytest.CaptureFixtur
     assert untouched(lake)
 
 
+def test_a_jar_that_is_not_there(lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Spark would start without it and fail only once its classes are used: stopped first."""
+    present = tmp_path / "hadoop-aws-3.3.4.jar"
+    present.write_bytes(b"PK")
+    missing = tmp_path / "aws-java-sdk-bundle-1.12.262.jar"
+    monkeypatch.setenv("STEDI_SPARK_JARS", f"{present},{missing}")
+    code, err = stedi(["run", "--lake", str(lake), "--engine", "spark"], capsys)
+    assert code == 1
+    assert_one_line(err, f"spark_jars: {missing}: no such jar file")
+    assert untouched(lake)
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--engine", "flink"], "invalid choice: 'flink'"),
 ])
