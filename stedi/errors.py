@@ -20,6 +20,24 @@ class LakeBusyError(StediError):
     """Another writer holds the lake's lock."""
 
 
+class LockLostError(StediError):
+    """Another writer took this writer's lock over (its lease ran out while this one was stopped):
+    from then on this writer changes nothing, commits and roll-backs alike."""
+
+    def __init__(self, lake: str, holder: str, outcome: str = "this writer changed nothing more"):
+        self.lake, self.holder = lake, holder
+        super().__init__(f"{lake}: {holder} took the writer lock over after this writer's lease ran out; "
+                         f"{outcome}: the lake is as that writer leaves it")
+
+    def outcome(self, outcome: str) -> "LockLostError":
+        """The same loss, saying what it meant for the command that stopped."""
+        return LockLostError(self.lake, self.holder, outcome)
+
+
+class ChangedMeanwhileError(StediError):
+    """A file replaced only if unchanged since it was read had been changed meanwhile."""
+
+
 class MovedLakeError(StediError):
     """The lake's tables name another folder: the lake was moved or copied."""
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stedi.config import CONFIG_FILE, Config, load_config, write_config
 from stedi.errors import NotALakeError
@@ -69,6 +69,7 @@ class Lake:
     def __init__(self, storage: Storage, config: Config):
         self.storage = storage
         self.config = config
+        self.writer_lock: Any = None  # the lock while this process writes the lake (stedi/commit/writer.py)
 
     @classmethod
     def open(cls, location: Path | str) -> "Lake":

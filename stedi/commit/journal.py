@@ -30,9 +30,17 @@ class Journal:
     # What the writer must still do once committed, before the journal may go ("erasure": a
     # forget's older snapshots expired; stedi/forget/finish.py). The next writer finishes it.
     finish: str | None = None
+    # What this process committed (table -> the metadata its commit made) and the table it is
+    # committing: never written, for only the writer itself knows them for sure. Its own undo
+    # puts back only those tables, so it never undoes a commit of a writer that took its lock over.
+    committed: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    in_flight: str | None = field(default=None, compare=False, repr=False)
 
     def write(self, lake: "Storage") -> None:
-        lake.write_atomic(JOURNAL_FILE, json.dumps(asdict(self), indent=2) + "\n")
+        data = asdict(self)
+        for name in ("committed", "in_flight"):
+            data.pop(name)
+        lake.write_atomic(JOURNAL_FILE, json.dumps(data, indent=2) + "\n")
 
     @staticmethod
     def read(lake: "Storage") -> "Journal | None":

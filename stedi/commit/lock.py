@@ -14,9 +14,12 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from stedi.errors import LakeBusyError, StediError
+
+if TYPE_CHECKING:
+    from stedi.lake import Lake
 
 LOCK_FILE = ".lock"
 
@@ -55,11 +58,22 @@ class WriterLock:
             os.close(self._fd)
             self._fd = None
 
+    def confirm(self) -> None:
+        """Nothing to check: the kernel holds a flock for its process's whole life, stopped or not."""
+
     def __enter__(self) -> "WriterLock":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def still_writing(lake: "Lake") -> None:
+    """Fail with LockLostError where another writer took this process's lock over (in S3, after
+    its lease ran out while it was stopped): called before each commit, journal or state write
+    and roll-back, so a writer that lost its lock changes nothing. Nothing outside `writing`."""
+    if lake.writer_lock is not None:
+        lake.writer_lock.confirm()
 
 
 def take_turns(lake: str, try_once: Callable[[], str | None], wait: float | None,

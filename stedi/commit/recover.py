@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from stedi.commit.journal import Journal
+from stedi.commit.lock import still_writing
 from stedi.commit.state import STATE_FILE, LakeState
 from stedi.errors import StediError
 from stedi.lake import Lake
@@ -29,13 +30,15 @@ def recover(lake: Lake, say: Say) -> None:
 KEPT_ONCE_COMMITTED = ("report",)
 
 
-def settle(lake: Lake, journal: Journal, say: Say | None = None) -> None:
+def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = False) -> None:
     """Finish an unfinished run's journal: tidy up if the run became visible (its state was
-    written, then it stopped), else roll it back."""
+    written, then it stopped), else roll it back. `own`: the journal is this process's own
+    run's (its undo), not a dead writer's."""
     try:
         state = LakeState.read(lake.storage)
     except StediError:
         state = None  # unreadable: the run cannot have finished writing it
+    still_writing(lake)  # a writer whose lock was taken over settles nothing: the new holder does
     if state is not None and state.run_id == journal.run_id:
         # Its own files stay where a table holds them; the folders of tables it left unchanged go,
         # and so do its scratch folders, but for what it committed to keep (an erasure report).
@@ -54,13 +57,16 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None) -> None:
         return
     if say:
         say(f"rolling back unfinished run {journal.run_id}")
-    roll_back(lake, journal)
+    roll_back(lake, journal, own)
 
 
-def roll_back(lake: Lake, journal: Journal) -> None:
+def roll_back(lake: Lake, journal: Journal, own: bool = False) -> None:
     """Every table back to the metadata it had before the run; every file the run wrote deleted.
     A `stedi forget` first puts back the landing files it rewrote (its backups are in a folder
-    the journal names, deleted with the others)."""
+    the journal names, deleted with the others). Only under the lock (`settle` checks it); a
+    table goes back only from the metadata the run itself committed (`own`: the ones this process
+    knows it committed, see Journal.committed; else whatever the catalog names other than the
+    metadata before, which under the lock only the journal's run can have made)."""
     from stedi.forget.landing import forget_folder, restore
 
     if forget_folder(journal.run_id) in journal.folders.values():
@@ -71,12 +77,21 @@ def roll_back(lake: Lake, journal: Journal) -> None:
         for name, previous in journal.previous.items():
             now = current.get(name)
             if now is not None and now != previous:
-                store.roll_back(name, now, previous)
+                if now != _committed_by_run(journal, name, now, own) or not store.roll_back(name, now, previous):
+                    continue  # another writer's commit: its metadata files stay too
             _remove_unreferenced(lake, name, previous)
     for folder in journal.folders.values():
         lake.storage.delete_tree(folder)
     lake.storage.remove_spill(journal.run_id)
     Journal.delete(lake.storage)
+
+
+def _committed_by_run(journal: Journal, table: str, now: str, own: bool) -> str | None:
+    """The metadata the journal's run committed to `table`, as far as the roller knows."""
+    if not own:
+        return now
+    # The table being committed when the run failed: its commit may have gone through unanswered.
+    return journal.committed.get(table, now if table == journal.in_flight else None)
 
 
 def _remove_unreferenced(lake: Lake, table: str, metadata_location: str | None) -> None:

@@ -2,32 +2,42 @@
 
 The lock is the object `<prefix>/.lock`, created only if absent (a PUT with If-None-Match: *),
 so of two writers exactly one creates it. S3 has no process that notices a holder die, so
-the holder keeps a lease: a thread rewrites the object's heartbeat every LEASE/4 seconds,
-each rewrite conditioned on the ETag it last wrote, so it never overwrites another holder's
-lock. A lock whose heartbeat is older than its lease, or whose holder is a dead process on
-this machine, is stale: the next writer deletes it (only if it is still that very object,
-If-Match its ETag) and creates its own, racing any other writer fairly through the create.
+the holder keeps a lease: a thread rewrites the object every LEASE/4 seconds, each rewrite
+conditioned on the ETag it last wrote, so it never overwrites another holder's lock. A lock
+is stale when S3 last wrote it longer ago than its holder's lease, by S3's own clock (the
+object's LastModified against the answer's Date: a machine whose clock runs ahead takes no
+live lock), or when its holder is a dead process on this machine: the next writer deletes it
+(only if it is still that very object, If-Match its ETag) and creates its own, racing any
+other writer fairly through the create.
+
+A holder stopped past its lease (a paused VM, SIGSTOP) may have lost the lock when it goes on:
+`confirm` (before each commit, the state write and any roll-back) rewrites the lock on the same
+condition and fails with LockLostError once another writer took it over. A create whose answer
+was lost and whose retry met the lock it had just made holds the lock: the token says whose.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from email.utils import parsedate_to_datetime
 import socket
 import threading
 import time
 import uuid
+from datetime import timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from stedi.aws.session import explain, session
 from stedi.commit.lock import take_turns
-from stedi.errors import StediError
+from stedi.errors import LockLostError, StediError
 
 if TYPE_CHECKING:
     from stedi.storage.s3 import S3Storage
 
 LOCK_FILE = ".lock"
 LEASE = 120.0  # seconds a holder may go without a heartbeat before others may take its lock
+LEASE_SETTING = "STEDI_LOCK_LEASE"  # the environment variable that sets it (seconds), for tests and slow links
 POLL = 0.25  # seconds between tries while waiting (each try is one or two S3 requests)
 
 _TAKEN = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}  # someone else's write won
@@ -44,6 +54,8 @@ class S3WriterLock:
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
         self._client: Any = None
+        self._renewing = threading.Lock()  # the heartbeat and `confirm` rewrite the lock one at a time
+        self.taken_by = "another writer"  # who took the lock over, once lost
 
     def acquire(self, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> "S3WriterLock":
         """Take the lock. `wait`: None fails at once if it is held; seconds to wait (inf: forever)."""
@@ -57,7 +69,7 @@ class S3WriterLock:
             take_turns(self.storage.root, try_once, wait, on_wait, POLL)
         except (BotoCoreError, ClientError) as e:
             raise explain(e, f"{self.storage.root}: cannot take the writer lock") from None
-        self.lost = False
+        self.lost, self.taken_by = False, "another writer"
         self._stop.clear()
         self._beat = threading.Thread(target=self._heartbeat, name="stedi-s3-lock-heartbeat", daemon=True)
         self._beat.start()
@@ -75,6 +87,23 @@ class S3WriterLock:
             except Exception:
                 pass  # never hide the outcome of the write: the lease frees the lock anyway
         self._etag = None
+
+    def confirm(self) -> None:
+        """Fail with LockLostError unless this process still holds the lock. The check is a
+        rewrite of the lock conditioned on our ETag, which renews the lease too: S3 refuses it
+        once another writer deleted or replaced our lock, however long we were stopped."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if self._beat is None:
+            return  # not held by this object (a lock taken without a lease, or released)
+        try:
+            with self._renewing:
+                if not self.lost and self._renew():
+                    return
+        except (BotoCoreError, ClientError) as e:
+            raise explain(e, f"{self.storage.root}: cannot check the writer lock") from None
+        self.lost = True
+        raise LockLostError(self.storage.root, self.taken_by)
 
     def __enter__(self) -> "S3WriterLock":
         return self
@@ -102,8 +131,11 @@ class S3WriterLock:
             found = self._read()
             if found is None:
                 continue  # released between our create and our read
-            holder, etag = found
-            if not self._stale(holder):
+            holder, etag, age = found
+            if holder.get("token") == self._holder["token"]:
+                self._etag = etag  # our create went through; its answer was lost and the retry met it
+                return None
+            if not self._stale(holder, age):
                 return holder
             try:
                 self._s3().delete_object(Bucket=self.storage.bucket, Key=self.key, IfMatch=etag)
@@ -112,10 +144,11 @@ class S3WriterLock:
                     raise
         return holder
 
-    def _stale(self, holder: dict[str, Any]) -> bool:
-        # The holder's own lease decides: it promised a heartbeat at least that often.
+    def _stale(self, holder: dict[str, Any], age: float) -> bool:
+        # The holder's own lease decides: it promised a heartbeat at least that often. `age` is
+        # by S3's clock, the only clock both writers share.
         lease = holder["lease"] if _is_number(holder.get("lease")) else self.lease
-        if time.time() - holder["heartbeat"] > lease:
+        if age > lease:
             return True
         pid = holder.get("pid")
         if holder.get("host") == socket.gethostname() and isinstance(pid, int) and pid > 0:
@@ -132,14 +165,24 @@ class S3WriterLock:
 
         while not self._stop.wait(self.lease / 4):
             try:
-                try:
-                    self._etag = self._put(IfMatch=self._etag)
-                except ClientError as e:
-                    if _code(e) in _TAKEN | _GONE and not self._still_ours():
+                with self._renewing:
+                    if self.lost or not self._renew():
                         self.lost = True  # taken over: stop, and let release leave the new lock be
                         return
             except (BotoCoreError, ClientError, StediError):
                 pass  # a blip (network, throttling): try again next beat, the lease allows three misses
+
+    def _renew(self) -> bool:
+        """Rewrite our lock if it is still ours; whether it was."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._etag = self._put(IfMatch=self._etag)
+            return True
+        except ClientError as e:
+            if _code(e) not in _TAKEN | _GONE:
+                raise
+        return self._still_ours()
 
     def _delete_ours(self) -> None:
         from botocore.exceptions import ClientError
@@ -157,6 +200,7 @@ class S3WriterLock:
         through but its answer was lost), adopting its ETag if so."""
         found = self._read()
         if found is None or found[0].get("token") != self._holder["token"]:
+            self.taken_by = _describe(found[0]) if found else "another writer"
             return False
         self._etag = found[1]
         return True
@@ -166,7 +210,8 @@ class S3WriterLock:
         return self._s3().put_object(Bucket=self.storage.bucket, Key=self.key, Body=body,
                                      ContentType="application/json", **condition)["ETag"]
 
-    def _read(self) -> tuple[dict[str, Any], str] | None:
+    def _read(self) -> tuple[dict[str, Any], str, float] | None:
+        """The lock's holder record, ETag, and age in seconds by S3's clock; None if there is none."""
         from botocore.exceptions import ClientError
 
         try:
@@ -181,15 +226,39 @@ class S3WriterLock:
             holder = None
         if not isinstance(holder, dict):
             holder = {}
-        if not _is_number(holder.get("heartbeat")):  # not a lock we wrote: judge it by its age
-            holder["heartbeat"] = answer["LastModified"].timestamp()
-        return holder, answer["ETag"]
+        return holder, answer["ETag"], _age(answer)
 
     def _s3(self) -> Any:
         # One client for the lock's life: the heartbeat must not depend on the process's session later.
         if self._client is None:
             self._client = session().client("s3")
         return self._client
+
+
+def lease_setting() -> float:
+    """The lease this machine's writers promise (STEDI_LOCK_LEASE seconds, else LEASE)."""
+    text = os.environ.get(LEASE_SETTING, "").strip()
+    if not text:
+        return LEASE
+    try:
+        lease = float(text)
+    except ValueError:
+        lease = -1.0
+    if not 0 < lease < 86400:
+        raise StediError(f"{LEASE_SETTING}={text!r}: the writer lock's lease must be a number of seconds "
+                         "above 0 and below a day")
+    return lease
+
+
+def _age(answer: dict[str, Any]) -> float:
+    """How long ago S3 last wrote the object, by S3's clock (both times are whole seconds)."""
+    date = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    now = parsedate_to_datetime(date) if date else None
+    if now is not None and now.tzinfo is None:  # "-0000": UTC all the same
+        now = now.replace(tzinfo=timezone.utc)
+    if now is None:  # a server that sends no Date: the local clock is all there is
+        return time.time() - answer["LastModified"].timestamp()
+    return (now - answer["LastModified"]).total_seconds()
 
 
 def _code(error: Any) -> str:

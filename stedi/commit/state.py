@@ -12,12 +12,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from stedi.errors import StediError
+from stedi.errors import ChangedMeanwhileError, StediError
 
 if TYPE_CHECKING:
     from stedi.storage import Storage
 
 STATE_FILE = "state.json"
+ANY = object()  # `write` replaces whatever state there is
 
 
 @dataclass(frozen=True)
@@ -34,20 +35,47 @@ class LakeState:
     consent_policy: str = ""
     landing_signature: str = ""
     tables: dict[str, TableState] = field(default_factory=dict)
+    # The version of state.json this was read from (None: there was none), never written: a
+    # writer replaces the state only if it is still that one (`write`'s `replacing`).
+    version: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def read(cls, lake: "Storage") -> "LakeState | None":
         path = lake.path(STATE_FILE)
+        version = None
         try:
-            text = lake.read_text(STATE_FILE)
-            if text is None:
+            data, version = lake.read_versioned(STATE_FILE)
+            if data is None:
                 return None
-            data = json.loads(text)
-            tables = {name: TableState(**t) for name, t in data.pop("tables").items()}
-            return cls(tables=tables, **data)
+            found = json.loads(data.decode("utf-8"))
+            tables = {name: TableState(**t) for name, t in found.pop("tables").items()}
+            return cls(tables=tables, version=version, **found)
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
-            raise StediError(f"{path}: unreadable lake state ({e}); `stedi run` writes it anew "
-                             "(it rebuilds every table from landing)") from None
+            raise UnreadableStateError(f"{path}: unreadable lake state ({e}); `stedi run` writes it anew "
+                                       "(it rebuilds every table from landing)", version) from None
 
-    def write(self, lake: "Storage") -> None:
-        lake.write_atomic(STATE_FILE, json.dumps(asdict(self), indent=2) + "\n")
+    def write(self, lake: "Storage", replacing: str | None | object = ANY) -> None:
+        """Replace the lake's state (`replacing`: only if it is still at that version, None:
+        only if there is none; else ChangedMeanwhileError, unless what is there is this very state:
+        then it was this write whose answer was lost)."""
+        data = asdict(self)
+        data.pop("version")
+        text = json.dumps(data, indent=2) + "\n"
+        if replacing is ANY:
+            lake.write_atomic(STATE_FILE, text)
+            return
+        try:
+            lake.replace_if(STATE_FILE, text, replacing)  # type: ignore[arg-type]
+        except ChangedMeanwhileError:
+            try:
+                if LakeState.read(lake) == self:
+                    return
+            except StediError:
+                pass
+            raise
+
+
+class UnreadableStateError(StediError):
+    def __init__(self, message: str, version: str | None):
+        super().__init__(message)
+        self.version = version  # a writer setting it aside replaces that very version

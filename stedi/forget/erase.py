@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from stedi.commit.journal import Journal
+from stedi.commit.lock import still_writing
 from stedi.commit.state import LakeState
 from stedi.commit.writer import writing
 from stedi.errors import StediError, UsageError
@@ -117,6 +118,7 @@ def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
     journal.folders.update({name: staging(lake, run_id, name) for name in lake.stored_tables})
     journal.folders.update({"forget": rewrite.forget_folder(run_id), "report": report_path(run_id).rsplit("/", 1)[0]})
     try:
+        still_writing(lake)
         journal.write(lake.storage)
         spill.mkdir(parents=True, exist_ok=True)
         engine = DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
@@ -139,8 +141,10 @@ def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
                 _commit(lake, engine, built, summary, last, journal, say)
             else:
                 report.write(lake)
+                still_writing(lake)
                 journal.write(lake.storage)
-                LakeState(run_id, "", summary.landing_signature).write(lake.storage)  # the commit point
+                still_writing(lake)  # the commit point, only over the state the forget started from
+                LakeState(run_id, "", summary.landing_signature).write(lake.storage, replacing=last.version)
         finally:
             engine.close()
         report.seconds = summary.seconds = time.perf_counter() - started

@@ -33,6 +33,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
+from stedi.commit.lock import still_writing
 from stedi.config import with_overrides
 from stedi.lake import Lake
 from stedi.maintain.expiry import anything_to_do, expired_snapshot_ids
@@ -124,6 +125,7 @@ def retain(lake: Lake, say: Say | None = None, keep_snapshots: int | None = None
             plan.doomed |= _referenced_by(lake, before)
         if plan.expired:
             plan.doomed |= _referenced(lake, plan.table, plan.expired)
+            still_writing(lake)  # a writer whose lock was taken over changes nothing more
             _expire(plan.table, plan.expired, config.keep_snapshots)
             report.expired[plan.name] = len(plan.expired)
     adopted = {p.name: p.table.metadata_location for p in plans
@@ -131,8 +133,11 @@ def retain(lake: Lake, say: Say | None = None, keep_snapshots: int | None = None
     if adopted:
         for name, location in adopted.items():
             state.tables[name] = replace(state.tables[name], metadata_location=location)
-        state.write(lake.storage)  # step 2: the expiry becomes visible; nothing is deleted before this
+        still_writing(lake)  # step 2: the expiry becomes visible; nothing is deleted before this
+        state.write(lake.storage, replacing=state.version)
         report.state_written = True
+    if plans:
+        still_writing(lake)  # the new holder's young files are nothing our metadata refers to
     for plan in plans:
         if every_table or plan.doomed:
             _sweep(lake, plan, now_ms, margin_seconds, report)

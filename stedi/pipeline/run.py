@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from stedi.commit.journal import Journal
 from stedi.commit.recover import relocate, settle
-from stedi.commit.state import LakeState, TableState
+from stedi.commit.state import LakeState, TableState, UnreadableStateError
 from stedi.commit.writer import writing
 from stedi.engines.base import Engine
-from stedi.errors import StediError, one_line
+from stedi.commit.lock import still_writing
+from stedi.errors import ChangedMeanwhileError, LockLostError, StediError, one_line
 from stedi.forget.forgotten import Forgotten
 from stedi.interrupts import CommittedInterrupt, check, is_interrupt
 from stedi.lake import Lake
@@ -214,6 +215,7 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
     journal.folders.update({name: staging(lake, run_id, name) for name in lake.stored_tables})
     try:
         # Before this run writes any file, the journal says where: a kill from here on is undone.
+        still_writing(lake)
         journal.write(lake.storage)
         _prepare_store_if_needed(landing.bytes, last, summary, choice, incremental=not plan.full)
         spill.mkdir(parents=True, exist_ok=True)
@@ -233,7 +235,10 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
             engine.close()
     except BaseException as e:
         # Rolls back; or, where the state names this run already, only tidies up: then the run is
-        # committed, and what failed after its commit point is a warning (a Ctrl-C says so).
+        # committed, and what failed after its commit point is a warning (a Ctrl-C says so). A
+        # run whose lock another writer took over touches nothing: that writer settles its journal.
+        if isinstance(e, LockLostError):
+            raise _lost(e, run_id) from None
         if not _undo(lake, journal, e, say):
             raise
         if is_interrupt(e):
@@ -278,9 +283,9 @@ def _last_state(lake: Lake, say: Progress) -> LakeState:
     """The state this run builds on; an unreadable one is set aside (every table is committed anew)."""
     try:
         return lake.state() or LakeState()
-    except StediError as e:
+    except UnreadableStateError as e:
         say(f"{e}: setting it aside")
-        return LakeState()
+        return LakeState(version=e.version)  # replaced by this run's state, if still the same
 
 
 def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> bool:
@@ -295,15 +300,25 @@ def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> 
     traceback.clear_frames(error.__traceback__)
     lake.catalog.close()
     gc.collect()
+    lost = None
     try:
-        settle(lake, journal)
+        settle(lake, journal, own=True)
+    except LockLostError as e:  # another writer took over: it settles this run, not us
+        lost = e
     except BaseException as e:  # noqa: BLE001 - the run's own error is the one to report
         say(f"could not roll back run {journal.run_id} ({e}); the next writer will")
     try:
         state = LakeState.read(lake.storage)
     except StediError:
-        return False
-    return state is not None and state.run_id == journal.run_id
+        state = None
+    committed = state is not None and state.run_id == journal.run_id
+    if lost is not None and not committed:
+        raise _lost(lost, journal.run_id) from None  # why the run failed, in the end
+    return committed
+
+
+def _lost(error: LockLostError, run_id: str) -> LockLostError:
+    return error.outcome(f"run {run_id} committed nothing and rolled nothing back")
 
 
 # From this much landing JSON on, DuckDB parses for longer than the store takes to import.
@@ -348,6 +363,7 @@ def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary,
                                       and current.get(b.name) == before.metadata_location and not b.properties)
         plans.append((b, fingerprint, None if unchanged else engine.schema(b.view)))
     journal.previous = {b.name: current.get(b.name) for b, _, schema in plans if schema is not None}
+    still_writing(lake)
     journal.write(lake.storage)
     if planned is not None:  # each table and its columns (None: the snapshot it has stays)
         planned([(b, schema) for b, _, schema in plans])
@@ -364,15 +380,23 @@ def _commit(lake: Lake, engine: Engine, built: list[Built], summary: RunSummary,
             else:
                 say(f"committing {b.name}")
                 check()  # a Ctrl-C that was lost on its way stops the run here (stedi/interrupts.py)
+                still_writing(lake)  # a writer stopped past its lease, and taken over, commits nothing
                 read = {changes.READ_FILES_PROPERTY: b.read_files} if b.read_files else {}
+                journal.in_flight = b.name
                 done = store.change_contents(b.name, b.location, schema, b.remove, b.add,
                                              {**properties, **read, **b.properties})
+                journal.committed[b.name], journal.in_flight = done.metadata_location, None
                 state.tables[b.name] = TableState(done.metadata_location, done.snapshot_id, fingerprint, summary.run_id)
             if b.name in results:
                 results[b.name].snapshot_id = state.tables[b.name].snapshot_id
         say("making the run visible")
         check()
+        still_writing(lake)
         summary.committed_at_ms = int(time.time() * 1000)
-        state.write(lake.storage)  # the commit point of the whole run
+        try:  # the commit point of the whole run: only over the state this run started from
+            state.write(lake.storage, replacing=last.version)
+        except ChangedMeanwhileError:
+            still_writing(lake)  # changed by a writer that took our lock over: say that
+            raise
     finally:
         closing.join()

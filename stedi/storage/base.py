@@ -126,6 +126,23 @@ class Storage(ABC):
         # The bytes as stored: pyarrow would decompress a name ending in .gz by itself.
         return self._call(lambda: self.fs.open_input_stream(self._fs_path(relative), compression=None), relative)
 
+    def read_versioned(self, relative: str) -> tuple[bytes | None, str | None]:
+        """A whole (small) file and its version, for `replace_if`: what any rewrite changes (here
+        the bytes' hash; an ETag in S3). (None, None) if there is none."""
+        data = self.read_bytes(relative)
+        return data, None if data is None else hashlib.sha256(data).hexdigest()
+
+    def replace_if(self, relative: str, text: str, version: str | None) -> None:
+        """Replace a small file as `write_atomic` does, only if it is still at `version` (None:
+        only if there is none); else ChangedMeanwhileError, the file untouched. Here the check
+        and the write are two steps: a local lake's writers take turns by a lock the kernel holds
+        for the holder's whole life, so no other stedi writer comes between them."""
+        from stedi.errors import ChangedMeanwhileError
+
+        if self.read_versioned(relative)[1] != version:
+            raise ChangedMeanwhileError(f"{self.path(relative)}: changed by another writer meanwhile; not replaced")
+        self.write_atomic(relative, text)
+
     @abstractmethod
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
         """Replace a small file so that a reader sees the old one or the new, never half.

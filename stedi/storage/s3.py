@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from stedi.storage.base import FileEntry
     from stedi.store.catalog import CatalogAccess
 
+# What S3 answers a conditional write whose condition no longer holds.
+_CHANGED = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404"}
 # S3's rules for bucket names (3-63 characters; lowercase letters, digits, dots, hyphens).
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
@@ -98,6 +100,42 @@ class S3Storage(Storage):
         # One PUT replaces an object whole: readers get the old bytes or the new.
         self._client_call(lambda s3: s3.put_object(Bucket=self.bucket, Key=self.key(relative),
                                                    Body=text.encode("utf-8")), relative)
+
+    def read_versioned(self, relative: str) -> tuple[bytes | None, str | None]:
+        # One GET: the bytes and the ETag of the very same object version.
+        from botocore.exceptions import ClientError
+
+        def get(s3: Any) -> tuple[bytes | None, str | None]:
+            try:
+                answer = s3.get_object(Bucket=self.bucket, Key=self.key(relative))
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                    return None, None
+                raise
+            return answer["Body"].read(), answer["ETag"]
+
+        return self._client_call(get, relative)
+
+    def replace_if(self, relative: str, text: str, version: str | None) -> None:
+        # S3's conditional PUT: one request, checked and written by S3 (If-Match the ETag read;
+        # If-None-Match: * where there was no object).
+        from botocore.exceptions import ClientError
+
+        from stedi.errors import ChangedMeanwhileError
+
+        condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
+
+        def put(s3: Any) -> bool:
+            try:
+                s3.put_object(Bucket=self.bucket, Key=self.key(relative), Body=text.encode("utf-8"), **condition)
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") in _CHANGED:
+                    return False
+                raise
+            return True
+
+        if not self._client_call(put, relative):
+            raise ChangedMeanwhileError(f"{self.path(relative)}: changed by another writer meanwhile; not replaced")
 
     def delete_tree(self, relative: str) -> None:
         # Every object under the prefix, folder markers (DuckDB writes one per COPY folder) included.
@@ -189,9 +227,9 @@ class S3Storage(Storage):
     # -- what differs by medium ----------------------------------------------------------
 
     def writer_lock(self, command: str) -> Any:
-        from stedi.commit.s3_lock import S3WriterLock
+        from stedi.commit.s3_lock import S3WriterLock, lease_setting
 
-        return S3WriterLock(self, command)
+        return S3WriterLock(self, command, lease_setting())
 
     def catalog(self, config: "Config") -> "CatalogAccess":
         from stedi.store.glue_catalog import GlueCatalog

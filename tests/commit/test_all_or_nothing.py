@@ -7,6 +7,10 @@ from pathlib import Path
 import pytest
 
 from stedi import Lakehouse
+from stedi.commit.journal import Journal
+from stedi.commit.recover import settle
+from stedi.commit.state import STATE_FILE, LakeState
+from stedi.errors import StediError
 from stedi.store.iceberg_store import IcebergStore
 from tests.conftest import customer, reading, step, write_delivery
 
@@ -135,3 +139,38 @@ def test_half_copied_landing_files_of_a_killed_ingest_are_removed_by_the_next_wr
     assert [e.name for e in house.lake.landing_files("accelerometer")] == ["accelerometer-1.json"]  # never read
     house.run()
     assert not half.exists()
+
+
+def test_a_run_whose_state_another_writer_replaced_meanwhile_commits_nothing(
+        house: Lakehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commit point is conditional on the state the run started from: a writer that passed its
+    lock check and was stopped before its state write cannot write over the state of a writer
+    that took over meanwhile (here: the same tables, under another run's id)."""
+    before = contents(house)
+    state_file = Path(house.path) / STATE_FILE
+    theirs = state_file.read_text().replace(house.lake.state().run_id, "their-run")  # type: ignore[union-attr]
+    real = LakeState.write
+
+    def replaced_meanwhile(self, storage, **condition):  # type: ignore[no-untyped-def]
+        state_file.write_text(theirs)
+        return real(self, storage, **condition)
+
+    monkeypatch.setattr(LakeState, "write", replaced_meanwhile)
+    with pytest.raises(StediError, match=r"state.json: changed by another writer meanwhile; not replaced$"):
+        house.run(consent_policy="strict")
+    assert state_file.read_text() == theirs
+    assert contents(Lakehouse(house.path)) == before  # its own commits undone: it still held the lock
+
+
+def test_a_roll_back_puts_back_only_what_its_own_run_committed(house: Lakehouse, tmp_path: Path) -> None:
+    """A writer's own undo, from a journal that is out of date: its commits were rolled back by a
+    writer that took its lock over and committed a run of its own. Every table stays as that
+    writer left it, every file of it kept."""
+    lake = house.lake
+    ours = lake.store.metadata_locations()  # the metadata before "our" run
+    house.run(consent_policy="strict")  # the other writer's run
+    after, files = contents(house), lake_files(house)
+    journal = Journal("ours", {}, previous=dict(ours))
+    journal.committed = {name: f"{location}.ours-rolled-back" for name, location in ours.items()}
+    settle(lake, journal, own=True)
+    assert contents(Lakehouse(house.path)) == after and lake_files(house) == files

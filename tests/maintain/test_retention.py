@@ -172,7 +172,7 @@ def test_readers_keep_the_old_tables_whole_when_retention_stops_before_the_state
     rows = runs(house, 3)
     before, ids = contents(house), snapshot_ids(house)
 
-    def failing_write(self: LakeState, storage: object) -> None:
+    def failing_write(self: LakeState, storage: object, **condition: object) -> None:
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
