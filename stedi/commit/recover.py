@@ -54,7 +54,17 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None) -> None:
         return
     if say:
         say(f"rolling back unfinished run {journal.run_id}")
-    roll_back(lake, journal)
+    try:
+        roll_back(lake, journal)
+    except Exception as e:
+        from stedi.aws.faults import aws_failure
+
+        fault = aws_failure(e) or (e if isinstance(e, StediError) else None)
+        if fault is None:
+            raise
+        # Rolling back is idempotent and its journal stays: whoever writes next starts it over.
+        raise StediError(f"rolling back unfinished run {journal.run_id} was interrupted ({fault}); "
+                         "the next writer will finish it") from None
 
 
 def roll_back(lake: Lake, journal: Journal) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from stedi.commit.journal import Journal
+from stedi.aws.faults import aws_failure, not_committed
 from stedi.commit.recover import relocate, settle
 from stedi.commit.state import LakeState, TableState
 from stedi.commit.writer import writing
@@ -187,7 +188,8 @@ class _EngineChoice:
             return engine
         from stedi.engines.duckdb_engine import DuckDBEngine
 
-        return DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
+        return DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup(),
+                            refresh=lake.storage.duckdb_refresh)
 
 
 def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice", full: bool,
@@ -231,8 +233,12 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
     except BaseException as e:
         # Rolls back; or, where the state names this run already, only tidies up: then the run is
         # committed, and what failed after its commit point is a warning (a Ctrl-C says so).
-        if not _undo(lake, journal, e, say):
-            raise
+        fault = aws_failure(e)  # read before _undo clears the failed work's frames
+        committed, rolled_back = _undo(lake, journal, e, say, quiet=fault is not None)
+        if not committed:
+            if fault is None:
+                raise
+            raise not_committed(fault, f"run {run_id}", rolled_back) from None
         if is_interrupt(e):
             raise CommittedInterrupt(run_id) from None
         warn(summary, say, f"run {run_id} is committed; what followed failed ({one_line(e)})")
@@ -280,10 +286,10 @@ def _last_state(lake: Lake, say: Progress) -> LakeState:
         return LakeState()
 
 
-def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> bool:
+def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress, quiet: bool = False) -> tuple[bool, bool]:
     """Roll this run back in place (unless it already became visible: then only tidy up); where
-    that fails too, the journal stays for the next writer. Whether the run is committed (the
-    lake's state names it)."""
+    that fails too, the journal stays for the next writer (said, unless `quiet`: the caller says
+    it). Whether the run is committed (the lake's state names it), and whether it was settled."""
     import gc
     import traceback
 
@@ -292,15 +298,18 @@ def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> 
     traceback.clear_frames(error.__traceback__)
     lake.catalog.close()
     gc.collect()
+    settled = True
     try:
         settle(lake, journal)
     except BaseException as e:  # noqa: BLE001 - the run's own error is the one to report
-        say(f"could not roll back run {journal.run_id} ({e}); the next writer will")
+        settled = False
+        if not quiet:
+            say(f"could not roll back run {journal.run_id} ({e}); the next writer will")
     try:
         state = LakeState.read(lake.storage)
     except StediError:
-        return False
-    return state is not None and state.run_id == journal.run_id
+        return False, settled
+    return state is not None and state.run_id == journal.run_id, settled
 
 
 # From this much landing JSON on, DuckDB parses for longer than the store takes to import.
