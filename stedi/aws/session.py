@@ -23,6 +23,8 @@ from stedi.errors import StediError
 if TYPE_CHECKING:
     import pyarrow.fs
 
+    from stedi.aws.faults import AwsError
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -47,8 +49,12 @@ class AwsSession:
     def __init__(self) -> None:
         import boto3
 
+        from stedi.aws.retries import Retries
+
         self._boto = boto3.Session()
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._bucket_regions: dict[str, str] = {}
+        self.retries = Retries.resolve(self._boto)
 
     @cached_property
     def region(self) -> str:
@@ -58,7 +64,9 @@ class AwsSession:
         return region
 
     def credentials(self) -> Any:
-        """Frozen credentials (access key, secret, token) from the standard chain."""
+        """Frozen credentials (access key, secret, token) from the standard chain, current now:
+        credentials that expire (SSO, an assumed role, a container role) are renewed by botocore
+        before they do, so whoever holds a copy asks again before it uses it."""
         from botocore.exceptions import BotoCoreError
 
         try:
@@ -70,15 +78,38 @@ class AwsSession:
                              "or AWS_PROFILE, or run where an instance or container role is attached")
         return found.get_frozen_credentials()
 
-    def client(self, service: str) -> Any:
-        """A boto3 client for `service`, in the lake's region, at its configured endpoint."""
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client for `service` in `region` (default: the session's), at its configured
+        endpoint. Its credentials renew themselves; throttling and cut connections are retried."""
+        region = region or self.region
         with self._lock:
-            if service not in self._clients:
+            if (service, region) not in self._clients:
                 from botocore.config import Config
 
-                config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=60)
-                self._clients[service] = self._boto.client(service, region_name=self.region, config=config)
-            return self._clients[service]
+                config = Config(retries=self.retries.botocore(), connect_timeout=10, read_timeout=60)
+                self._clients[service, region] = self._boto.client(service, region_name=region, config=config)
+            return self._clients[service, region]
+
+    def bucket_region(self, bucket: str) -> str:
+        """The region `bucket` is in, asked of S3 once (HeadBucket's x-amz-bucket-region, which S3
+        sends also with a refusal): a lake's S3 clients sign for it, whatever the session's region.
+        The session's region where S3 does not say (a missing bucket: the check says so)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        with self._lock:
+            if bucket in self._bucket_regions:
+                return self._bucket_regions[bucket]
+        try:
+            answer = self.client("s3").head_bucket(Bucket=bucket)
+        except ClientError as e:
+            answer = e.response
+        except BotoCoreError:
+            answer = {}
+        headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        region = headers.get("x-amz-bucket-region") or self.region
+        with self._lock:
+            self._bucket_regions[bucket] = region
+        return region
 
     def endpoint(self, service: str) -> Endpoint:
         """The endpoint a user set for `service` (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL or
@@ -89,24 +120,28 @@ class AwsSession:
 
     # -- the other libraries, configured from the same resolution ------------------------
 
-    def pyarrow_s3(self) -> "pyarrow.fs.S3FileSystem":
+    def pyarrow_s3(self, region: str | None = None, creds: Any = None) -> "pyarrow.fs.S3FileSystem":
+        """pyarrow's S3 filesystem for a bucket in `region`, with the credentials `creds` (default:
+        current ones; they stay in it: make a new one when they change)."""
         from pyarrow.fs import S3FileSystem
 
-        creds, endpoint = self.credentials(), self.endpoint("s3")
+        creds, endpoint = creds or self.credentials(), self.endpoint("s3")
         options: dict[str, Any] = {
             "access_key": creds.access_key, "secret_key": creds.secret_key, "session_token": creds.token,
-            "region": self.region, "check_directory_existence_before_creation": False,
+            "region": region or self.region, "check_directory_existence_before_creation": False,
+            "retry_strategy": self.retries.pyarrow(),
         }
         if endpoint.url:
             options.update(endpoint_override=endpoint.host, scheme="https" if endpoint.secure else "http")
         return S3FileSystem(**options)
 
-    def duckdb_secret(self, bucket: str) -> str:
-        """A DuckDB CREATE SECRET statement for `bucket` (a temporary, in-memory secret)."""
+    def duckdb_secret(self, bucket: str, region: str | None = None) -> str:
+        """A DuckDB CREATE SECRET statement for `bucket` (a temporary, in-memory secret) with the
+        current credentials: made again when they change (DuckDB cannot renew them itself)."""
         import sqlglot.expressions as exp
 
         creds, endpoint = self.credentials(), self.endpoint("s3")
-        values = {"KEY_ID": creds.access_key, "SECRET": creds.secret_key, "REGION": self.region,
+        values = {"KEY_ID": creds.access_key, "SECRET": creds.secret_key, "REGION": region or self.region,
                   "SCOPE": f"s3://{bucket}"}
         if creds.token:
             values["SESSION_TOKEN"] = creds.token
@@ -116,20 +151,21 @@ class AwsSession:
         ssl = "" if endpoint.secure else ", USE_SSL false"
         return f"CREATE OR REPLACE TEMPORARY SECRET stedi_s3 (TYPE s3, {settings}{ssl})"
 
-    def pyiceberg_properties(self) -> dict[str, str]:
-        """Catalog and FileIO properties for pyiceberg's Glue catalog and its S3 files."""
+    def pyiceberg_properties(self, region: str | None = None) -> dict[str, str]:
+        """FileIO properties for pyiceberg's S3 files in a bucket in `region`, with the current credentials
+        (pyiceberg makes its S3 filesystems from them each time it loads a table). Its Glue catalog
+        is handed the session's own client instead (stedi/store/glue_catalog.py)."""
         creds = self.credentials()
         props = {
-            "glue.region": self.region, "s3.region": self.region, "client.region": self.region,
-            "s3.access-key-id": creds.access_key, "s3.secret-access-key": creds.secret_key,
-            "glue.access-key-id": creds.access_key, "glue.secret-access-key": creds.secret_key,
+            "s3.region": region or self.region, "s3.access-key-id": creds.access_key,
+            "s3.secret-access-key": creds.secret_key,
+            "s3.retry-strategy-impl": "stedi.aws.retries.pyarrow_retry_strategy",
         }
         if creds.token:
-            props.update({"s3.session-token": creds.token, "glue.session-token": creds.token})
-        for service, key in (("s3", "s3.endpoint"), ("glue", "glue.endpoint")):
-            endpoint = self.endpoint(service)
-            if endpoint.url:
-                props[key] = endpoint.url
+            props["s3.session-token"] = creds.token
+        endpoint = self.endpoint("s3")
+        if endpoint.url:
+            props["s3.endpoint"] = endpoint.url
         return props
 
 
@@ -150,16 +186,21 @@ def reset() -> None:
     _shared = None
 
 
-def explain(error: BaseException, what: str) -> StediError:
+def explain(error: BaseException, what: str) -> "AwsError":
     """One line a user can act on, from a botocore error while doing `what`. Never includes a
     credential: botocore's messages name keys by id at most, and only its code is used."""
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+    from botocore.exceptions import (ClientError, ConnectionError, EndpointConnectionError, HTTPClientError,
+                                     NoCredentialsError)
+
+    from stedi.aws.faults import AwsError
 
     if isinstance(error, NoCredentialsError):
-        return StediError(f"{what}: no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-                          "or AWS_PROFILE)")
+        return AwsError(f"{what}: no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                        "or AWS_PROFILE)")
     if isinstance(error, EndpointConnectionError):
-        return StediError(f"{what}: cannot reach {error.kwargs.get('endpoint_url', 'the AWS endpoint')}")
+        return AwsError(f"{what}: cannot reach {error.kwargs.get('endpoint_url', 'the AWS endpoint')}")
+    if isinstance(error, (ConnectionError, HTTPClientError)):  # cut, timed out: retried, in vain
+        return AwsError(f"{what}: the connection kept failing ({str(error).splitlines()[0]}), retries exhausted")
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         reason = {
@@ -173,6 +214,8 @@ def explain(error: BaseException, what: str) -> StediError:
             "AccessDeniedException": "access denied (the credentials lack permission for this)",
             "403": "access denied (the credentials lack permission for this)",
             "404": "not found",
+            "SlowDown": "S3 kept answering 503 Slow Down (throttled), retries exhausted",
+            "ThrottlingException": "AWS kept throttling the requests, retries exhausted",
         }.get(code, f"{code or 'error'}: {error.response.get('Error', {}).get('Message', '')}".rstrip(": "))
-        return StediError(f"{what}: {reason}")
-    return StediError(f"{what}: {str(error).splitlines()[0]}")
+        return AwsError(f"{what}: {reason}")
+    return AwsError(f"{what}: {str(error).splitlines()[0]}")

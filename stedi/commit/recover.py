@@ -10,7 +10,7 @@ from typing import Callable
 from stedi.commit.journal import Journal
 from stedi.commit.lock import still_writing
 from stedi.commit.state import STATE_FILE, LakeState
-from stedi.errors import StediError
+from stedi.errors import LockLostError, StediError
 from stedi.lake import Lake
 from stedi.store.iceberg_store import referenced_files
 
@@ -57,7 +57,19 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = Fal
         return
     if say:
         say(f"rolling back unfinished run {journal.run_id}")
-    roll_back(lake, journal, own)
+    try:
+        roll_back(lake, journal, own)
+    except LockLostError:
+        raise  # another writer holds the lake now: it settles this journal, not us
+    except Exception as e:
+        from stedi.aws.faults import aws_failure
+
+        fault = aws_failure(e) or (e if isinstance(e, StediError) else None)
+        if fault is None:
+            raise
+        # Rolling back is idempotent and its journal stays: whoever writes next starts it over.
+        raise StediError(f"rolling back unfinished run {journal.run_id} was interrupted ({fault}); "
+                         "the next writer will finish it") from None
 
 
 def roll_back(lake: Lake, journal: Journal, own: bool = False) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import duckdb
 import sqlglot.expressions as exp
@@ -29,7 +29,10 @@ def _literal(text: str) -> str:
 class DuckDBEngine(Engine):
     name = "duckdb"
 
-    def __init__(self, config: Config, temp_dir: Path | None = None, setup: list[str] | None = None):
+    def __init__(self, config: Config, temp_dir: Path | None = None, setup: list[str] | None = None,
+                 refresh: Callable[[], list[str]] | None = None):
+        """`setup`: statements run first (the storage's); `refresh`: the statements that give the
+        connection the current credentials, run again before its work whenever they changed."""
         # Nothing is downloaded at run time: extensions load only from the installed packages.
         settings: dict[str, object] = {"memory_limit": config.memory_limit, "autoinstall_known_extensions": False,
                                        "autoload_known_extensions": False}
@@ -47,6 +50,17 @@ class DuckDBEngine(Engine):
         self.con.execute("SET enable_progress_bar = false")
         for statement in setup or []:
             self.con.execute(statement)
+        self._refresh, self._refreshed = refresh, (refresh() if refresh else [])
+
+    def _renew(self) -> None:
+        """Hand DuckDB renewed credentials before work that may reach S3: a writer can outlast the
+        credentials it started with (SSO or an assumed role often last an hour)."""
+        if self._refresh is not None:
+            statements = self._refresh()
+            if statements != self._refreshed:
+                for statement in statements:
+                    self.con.execute(statement)
+                self._refreshed = statements
 
     def restrict(self, files: list[str], folders: list[str]) -> None:
         """Make this a reader's connection: from now on it reaches no file but `files` and those
@@ -101,6 +115,7 @@ class DuckDBEngine(Engine):
         self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS {sql}")
 
     def write_parquet(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None) -> Written:
+        self._renew()
         if cluster is not None and cluster[1] > 1:
             # One folder per hash bucket (stedi_bucket=N/, the column itself not written);
             # readers read the files by name, never inferring a column from the folders.
@@ -166,9 +181,11 @@ class DuckDBEngine(Engine):
                          "hive_partitioning = false)")
 
     def materialize(self, name: str, sql: str) -> None:
+        self._renew()
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS {sql}")
 
     def files_holding(self, files: list[str], where: str) -> list[str]:
+        self._renew()
         if not files:
             return []
         listed = ", ".join(_literal(f) for f in files)
@@ -177,12 +194,14 @@ class DuckDBEngine(Engine):
         return sorted(name for (name,) in found)
 
     def count(self, name: str) -> int:
+        self._renew()
         return int(self.con.execute(f"SELECT count(*) FROM {_ident(name)}").fetchone()[0])  # type: ignore[index]
 
     def schema(self, name: str) -> "pa.Schema":
         return self.con.execute(f"SELECT * FROM {_ident(name)} LIMIT 0").to_arrow_table().schema
 
     def fingerprint(self, name: str) -> str:
+        self._renew()
         # An order-free sum of row hashes; the row's type names the columns and their types.
         rows, total, kind = self.con.execute(
             f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0), any_value(typeof(t)) FROM {_ident(name)} AS t"
@@ -190,9 +209,11 @@ class DuckDBEngine(Engine):
         return f"{rows}:{total}:{kind}"
 
     def rows(self, sql: str) -> list[tuple]:
+        self._renew()
         return self.con.execute(sql).fetchall()
 
     def arrow(self, sql: str) -> "pa.Table":
+        self._renew()
         return self.con.execute(sql).to_arrow_table()
 
     def close(self) -> None:

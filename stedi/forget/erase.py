@@ -27,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from stedi.aws.faults import aws_failure, not_committed
 from stedi.commit.journal import Journal
 from stedi.commit.lock import still_writing
 from stedi.commit.state import LakeState
@@ -121,7 +122,8 @@ def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
         still_writing(lake)
         journal.write(lake.storage)
         spill.mkdir(parents=True, exist_ok=True)
-        engine = DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
+        engine = DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup(),
+                              refresh=lake.storage.duckdb_refresh)
         try:
             people = _find_people(lake, engine, emails, spill, say)
             rewrites = rewrite.plan_rewrites(lake, [p for p, _ in people], say, run_id)
@@ -152,8 +154,11 @@ def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
     except BaseException as e:
         if committed(lake, run_id):
             raise _unfinished(run_id, e, say) from None
-        _undo(lake, journal, e, say)
-        raise
+        fault = aws_failure(e)  # read before _undo clears the failed work's frames
+        _, rolled_back = _undo(lake, journal, e, say, quiet=fault is not None)
+        if fault is None:
+            raise
+        raise not_committed(fault, f"erasure {run_id}", rolled_back) from None
     finally:
         shutil.rmtree(spill, ignore_errors=True)
     return report

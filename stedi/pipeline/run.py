@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from stedi.commit.journal import Journal
+from stedi.aws.faults import aws_failure, not_committed
 from stedi.commit.recover import relocate, settle
 from stedi.commit.state import LakeState, TableState, UnreadableStateError
 from stedi.commit.writer import writing
@@ -191,7 +192,8 @@ class _EngineChoice:
             return engine
         from stedi.engines.duckdb_engine import DuckDBEngine
 
-        return DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup())
+        return DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup(),
+                            refresh=lake.storage.duckdb_refresh)
 
 
 def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice", full: bool,
@@ -239,8 +241,12 @@ def _run(lake: Lake, policy: str, say: Progress, choice: "Engine | _EngineChoice
         # run whose lock another writer took over touches nothing: that writer settles its journal.
         if isinstance(e, LockLostError):
             raise _lost(e, run_id) from None
-        if not _undo(lake, journal, e, say):
-            raise
+        fault = aws_failure(e)  # read before _undo clears the failed work's frames
+        committed, rolled_back = _undo(lake, journal, e, say, quiet=fault is not None)
+        if not committed:
+            if fault is None:
+                raise
+            raise not_committed(fault, f"run {run_id}", rolled_back) from None
         if is_interrupt(e):
             raise CommittedInterrupt(run_id) from None
         warn(summary, say, f"run {run_id} is committed; what followed failed ({one_line(e)})")
@@ -288,10 +294,10 @@ def _last_state(lake: Lake, say: Progress) -> LakeState:
         return LakeState(version=e.version)  # replaced by this run's state, if still the same
 
 
-def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> bool:
+def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress, quiet: bool = False) -> tuple[bool, bool]:
     """Roll this run back in place (unless it already became visible: then only tidy up); where
-    that fails too, the journal stays for the next writer. Whether the run is committed (the
-    lake's state names it)."""
+    that fails too, the journal stays for the next writer (said, unless `quiet`: the caller says
+    it). Whether the run is committed (the lake's state names it), and whether it was settled."""
     import gc
     import traceback
 
@@ -301,12 +307,15 @@ def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> 
     lake.catalog.close()
     gc.collect()
     lost = None
+    settled = True
     try:
         settle(lake, journal, own=True)
     except LockLostError as e:  # another writer took over: it settles this run, not us
         lost = e
     except BaseException as e:  # noqa: BLE001 - the run's own error is the one to report
-        say(f"could not roll back run {journal.run_id} ({e}); the next writer will")
+        settled = False
+        if not quiet:
+            say(f"could not roll back run {journal.run_id} ({e}); the next writer will")
     try:
         state = LakeState.read(lake.storage)
     except StediError:
@@ -314,7 +323,7 @@ def _undo(lake: Lake, journal: Journal, error: BaseException, say: Progress) -> 
     committed = state is not None and state.run_id == journal.run_id
     if lost is not None and not committed:
         raise _lost(lost, journal.run_id) from None  # why the run failed, in the end
-    return committed
+    return committed, settled
 
 
 def _lost(error: LockLostError, run_id: str) -> LockLostError:

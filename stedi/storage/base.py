@@ -317,3 +317,8 @@ class Storage(ABC):
     def duckdb_setup(self) -> list[str]:
         """Statements a DuckDB connection runs before it reads or writes this storage."""
         return []
+
+    def duckdb_refresh(self) -> list[str]:
+        """Statements that hand a DuckDB connection the current credentials (a writer's engine runs
+        them again when they change: credentials of an hour can end mid-run)."""
+        return []

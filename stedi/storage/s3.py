@@ -30,6 +30,7 @@ class S3Storage(Storage):
         self.bucket, self.prefix = bucket, prefix.strip("/")
         self.root = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self._fs: Any = None
+        self._fs_credentials: Any = None  # what self._fs signs with
         self._new_key = False  # create_key made the lake's secret (abandon_key deletes it)
 
     @classmethod
@@ -46,10 +47,18 @@ class S3Storage(Storage):
         return cls(bucket, prefix)
 
     @property
-    def fs(self) -> Any:  # made on first use: opening a lake object costs no AWS call
-        if self._fs is None:
-            self._fs = session().pyarrow_s3()
+    def fs(self) -> Any:
+        # Made on first use (opening a lake object costs no AWS call), and again once the
+        # credentials were renewed: pyarrow keeps the keys it was given.
+        creds = session().credentials()
+        if self._fs is None or creds != self._fs_credentials:
+            self._fs, self._fs_credentials = session().pyarrow_s3(self.region, creds), creds
         return self._fs
+
+    @property
+    def region(self) -> str:
+        """The bucket's region (the session's may be another): every S3 client of the lake uses it."""
+        return session().bucket_region(self.bucket)
 
     def key(self, relative: str) -> str:
         return "/".join(p for p in (self.prefix, relative) if p)
@@ -63,7 +72,9 @@ class S3Storage(Storage):
         except FileNotFoundError:
             raise
         except OSError as e:
-            raise StediError(f"{self.path(relative)}: {_reason(str(e))}") from None
+            from stedi.aws.faults import AwsError
+
+            raise AwsError(f"{self.path(relative)}: {_reason(str(e))}") from None
 
     def check(self) -> None:
         # A listing, not HeadBucket: the error of a HEAD has no body, so a missing bucket, a
@@ -94,7 +105,7 @@ class S3Storage(Storage):
         return None
 
     def iceberg_properties(self) -> dict[str, str]:
-        return session().pyiceberg_properties()
+        return session().pyiceberg_properties(self.region)
 
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
         # One PUT replaces an object whole: readers get the old bytes or the new.
@@ -215,7 +226,7 @@ class S3Storage(Storage):
         from stedi.aws.session import explain
 
         try:
-            return action(session().client("s3"))
+            return action(session().client("s3", self.region))
         except (BotoCoreError, ClientError) as e:
             raise explain(e, self.path(relative)) from None
 
@@ -268,7 +279,11 @@ class S3Storage(Storage):
         # the environment into settings any SQL can read (current_setting): blanked, the secret
         # (redacted in duckdb_secrets()) carries the credentials instead.
         blank = [f"SET {name} = ''" for name in ("s3_access_key_id", "s3_secret_access_key", "s3_session_token")]
-        return [f"LOAD {_literal(str(httpfs_extension()))}", *blank, session().duckdb_secret(self.bucket)]
+        return [f"LOAD {_literal(str(httpfs_extension()))}", *blank, *session().retries.duckdb(),
+                *self.duckdb_refresh()]
+
+    def duckdb_refresh(self) -> list[str]:
+        return [session().duckdb_secret(self.bucket, self.region)]
 
 
 def httpfs_extension() -> Path:
@@ -296,7 +311,8 @@ def _reason(message: str) -> str:
              ("ACCESS_DENIED", "access denied (the credentials lack permission for this prefix)"),
              ("AccessDenied", "access denied (the credentials lack permission for this prefix)"),
              ("HTTP status 403", "access denied (the credentials lack permission for this prefix)"),
-             ("NETWORK_CONNECTION", "cannot reach S3 (check AWS_ENDPOINT_URL and the network)"))
+             ("NETWORK_CONNECTION", "cannot reach S3 (check AWS_ENDPOINT_URL and the network), retries exhausted"),
+             ("SLOW_DOWN", "S3 kept answering 503 Slow Down (throttled), retries exhausted"))
     for marker, reason in known:
         if marker in message:
             return reason

@@ -45,12 +45,19 @@ class GlueCatalog(CatalogAccess):
         return f"Glue database {self.database}"
 
     def pyiceberg(self) -> "Catalog":
+        from stedi.storage.s3 import S3Storage
+
+        region = S3Storage.parse(self.lake_uri).region
         if self._catalog is None:
             from pyiceberg.catalog.glue import GlueCatalog as PyIcebergGlueCatalog
 
             self.ensure_database()
             # No warehouse: the store creates every table at an explicit location in the lake.
-            self._catalog = PyIcebergGlueCatalog(CATALOG, **session().pyiceberg_properties())
+            # The session's Glue client: its credentials renew themselves, and it retries.
+            self._catalog = PyIcebergGlueCatalog(CATALOG, client=session().client("glue"),
+                                                 **session().pyiceberg_properties(region))
+        else:  # pyiceberg makes each table's S3 filesystem from these: the current credentials
+            self._catalog.properties.update(session().pyiceberg_properties(region))
         return self._catalog
 
     # -- the database and who owns it ---------------------------------------------------

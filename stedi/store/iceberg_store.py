@@ -86,6 +86,20 @@ class IcebergStore:
         """One snapshot that removes the data files `remove` (None: every current one) and adds
         `add`: a row-level change is the files holding the changed rows rewritten without them,
         plus files of new rows (copy-on-write), so a change touches only those files."""
+        from stedi.aws.faults import aws_failure
+
+        try:
+            return self._change_contents(name, location, schema, remove, add, properties)
+        except Exception as e:
+            fault = aws_failure(e, f"{self.access.describe()}, table {name}")  # a cut Glue call names no table
+            if fault is None:
+                raise
+            raise fault from None
+
+    def _change_contents(
+        self, name: str, location: str, schema: pa.Schema, remove: list[str] | None, add: list[str],
+        properties: dict[str, str],
+    ) -> Committed:
         from pyiceberg.io.pyarrow import parquet_file_to_data_file
 
         table = self.load(name)

@@ -9,6 +9,9 @@ requests and does one thing to them:
     lose_answer      pass the request on, let moto do it, then cut the connection: the client
                      never learns that it happened (a lost answer)
     pause            hold the request until the test releases it (a paused network)
+    wrong_region     answer as S3 does a request signed for another region than its bucket's:
+                     400 AuthorizationHeaderMalformed naming the bucket's region (in the body,
+                     and in x-amz-bucket-region); `place_bucket` adds it for a bucket
 
 A fault applies `times` times (None: every time it matches), or to a share of the matching
 requests (`probability`, drawn from a seeded random generator, so a run is repeatable).
@@ -18,6 +21,7 @@ requests (`probability`, drawn from a seeded random generator, so a run is repea
 from __future__ import annotations
 
 import random
+import re
 import socket
 import socketserver
 import struct
@@ -28,9 +32,16 @@ from urllib.parse import urlsplit
 
 from tests.moto_server import free_port
 
-ACTIONS = ("slow_down", "reset", "lose_answer", "pause")
+ACTIONS = ("slow_down", "reset", "lose_answer", "pause", "wrong_region")
 SLOW_DOWN = (b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n"
              b"Connection: close\r\n\r\n%s")
+WRONG_REGION = ("HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nx-amz-bucket-region: {region}\r\n"
+                "Content-Length: {length}\r\nConnection: close\r\n\r\n")
+WRONG_REGION_BODY = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AuthorizationHeaderMalformed</Code>'
+                     "<Message>The authorization header is malformed; the region is wrong; expecting '{region}'"
+                     "</Message><Region>{region}</Region></Error>")
+# The region a SigV4 request is signed for: "Credential=KEY/DATE/REGION/SERVICE/aws4_request".
+SIGNED_REGION = re.compile(r"Credential=[^/,]+/\d{8}/([^/,]+)/s3/")
 SLOW_DOWN_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
                   b"<Message>Please reduce your request rate.</Message></Error>")
 
@@ -43,6 +54,7 @@ class Fault:
     probability: float = 1.0
     hits: int = 0
     released: threading.Event = field(default_factory=threading.Event)  # for "pause"
+    region: str = ""  # for "wrong_region": the bucket's
 
     def release(self) -> None:
         self.released.set()
@@ -84,6 +96,18 @@ class FaultProxy:
         fault = Fault(action, match, times, probability)
         with self._guard:
             self.faults.append(fault)
+        return fault
+
+    def place_bucket(self, bucket: str, region: str) -> Fault:
+        """S3's rule for a bucket in `region` (moto serves any bucket in any region): a request
+        to it signed for another region is refused, as S3 refuses it."""
+        def signed_elsewhere(method: str, target: str, headers: dict[str, str]) -> bool:
+            signed = SIGNED_REGION.search(headers.get("authorization", ""))
+            path = target.partition("?")[0]
+            return (path == f"/{bucket}" or path.startswith(f"/{bucket}/")) and signed is not None \
+                and signed.group(1) != region
+        fault = self.add("wrong_region", signed_elsewhere, times=None)
+        fault.region = region
         return fault
 
     def clear(self) -> None:
@@ -136,6 +160,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 fault.released.wait()  # type: ignore[union-attr]
             if action == "reset":
                 return self._reset()
+            if action == "wrong_region":
+                body = b"" if method == "HEAD" else WRONG_REGION_BODY.format(region=fault.region).encode()
+                head = WRONG_REGION.format(region=fault.region, length=len(body)).encode()
+                self.wfile.write(head + body)
+                return
             if action == "slow_down":
                 self.wfile.write(SLOW_DOWN % (len(SLOW_DOWN_BODY), SLOW_DOWN_BODY))
                 return

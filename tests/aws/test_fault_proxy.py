@@ -89,3 +89,13 @@ def test_a_paused_request_waits_for_its_release(proxy) -> None:
     fault.release()
     writer.join(30)
     assert [o["Key"] for o in client().list_objects_v2(Bucket=bucket)["Contents"]] == ["held"]
+
+
+def test_a_bucket_placed_in_a_region_refuses_requests_signed_for_another(proxy) -> None:
+    bucket = new_bucket()
+    proxy.place_bucket(bucket, "us-west-2")
+    boto3.client("s3", region_name="us-west-2").list_objects_v2(Bucket=bucket)
+    assert proxy.seen[-1][2] is None
+    # botocore follows S3's answer, signing again for the region it names.
+    boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=bucket)
+    assert [fault for _, _, fault in proxy.seen[-2:]] == ["wrong_region", None]

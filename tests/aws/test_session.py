@@ -70,7 +70,7 @@ def test_without_an_endpoint_aws_itself_is_used(clean) -> None:
     assert aws.endpoint("s3").url is None and aws.endpoint("glue").url is None
     secret = aws.duckdb_secret("my-bucket")
     assert "ENDPOINT" not in secret and "USE_SSL" not in secret and "REGION 'eu-west-1'" in secret
-    assert "glue.endpoint" not in aws.pyiceberg_properties()
+    assert "s3.endpoint" not in aws.pyiceberg_properties()
 
 
 def test_a_custom_endpoint_reaches_duckdb_pyarrow_and_pyiceberg(clean) -> None:
@@ -82,6 +82,5 @@ def test_a_custom_endpoint_reaches_duckdb_pyarrow_and_pyiceberg(clean) -> None:
     secret = aws.duckdb_secret("my-bucket")
     assert "ENDPOINT '127.0.0.1:9000'" in secret and "URL_STYLE 'path'" in secret and "USE_SSL false" in secret
     assert "SCOPE 's3://my-bucket'" in secret
-    props = aws.pyiceberg_properties()
-    assert props["s3.endpoint"] == props["glue.endpoint"] == "http://127.0.0.1:9000"
+    assert aws.pyiceberg_properties()["s3.endpoint"] == aws.client("glue").meta.endpoint_url == "http://127.0.0.1:9000"
     assert aws.pyarrow_s3().region == "eu-west-1"

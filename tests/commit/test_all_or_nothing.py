@@ -88,7 +88,7 @@ def test_readers_do_not_see_a_run_that_died_while_committing(house: Lakehouse, m
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(IcebergStore, "change_contents", dies)
-    monkeypatch.setattr(run_module, "_undo", lambda lake, journal, error, say: None)
+    monkeypatch.setattr(run_module, "_undo", lambda lake, journal, error, say, quiet=False: (False, False))
     with pytest.raises(SystemExit):
         house.run(consent_policy="strict")
     assert (Path(house.path) / "journal.json").exists()
