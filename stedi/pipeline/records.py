@@ -50,12 +50,13 @@ def record_committed(lake: "Lake", summary: "RunSummary", say: Say, journal: boo
                  else f"run {summary.run_id} is committed, and the next run writes its record")
         if not any(w.startswith(said) for w in summary.warnings):  # a run writes it twice: one warning
             warn(summary, say, f"{said} ({_why(e)}); {after}")
-    if journal:
-        try:
-            Journal.delete(lake.storage)
-        except Exception as e:  # noqa: BLE001 - the next writer finds the run committed and only tidies up
-            warn(summary, say, f"could not delete {lake.storage.path(JOURNAL_FILE)} ({_why(e)}); "
-                               "the next writer does")
+    finally:  # even through a Ctrl-C in the record's write: the run is committed, its journal done
+        if journal:
+            try:
+                Journal.delete(lake.storage)
+            except Exception as e:  # noqa: BLE001 - the next writer finds the run committed and only tidies up
+                warn(summary, say, f"could not delete {lake.storage.path(JOURNAL_FILE)} ({_why(e)}); "
+                                   "the next writer does")
 
 
 def _why(error: BaseException) -> str:

@@ -11,6 +11,7 @@ FAULT is one of:
   unlock-fails         letting go of the lake's lock fails (after the commit point): OSError
   ctrl-c-in-summary    a Ctrl-C comes while `stedi run` prints its summary (after the commit point)
   killed-at-record     the process dies (as by kill -9) as it starts writing the run's record
+  ctrl-c-at-record     a Ctrl-C comes as the run starts writing its record (after the commit point)
   disk-full-in-build   DuckDB's Parquet write fails as on a full disk, naming the file it wrote
   disk-full-in-commit  a table's commit fails as pyarrow reports a full disk under pyiceberg (no file named)
   ctrl-c-in-finalizer  a Ctrl-C comes while reading landing, and its KeyboardInterrupt is raised
@@ -83,6 +84,19 @@ def _killed_at_record() -> None:
     LocalStorage.write_atomic = write_atomic  # type: ignore[method-assign]
 
 
+def _ctrl_c_at_record() -> None:
+    from stedi.storage.local import LocalStorage
+
+    write = LocalStorage.write_atomic
+
+    def write_atomic(self: LocalStorage, relative: str, text: str, private: bool = False) -> None:
+        if relative.startswith("runs/"):
+            raise KeyboardInterrupt
+        write(self, relative, text, private)
+
+    LocalStorage.write_atomic = write_atomic  # type: ignore[method-assign]
+
+
 def _disk_full_in_build() -> None:
     import duckdb
 
@@ -140,6 +154,7 @@ FAULTS = {
     "unlock-fails": lambda: _at_unlock(OSError(errno.EIO, os.strerror(errno.EIO))),
     "ctrl-c-in-summary": _ctrl_c_in_summary,
     "killed-at-record": _killed_at_record,
+    "ctrl-c-at-record": _ctrl_c_at_record,
     "disk-full-in-build": _disk_full_in_build,
     "disk-full-in-commit": _disk_full_in_commit,
     "ctrl-c-in-finalizer": _ctrl_c_in_finalizer,

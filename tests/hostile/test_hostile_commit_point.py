@@ -137,7 +137,8 @@ def test_a_run_killed_as_it_writes_its_record_is_committed_and_recorded_by_the_n
     assert visible_run(lake) == run_id and training_rows(lake) == 2 and not (lake / "journal.json").exists()
 
 
-@pytest.mark.parametrize("fault", ["ctrl-c-in-retention", "ctrl-c-at-unlock", "ctrl-c-in-summary", "ctrl-c-in-exec"])
+@pytest.mark.parametrize("fault", ["ctrl-c-at-record", "ctrl-c-in-retention", "ctrl-c-at-unlock", "ctrl-c-in-summary",
+                                   "ctrl-c-in-exec"])
 def test_ctrl_c_after_the_commit_point_says_the_run_is_committed(fault: str, lake: Path, tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     done = stedi(fault, "run", "--lake", str(lake))
