@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -150,11 +151,12 @@ SMALL_DATA_BYTES = 256 * 1024 * 1024
 
 
 def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
-                  app_name: str = "stedi", small_data: bool = False) -> "SparkSession":
+                  app_name: str = "stedi", small_data: bool = False, jars: Sequence[str] = ()) -> "SparkSession":
     """A new session on `master`, after checking what it needs. Executors run this Python (so
     the package is importable where the landing checks run), unless PYSPARK_PYTHON says
     otherwise; on this machine's own cluster, every address is 127.0.0.1. `small_data`: tune
-    for a run of seconds (the driver's JIT compiles quickly; no whole-stage code generation)."""
+    for a run of seconds (the driver's JIT compiles quickly; no whole-stage code generation).
+    `jars`: more jars on its class path (a catalog's, a file system's)."""
     require_pyspark()
     require_java()
     require_master(master)
@@ -183,6 +185,8 @@ def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
         builder = builder.config(f"spark.hadoop.{key}", value)
     if small_data:
         builder = builder.config("spark.sql.codegen.wholeStage", "false")
+    if jars:
+        builder = builder.config("spark.jars", ",".join(jars))
     import signal
     import threading
 
