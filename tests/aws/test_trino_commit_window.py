@@ -19,9 +19,9 @@ from tests.trino_server import TrinoServer
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def trino_view(trino: TrinoServer, database: str) -> dict[str, tuple[int, str]]:
-    """Every Iceberg table as Trino reads it: its rows and a checksum of all their columns, in one
-    query (Trino's checksum ignores row order)."""
+def trino_view(trino: TrinoServer, database: str, versions: dict[str, int] | None = None) -> dict[str, tuple[int, str]]:
+    """Every Iceberg table as Trino reads it (at the snapshot `versions` names, if given): its
+    rows and a checksum of all their columns, in one query (Trino's checksum ignores row order)."""
     _, columns = trino.query(f"""SELECT table_name, column_name FROM iceberg.information_schema.columns
                                  WHERE table_schema = '{database}' ORDER BY ordinal_position""")
     names: dict[str, list[str]] = {}
@@ -29,7 +29,8 @@ def trino_view(trino: TrinoServer, database: str) -> dict[str, tuple[int, str]]:
         names.setdefault(table, []).append(f'"{column}"')
     sql = " UNION ALL ".join(
         f"""SELECT '{table}', count(*), to_hex(checksum(ROW({", ".join(names[table])})))
-            FROM iceberg."{database}"."{table}\"""" for table in STORED)
+            FROM iceberg."{database}"."{table}\"{f" FOR VERSION AS OF {versions[table]}" if versions else ""}"""
+        for table in STORED)
     return {table: (rows, checksum) for table, rows, checksum in trino.query(sql)[1]}
 
 
@@ -50,11 +51,15 @@ def test_athena_sees_each_table_as_the_last_run_left_it_or_as_the_new_run_makes_
     os.close(go_read)
     assert run.stderr is not None
     seen: list[tuple[str, list[str], dict]] = []  # (moment, tables committed by then, Trino's view)
+    pinned = {}  # Trino's view at the snapshots `stedi tables` shows, at the last moment
     committed: list[str] = []
     try:
         for text in run.stderr:
             if "committing " in text or "making the run visible" in text:
                 seen.append((text.strip(), list(committed), trino_view(trino, database)))
+                if "making the run visible" in text:
+                    shown = {t.name: t.snapshot_id for t in house.tables()}  # what `stedi tables` shows
+                    pinned = trino_view(trino, database, {t: shown[t] for t in STORED})
                 if "committing " in text:
                     committed.append(text.split("committing ", 1)[1].strip())
             os.write(go, b"x")
@@ -70,3 +75,5 @@ def test_athena_sees_each_table_as_the_last_run_left_it_or_as_the_new_run_makes_
         assert view == expected, moment
     assert any(before[t] != view[t] for _, _, view in seen for t in changed)  # seen inside the window
     assert any(before[t] == view[t] for _, _, view in seen for t in changed)
+    # Read at the snapshots of the last complete run (`stedi tables`), every table is of that run.
+    assert pinned == before
