@@ -27,6 +27,14 @@ JVM_OPTIONS = ("-Xmx1G", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djdk.a
                "--enable-native-access=ALL-UNNAMED")
 
 
+def class_archive(home: Path) -> tuple[str, ...]:
+    """Trino's classes, archived by the JVM itself (class data sharing) beside the server in the
+    cache: the first test run writes it as Trino exits (seconds, once), every later one maps it
+    and starts in 30% less CPU time (14 s of 19 here). Stale (another JDK), it is written again."""
+    return (f"-XX:SharedArchiveFile={home.parent / (home.name + '.jsa')}", "-XX:+AutoCreateSharedArchive",
+            "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
+
+
 class TrinoError(Exception):
     """A query Trino refused or failed, in Trino's words."""
 
@@ -100,7 +108,7 @@ class TrinoServer:
         launched = time.monotonic()
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [str(java), *JVM_OPTIONS, "-cp", str(home / "lib" / "*"), f"-Dconfig={etc / 'config.properties'}",
+                [str(java), *JVM_OPTIONS, *class_archive(home), "-cp", str(home / "lib" / "*"), f"-Dconfig={etc / 'config.properties'}",
                  "-Dnode.environment=test", f"-Dnode.data-dir={scratch / 'data'}",
                  "io.trino.server.TrinoServer"],
                 cwd=scratch, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
@@ -118,7 +126,7 @@ class TrinoServer:
     def stop(self) -> None:
         self.process.terminate()
         try:
-            self.process.wait(timeout=30)
+            self.process.wait(timeout=90)  # the first run writes the class archive as it exits
         except subprocess.TimeoutExpired:
             self.process.kill()
 
