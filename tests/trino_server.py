@@ -86,7 +86,7 @@ class TrinoServer:
     uri: str
     process: subprocess.Popen
     log: Path
-    started_in: float  # seconds from launch to "SERVER STARTED"
+    started_in: float  # seconds from launch to the first query answered
 
     @classmethod
     def start(cls, aws_endpoint: str, scratch: Path, timeout: float = 180) -> "TrinoServer":
@@ -120,6 +120,7 @@ class TrinoServer:
                 server.stop()
                 raise RuntimeError(f"Trino did not start: {log} says\n{log.read_text(errors='replace')[-3000:]}")
             time.sleep(0.2)
+        server.query("SELECT 1")
         server.started_in = time.monotonic() - launched
         return server
 
@@ -137,7 +138,19 @@ class TrinoServer:
             return json.load(response)
 
     def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Column names and rows of `sql`, values as Python reads them (dates, timestamps, floats)."""
+        """Column names and rows of `sql`, values as Python reads them (dates, floats)."""
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                return self._query(sql)
+            except TrinoError as e:
+                # Seconds after it started, the server may not yet count itself as a worker for a
+                # catalog (its announcement is periodic): a transient state, not an answer.
+                if "No nodes available" not in str(e) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.5)
+
+    def _query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         answer = self._call(f"{self.uri}/v1/statement", sql.encode())
         columns: list[dict[str, Any]] = []
         data: list[list[Any]] = []

@@ -4,6 +4,8 @@ and lines an adversary writes."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -33,9 +35,24 @@ BAD_CUSTOMERS = [
 BAD_STEPS = ['{"sensorReadingTime": [1655500000000], "serialNumber": {"s": 1}, "distanceFromObject": "far"}']
 
 
-def make_lake(server: MotoServer, root: Path) -> tuple[Lakehouse, str]:
+@dataclass
+class AthenaLake:
+    house: Lakehouse
+    database: str  # its Glue database
+    _read: dict[str, tuple[list[str], Counter]] = field(default_factory=dict)
+
+    def stedi_rows(self, table: str) -> tuple[list[str], Counter]:
+        """The column names and rows of `table` as `stedi query` reads it (once: the lake does
+        not change, and every engine is held to the same reading). Call with the AWS variables set."""
+        if table not in self._read:
+            read = self.house.query(f'SELECT * FROM "{table}"')
+            self._read[table] = read.column_names, Counter(tuple(row.values()) for row in read.to_pylist())
+        return self._read[table]
+
+
+def make_lake(server: MotoServer, root: Path) -> AthenaLake:
     """A lake in a new bucket after one run over a small generated delivery with malformed lines
-    and a delivery of the lines above; and its Glue database."""
+    and a delivery of the lines above."""
     generate(root / "delivery", customers=25, seed=11, rates=GeneratorRates(malformed=0.02))
     for source, lines in (("accelerometer", BAD_READINGS), ("customer", BAD_CUSTOMERS), ("step_trainer", BAD_STEPS)):
         folder = root / "bad" / source / "landing"
@@ -49,4 +66,4 @@ def make_lake(server: MotoServer, root: Path) -> tuple[Lakehouse, str]:
         house.ingest(root / "delivery")
         house.ingest(root / "bad")
         house.run()
-    return house, database
+    return AthenaLake(house, database)

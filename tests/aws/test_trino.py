@@ -8,7 +8,6 @@ from collections import Counter
 
 import pytest
 
-from stedi import Lakehouse
 from stedi.landing.sources import SOURCES
 from stedi.query import STORED
 from tests.aws.athena_lake import BLANK_LINES
@@ -25,17 +24,11 @@ SHOWN = {
 TRINO_TYPES = {"VARCHAR": "varchar", "BIGINT": "bigint", "DOUBLE": "double", "DATE": "date"}
 
 
-def stedi_rows(house: Lakehouse, table: str) -> tuple[list[str], Counter]:
-    """The column names and rows of `table` as `stedi query` reads it."""
-    read = house.query(f'SELECT * FROM "{table}"')
-    return read.column_names, Counter(tuple(row.values()) for row in read.to_pylist())
-
-
 def test_every_iceberg_table_reads_in_trino_as_stedi_query_reads_it(athena_lake, trino) -> None:
-    house, database = athena_lake
+    database = athena_lake.database
     for table in STORED:
         columns, rows = trino.query(f'SELECT * FROM iceberg."{database}"."{table}"')
-        assert (columns, Counter(rows)) == stedi_rows(house, table), table  # every row, every column, as often
+        assert (columns, Counter(rows)) == athena_lake.stedi_rows(table), table  # every row, every column, as often
         assert rows, table
 
 
@@ -43,18 +36,19 @@ def test_landing_tables_read_in_trino_whatever_their_lines_hold(athena_lake, tri
     """Every line a run accepted reads in Trino as stedi types it (cast as a user casts the
     string columns); every other line is one more row, so a count in Athena exceeds stedi's by
     the lines the quarantine table lists (and blank lines)."""
-    house, database = athena_lake
+    database = athena_lake.database
+    quarantine = athena_lake.stedi_rows("quarantine")[1]  # rows (source, file, line, raw, reason)
     for source in SOURCES.values():
         casts = ", ".join(f'try_cast("{f.column}" AS {TRINO_TYPES[f.type.sql_type]})' for f in source.fields)
         _, rows = trino.query(f'SELECT {casts} FROM hive."{database}"."{source.landing_table}"')
-        seen, accepted = Counter(rows), stedi_rows(house, source.landing_table)[1]
-        quarantined = house.query(f"SELECT count(*) AS n FROM quarantine WHERE source = '{source.name}'")["n"][0].as_py()
+        seen, accepted = Counter(rows), athena_lake.stedi_rows(source.landing_table)[1]
+        quarantined = sum(n for row, n in quarantine.items() if row[0] == source.name)
         assert accepted - seen == Counter(), source.name  # no accepted line missing or read otherwise
         assert seen.total() == accepted.total() + quarantined + BLANK_LINES.get(source.name, 0), source.name
 
 
 def test_what_athena_shows_for_a_bad_line(athena_lake, trino) -> None:
-    house, database = athena_lake
+    database = athena_lake.database
     _, rows = trino.query(f'SELECT * FROM hive."{database}".accelerometer_landing')
     shown = {row[0]: row for row in rows if row[0] in SHOWN}
     assert shown == SHOWN
