@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 import urllib.request
@@ -108,9 +107,9 @@ class TrinoServer:
         launched = time.monotonic()
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [str(java), *JVM_OPTIONS, *class_archive(home), "-cp", str(home / "lib" / "*"), f"-Dconfig={etc / 'config.properties'}",
-                 "-Dnode.environment=test", f"-Dnode.data-dir={scratch / 'data'}",
-                 "io.trino.server.TrinoServer"],
+                [str(java), *JVM_OPTIONS, *class_archive(home), "-cp", str(home / "lib" / "*"),
+                 f"-Dconfig={etc / 'config.properties'}", "-Dnode.environment=test",
+                 f"-Dnode.data-dir={scratch / 'data'}", "io.trino.server.TrinoServer"],
                 cwd=scratch, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                 env={**os.environ, "JAVA_HOME": str(java.parent.parent)})
         server = cls(f"http://127.0.0.1:{port}", process, log, 0.0)
@@ -176,7 +175,3 @@ def _value(kind: str, value: Any) -> Any:
     if kind == "date":
         return date.fromisoformat(value)
     return value
-
-
-def remove(scratch: Path) -> None:
-    shutil.rmtree(scratch, ignore_errors=True)

@@ -11,7 +11,6 @@ import pytest
 
 from stedi.query import STORED
 from tests.conftest import require_jvm_piece
-from tests.jvm_cache import cached
 from tests.moto_server import ACCESS_KEY, REGION, SECRET_KEY
 
 CATALOG = "glue_on_moto"
@@ -23,7 +22,8 @@ CREDENTIALS = {"aws.accessKeyId": ACCESS_KEY, "aws.secretAccessKey": SECRET_KEY}
 @pytest.fixture
 def glue_catalog(spark, aws) -> Iterator[str]:
     """An Iceberg catalog of the session on moto's Glue and S3, as a Glue job's user names one."""
-    require_jvm_piece(None if cached("iceberg-spark") else
+    jars = spark.sparkContext.getConf().get("spark.jars", "")  # what the shared session started with
+    require_jvm_piece(None if "iceberg-spark-runtime" in jars and "iceberg-aws-bundle" in jars else
                       "Iceberg's Spark runtime is not in .cache/jvm/iceberg-spark: run `make jvm`")
     properties = {"": "org.apache.iceberg.spark.SparkCatalog",
                   ".catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog",
