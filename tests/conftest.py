@@ -179,25 +179,49 @@ def spark():
             raise
         pytest.skip(str(e))
 
-    os.environ["STEDI_SPARK_CLASS_ARCHIVE"] = "off"  # writing it at exit would cost the test run seconds
-    # hadoop-aws and its SDK (`make jvm`), where fetched: jars join the class path only as the JVM
-    # starts, and the S3 tests share this session with the others.
     from tests.jvm_cache import cached
 
-    jars = ",".join(str(jar) for jar in cached(S3A_JARS))
+    os.environ["STEDI_SPARK_CLASS_ARCHIVE"] = "off"  # writing it at exit would cost the test run seconds
+    # The jars `make jvm` fetched, where fetched: they join the class path only as the JVM starts,
+    # and every Spark test shares this session: hadoop-aws and its SDK (the S3 tests), Iceberg's
+    # Spark runtime and its AWS bundle (tests/aws/test_iceberg_spark.py, as a Glue or EMR user reads).
+    jars = ",".join(str(jar) for jar in [*cached(S3A_JARS), *cached("iceberg-spark")])
     session = start_session("local[2]", driver_memory="2g", app_name="stedi-tests", jars=jars)
     yield session
     stop_session(session)
 
 
+def require_jvm_piece(reason: str | None) -> None:
+    """Skip a test whose JVM piece is missing (`reason`), saying why; under CI, fail instead."""
+    if reason is not None:
+        if REQUIRE_SPARK:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+
+
+# -- Trino: one server for the whole test run, reading the lake as Athena does ---------------
+
+@pytest.fixture(scope="session")
+def trino(moto_server, tmp_path_factory: pytest.TempPathFactory):
+    """Trino on 127.0.0.1 (tests/trino_server.py), its Glue and S3 at moto's server."""
+    from tests.trino_server import TrinoServer, missing
+
+    require_jvm_piece(missing())
+    server = TrinoServer.start(moto_server.endpoint, tmp_path_factory.mktemp("trino"))
+    print(f"\nTrino started in {server.started_in:.1f} s")  # shown with -s, or in the log of a failure
+    yield server
+    server.stop()
+
+
 # -- Spark tests apart: `make test` runs them after the others, on their own -----------------
 
+# Modules that start Spark without the `spark` fixture (the `trino` fixture marks Trino's tests).
 SPARK_MODULES = ("tests/engines/test_parity.py", "tests/engines/test_spark_", "tests/jobs/test_spark_run.py",
                  "tests/aws/test_glue_environment.py")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "spark: starts Spark (the shared session, a cluster, spark-submit)")
+    config.addinivalue_line("markers", "spark: starts a JVM (Spark's shared session, a cluster, spark-submit; Trino)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -207,6 +231,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     another worker takes two to three times as long."""
     for item in items:
         path = item.nodeid.split("::")[0]
-        if "spark" in getattr(item, "fixturenames", ()) or path.startswith(SPARK_MODULES):
+        fixtures = getattr(item, "fixturenames", ())
+        if "spark" in fixtures or "trino" in fixtures or path.startswith(SPARK_MODULES):
             item.add_marker(pytest.mark.spark)
             item.add_marker(pytest.mark.xdist_group("spark"))

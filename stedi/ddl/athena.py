@@ -1,7 +1,8 @@
 """`stedi ddl --dialect athena`: the CREATE statements an AWS user runs in Athena.
 
-Landing tables are typed external JSON tables over the landing folders (JSON keys map to
-the lowercased columns case-insensitively); every other table is an Iceberg table. The
+Landing tables are external JSON tables over the landing folders (JSON keys map to the
+lowercased columns case-insensitively), of string columns, so that no line fails a query;
+every other table is an Iceberg table. The
 derived tables' columns are not declared twice: they are read off the models' SQL by
 running it on empty inputs. Statements are built as sqlglot trees, then rendered. The
 Glue catalog of a lake in S3 registers the same landing tables (`landing_tables`).
@@ -19,7 +20,9 @@ from stedi.store.catalog import LandingTable
 
 DIALECTS = ("athena",)
 JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
-JSON_SERDE_PROPERTIES = {"case.insensitive": "true"}  # JSON keys as delivered, columns lowercased
+# JSON keys as delivered, columns lowercased; a line that is not JSON (cut short, say) is a row of
+# NULLs instead of failing the query (without it, Trino and so Athena fail on such a line).
+JSON_SERDE_PROPERTIES = {"case.insensitive": "true", "ignore.malformed.json": "true"}
 JSON_TABLE_PROPERTIES = {"classification": "json"}
 # What Athena's CREATE EXTERNAL TABLE ... ROW FORMAT SERDE records for a text (JSON lines) table.
 TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
@@ -27,15 +30,20 @@ TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat
 
 
 def landing_columns() -> dict[str, list[tuple[str, exp.DataType]]]:
-    """Column names and types of the landing tables, straight from their sources' fields."""
-    return {source.landing_table: [(f.column, exp.DataType.build(f.type.sql_type, dialect="duckdb"))
-                                   for f in source.fields] for source in SOURCES.values()}
+    """Column names of the landing tables, straight from their sources' fields, every one a
+    string: the OpenX SerDe of Trino (and so of Athena engine v3) fails the whole query on one
+    JSON object or array where a number or date column is declared, and reads a date column
+    leniently (1990-13-45 as 1991-02-14, a number as days since 1970). A string column takes any
+    value; a query casts it (`try_cast(x AS double)`), and the quarantine table says which lines
+    stedi refused and why (tests/aws/test_trino.py)."""
+    return {source.landing_table: [(f.column, exp.DataType.build("VARCHAR")) for f in source.fields]
+            for source in SOURCES.values()}
 
 
 def landing_tables(lake_uri: str) -> list[LandingTable]:
     """The landing zones of the lake at `lake_uri` (s3://bucket/prefix) as external JSON tables.
-    Types are rendered as Hive types (string, bigint), what Glue and Athena's DDL record;
-    Athena's query dialect would say varchar."""
+    Types are rendered as Hive types (string), what Glue and Athena's DDL record; Athena's query
+    dialect would say varchar."""
     root = lake_uri.rstrip("/")
     return [LandingTable(name, f"{root}/{TABLE_LOCATIONS[name]}/", [(c, t.sql("hive").lower()) for c, t in columns])
             for name, columns in landing_columns().items()]

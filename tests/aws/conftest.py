@@ -1,17 +1,21 @@
-"""Fixtures of the AWS tests: moto's IAM-enforcing server, once for all IAM tests; the Glue
+"""Fixtures of the AWS tests: the lake the engines AWS runs read (Trino, Iceberg's Spark
+runtime), made once; moto's IAM-enforcing server, once for all IAM tests; the Glue
 job's wheels, fetched by `make glue-wheels`: deploys in the tests gather from them, offline
 (--wheelhouse), as a user without a package index would."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
 from tests.aws.glue_env import wheel_cache
 from tests.aws.iam import IamServer
 from tests.conftest import REQUIRE_SPARK
+
+if TYPE_CHECKING:
+    from tests.aws.athena_lake import AthenaLake
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +34,12 @@ def glue_wheelhouse() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return folder
+
+
+@pytest.fixture(scope="session")
+def athena_lake(moto_server, tmp_path_factory: pytest.TempPathFactory) -> "AthenaLake":
+    """The lake of tests/aws/athena_lake.py, made once per test run for the engines that read it.
+    Its tests take the `aws` fixture: the AWS variables are set for them only."""
+    from tests.aws.athena_lake import make_lake
+
+    return make_lake(moto_server, tmp_path_factory.mktemp("athena-lake"))
