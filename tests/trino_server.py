@@ -18,7 +18,8 @@ from typing import Any
 from tests.jvm_cache import cached
 from tests.moto_server import ACCESS_KEY, REGION, SECRET_KEY, free_port
 
-TRINO_JAVA_HOME = Path("/usr/lib/jvm/temurin-25-jdk-amd64")  # Trino 476 needs Java 24+; Spark keeps Java 17
+# Trino 476 needs Java 24+; Spark keeps Java 17. STEDI_TRINO_JAVA_HOME names another JDK.
+TRINO_JAVA_HOME = Path(os.environ.get("STEDI_TRINO_JAVA_HOME") or "/usr/lib/jvm/temurin-25-jdk-amd64")
 TRINO_JAVA_VERSION = 24
 PLUGINS = ("hive", "iceberg")  # fewer plugins, a faster start on two cores
 # A small heap, and no optimizing compiler: the queries are of a few hundred rows.
