@@ -7,7 +7,6 @@ Glue's arguments and the job's. The tables it builds equal a DuckDB run on the s
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from pathlib import Path
@@ -18,6 +17,7 @@ from stedi import Lakehouse
 from stedi.aws.glue_wheels import pins
 from tests.aws.deploying import ROLE, client, deploy, empty
 from tests.aws.glue_env import RecordingIndex, glue_python_copy, install_as_glue, versions
+from tests.commit.lake_checks import rows
 from tests.conftest import REQUIRE_SPARK, S3A_JARS
 from tests.jobs.test_spark_run import delivery
 from tests.jvm_cache import cached
@@ -37,10 +37,6 @@ def needs(reason: str) -> None:
     if REQUIRE_SPARK:  # CI: a missing set-up step fails
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def rows(house: Lakehouse, name: str) -> list[str]:
-    return sorted(json.dumps(r, sort_keys=True, default=str) for r in house.table(name).to_arrow().to_pylist())
 
 
 def test_glue_5_installs_the_deployed_modules_offline_and_the_job_builds_what_duckdb_builds(

@@ -4,7 +4,6 @@ the tables in Glue for Athena, the key in Secrets Manager, no credential anywher
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
 
 import boto3
@@ -13,6 +12,7 @@ import pytest
 from stedi import Lakehouse
 from stedi.cli.main import main
 from stedi.config import CONFIG_FILE
+from tests.commit.lake_checks import rows
 from tests.conftest import STARTER
 from tests.moto_server import ACCESS_KEY, REGION, SECRET_KEY, aws_environment, new_bucket
 
@@ -45,10 +45,6 @@ def secret_value(lake: str) -> str:
     from stedi.aws.secrets import secret_name
 
     return boto3.client("secretsmanager", region_name=REGION).get_secret_value(SecretId=secret_name(lake))["SecretString"]
-
-
-def rows(house: Lakehouse, name: str) -> list[str]:
-    return sorted(json.dumps(r, sort_keys=True, default=str) for r in house.table(name).to_arrow().to_pylist())
 
 
 def all_objects(bucket: str) -> dict[str, bytes]:

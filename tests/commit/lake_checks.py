@@ -3,6 +3,7 @@ file in a table's folders that no snapshot or metadata refers to."""
 
 from __future__ import annotations
 
+import json
 
 from stedi import Lakehouse
 from stedi.store.iceberg_store import IcebergStore, referenced_files
@@ -14,6 +15,21 @@ STORED = ("customer_trusted", "accelerometer_trusted", "step_trainer_trusted", "
 def contents(house: Lakehouse) -> dict[str, list[str]]:
     """Every stored table's rows, read as a user reads them (sorted, as text)."""
     return {name: sorted(map(str, house.table(name).to_arrow().to_pylist())) for name in STORED}
+
+
+def rows(house: Lakehouse, name: str) -> list[str]:
+    """A table's rows as a user reads them: each as JSON text with its keys sorted, in order."""
+    return sorted(json.dumps(r, sort_keys=True, default=str) for r in house.table(name).to_arrow().to_pylist())
+
+
+def same_built_tables(house: Lakehouse, other: Lakehouse) -> dict[str, int]:
+    """Assert that every table `house` built (all but landing) holds, row for row, what `other`'s
+    does; their row counts, for what the caller checks more."""
+    built = {t.name: t.rows for t in house.tables() if t.zone != "landing"}
+    assert built == {t.name: t.rows for t in other.tables() if t.zone != "landing"}
+    for name in built:
+        assert rows(house, name) == rows(other, name), name
+    return built
 
 
 def orphans(house: Lakehouse) -> list[str]:

@@ -17,6 +17,7 @@ from stedi import Lakehouse
 from stedi.config import CONFIG_FILE
 from stedi.jobs.spark_run import main, parse_args, require_conditional_writes
 from tests.aws.glue_env import wheel_cache
+from tests.commit.lake_checks import same_built_tables
 from tests.conftest import customer, reading, step, write_delivery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,10 +156,6 @@ def lake_pair(tmp_path: Path) -> tuple[Lakehouse, Lakehouse]:
     return spark, duck
 
 
-def rows(house: Lakehouse, name: str) -> list[str]:
-    return sorted(json.dumps(r, sort_keys=True, default=str) for r in house.table(name).to_arrow().to_pylist())
-
-
 def test_spark_submit_of_the_script_builds_what_duckdb_builds(tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
     """spark-submit, as on a cluster or EMR, with Glue's arguments around the job's own; local[2]
     (the standalone cluster's test is tests/engines/test_spark_cluster.py). Policy any-time: the
@@ -177,8 +174,5 @@ def test_spark_submit_of_the_script_builds_what_duckdb_builds(tmp_path: Path, sp
     duck.run(consent_policy=policy)
 
     spark_lake = Lakehouse(spark_lake.path)
-    built = {t.name: t.rows for t in spark_lake.tables() if t.zone != "landing"}
-    assert built == {t.name: t.rows for t in duck.tables() if t.zone != "landing"}
+    built = same_built_tables(spark_lake, duck)
     assert built["machine_learning_curated"] > 0 and built["quarantine"] == 3
-    for name in built:
-        assert rows(spark_lake, name) == rows(duck, name), name
