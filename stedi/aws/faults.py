@@ -17,13 +17,13 @@ _DUCKDB_STATUS = re.compile(r"returned HTTP (?P<status>\d{3})")
 _PYARROW_OBJECT = re.compile(r"(?:key|prefix|path) '(?P<key>[^']*)' (?:in|from) bucket '(?P<bucket>[^']+)'")
 _PYARROW_ERROR = re.compile(r"AWS Error (?P<code>[A-Z_]+) during (?P<operation>\w+) operation")
 
-_STATUS = {"503": "S3 kept answering 503 Slow Down (throttled)", "500": "S3 kept answering 500 (internal error)",
-           "403": "access denied (check the credentials and their permissions)"}
-_PYARROW_CODES = {"SLOW_DOWN": "S3 kept answering 503 Slow Down (throttled)",
-                  "NETWORK_CONNECTION": "the connection to S3 kept failing",
-                  "SERVICE_UNAVAILABLE": "S3 kept answering 503 (unavailable)",
-                  "INTERNAL_FAILURE": "S3 kept answering 500 (internal error)",
-                  "ACCESS_DENIED": "access denied (check the credentials and their permissions)"}
+_THROTTLED = "S3 kept answering 503 Slow Down (throttled)"
+_INTERNAL = "S3 kept answering 500 (internal error)"
+_DENIED = "access denied (check the credentials and their permissions)"
+_STATUS = {"503": _THROTTLED, "500": _INTERNAL, "403": _DENIED}  # DuckDB's, by HTTP status
+_PYARROW_CODES = {"SLOW_DOWN": _THROTTLED, "NETWORK_CONNECTION": "the connection to S3 kept failing",
+                  "SERVICE_UNAVAILABLE": "S3 kept answering 503 (unavailable)", "INTERNAL_FAILURE": _INTERNAL,
+                  "ACCESS_DENIED": _DENIED}
 
 
 class AwsError(StediError):
