@@ -65,6 +65,9 @@ class Config:
 ENGINES = ("duckdb", "spark")
 _ENV_FIELDS = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master", "spark_jars",
                "keep_snapshots", "keep_days", "report")
+# Settings of the machine that runs stedi, never of the lake: what they name is loaded as code into
+# whoever runs stedi on it, and a lake's stedi.toml (in S3: an object) is writable by more people.
+_MACHINE_ONLY = ("spark_jars",)
 _CHECKED = ("consent_policy", "memory_limit", "threads", "glue_database", "engine", "spark_master",
             "keep_snapshots", "keep_days", "report")
 REPORT_SWITCH = ("on", "off")
@@ -161,6 +164,9 @@ def load_config(lake: "Storage | Path", env: Mapping[str, str] | None = None) ->
         for name, value in from_file.items():
             if name not in known:
                 raise StediError(f"{path}: unknown setting {name!r} (known: {', '.join(sorted(known))})")
+            if name in _MACHINE_ONLY and value:
+                raise StediError(f"{path}: sets {name}, which would load code into whoever runs stedi on this lake; "
+                                 f"remove it, and set STEDI_{name.upper()} on your own machine instead")
             values[name] = _coerce(name, value, path)
         if not lake.keeps_key_in_config:
             if "pseudonym_key" in values:  # whoever reads the bucket could re-identify customers
@@ -187,7 +193,7 @@ def write_config(lake: "Storage | Path", config: Config) -> None:
     else:
         lines = ["# STEDI lake settings. The pseudonym key is kept in AWS Secrets Manager, not here.\n"]
     for f in fields(Config):
-        if f.name == "pseudonym_key" and not lake.keeps_key_in_config:
+        if (f.name == "pseudonym_key" and not lake.keeps_key_in_config) or f.name in _MACHINE_ONLY:
             continue
         value = getattr(config, f.name)
         lines.append(f"{f.name} = {value if isinstance(value, int) else _toml_str(value)}\n")

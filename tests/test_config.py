@@ -20,6 +20,19 @@ def test_the_key_never_comes_from_the_environment(tmp_path: Path) -> None:
     assert (tmp_path / "stedi.toml").stat().st_mode & 0o077 == 0  # readable by its owner only
 
 
+def test_jars_to_load_come_from_the_users_machine_never_from_the_lakes_file(tmp_path: Path) -> None:
+    """Whoever may write a lake's stedi.toml (in S3, anyone with PutObject on the lake) must not
+    make every user's Spark engine load a jar of theirs: spark_jars is refused there."""
+    (tmp_path / "stedi.toml").write_text(f'pseudonym_key = "{"ab" * 32}"\nspark_jars = "/tmp/evil.jar"\n')
+    with pytest.raises(StediError) as refused:
+        load_config(tmp_path, env={})
+    assert str(refused.value) == (f"{tmp_path / 'stedi.toml'}: sets spark_jars, which would load code into whoever "
+                                  "runs stedi on this lake; remove it, and set STEDI_SPARK_JARS on your own machine instead")
+    write_config(tmp_path, Config(pseudonym_key="ab" * 32, spark_jars="/opt/hadoop-aws.jar"))
+    assert "spark_jars" not in (tmp_path / "stedi.toml").read_text()  # a lake file written by stedi loads
+    assert load_config(tmp_path, env={"STEDI_SPARK_JARS": "/opt/a.jar"}).spark_jars == "/opt/a.jar"
+
+
 @pytest.mark.parametrize("text, message", [
     ('consent_policy = "sometimes"', "consent_policy 'sometimes' is not one of strict, any-time"),
     ('colour = "blue"', "unknown setting 'colour'"),
