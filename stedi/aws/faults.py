@@ -87,6 +87,13 @@ def _s3_uri(url: str) -> str:
     return f"s3://{path}"
 
 
+def stopped(error: BaseException, what: str, fate: str) -> StediError | None:
+    """A failure to reach AWS that stopped a writer with no commit point of its own (ingest,
+    maintain), with what it left (`fate`); None if `error` is not one."""
+    fault = aws_failure(error, what)
+    return None if fault is None else StediError(f"{fault}; {fate}")
+
+
 def not_committed(fault: AwsError, writer: str, rolled_back: bool) -> StediError:
     """A writer's AWS failure before its commit point, with what became of the lake: the writer
     rolled itself back, or (cut off from AWS) left its journal for the next writer to."""

@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
+from stedi.aws.faults import stopped
 from stedi.errors import InputError
 from stedi.lake import Lake
 from stedi.landing.delivery import Delivered, find_delivery, not_taken_lines
@@ -64,10 +65,20 @@ def ingest(lake: Lake, src: Storage) -> IngestReport:
             except _GzipError as e:
                 report.conflicts.append(f"{src.path(entry.relative)}: {e}; nothing of it was taken")
                 continue
-            except OSError as e:
-                raise InputError(f"{src.path(entry.relative)}: cannot copy into the lake: {e.strerror or e}") from None
+            except Exception as e:
+                cut = stopped(e, lake.storage.path(target), _fate(report))
+                if cut is not None:  # a cut network or throttling that outlasted the retries
+                    raise cut from None
+                if isinstance(e, OSError):
+                    raise InputError(f"{src.path(entry.relative)}: cannot copy into the lake: {e.strerror or e}") from None
+                raise
             report.copied.append(target)
     return report
+
+
+def _fate(report: IngestReport) -> str:
+    return (f"ingest stopped: the {len(report.copied)} file(s) copied before this one are in landing, the rest of "
+            "the delivery is not (ingest it again: what landing already holds is skipped)")
 
 
 class _GzipError(Exception):

@@ -33,6 +33,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
+from stedi.aws.faults import aws_failure
 from stedi.commit.lock import still_writing
 from stedi.config import with_overrides
 from stedi.lake import Lake
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
     from stedi.commit.state import TableState
     from stedi.storage import FileEntry
+    from stedi.store.iceberg_store import IcebergStore
 
 Say = Callable[[str], None]
 DAY_MS = 86_400_000
@@ -126,7 +128,7 @@ def retain(lake: Lake, say: Say | None = None, keep_snapshots: int | None = None
         if plan.expired:
             plan.doomed |= _referenced(lake, plan.table, plan.expired)
             still_writing(lake)  # a writer whose lock was taken over changes nothing more
-            _expire(plan.table, plan.expired, config.keep_snapshots)
+            _expire(store, plan, config.keep_snapshots)
             report.expired[plan.name] = len(plan.expired)
     adopted = {p.name: p.table.metadata_location for p in plans
                if p.table.metadata_location != state.tables[p.name].metadata_location}
@@ -182,16 +184,22 @@ def _referenced_by(lake: Lake, metadata_location: str) -> set[str]:
     return found.all()
 
 
-def _expire(table: "Table", expired: list[int], keep_snapshots: int) -> None:
+def _expire(store: "IcebergStore", plan: _Plan, keep_snapshots: int) -> None:
     """One commit: the snapshots removed, and the metadata log kept about as long as the
     snapshots are (older metadata files list expired snapshots whose files are gone)."""
     from pyiceberg.table.update.snapshot import ExpireSnapshots
 
-    with table.transaction() as tx:
-        if tx.table_metadata.properties.get(PREVIOUS_VERSIONS_MAX) != str(keep_snapshots):
-            tx.set_properties({PREVIOUS_VERSIONS_MAX: str(keep_snapshots)})
-        # What table.maintenance.expire_snapshots() does, in this transaction.
-        ExpireSnapshots(tx).by_ids(expired).commit()
+    try:
+        with plan.table.transaction() as tx:
+            if tx.table_metadata.properties.get(PREVIOUS_VERSIONS_MAX) != str(keep_snapshots):
+                tx.set_properties({PREVIOUS_VERSIONS_MAX: str(keep_snapshots)})
+            # What table.maintenance.expire_snapshots() does, in this transaction.
+            ExpireSnapshots(tx).by_ids(plan.expired).commit()
+    except Exception as e:
+        fault = aws_failure(e, f"{store.access.describe()}, table {plan.name}")  # a cut Glue call names no table
+        if fault is None:
+            raise
+        raise fault from None
 
 
 def _sweep(lake: Lake, plan: _Plan, now_ms: int, margin_seconds: float, report: RetentionReport) -> None:

@@ -12,9 +12,11 @@ import pytest
 
 from stedi import Lakehouse
 from stedi.cli.main import main
+from stedi.commit.writer import writing
+from stedi.maintain import retain
 from stedi.generate import generate
 from tests.aws.fault_proxy import request_to
-from tests.commit.lake_checks import journal_left, orphans
+from tests.commit.lake_checks import contents, journal_left, orphans
 from tests.moto_server import REGION, new_bucket
 
 
@@ -104,3 +106,67 @@ def test_a_cut_glue_commit_and_roll_back_are_finished_by_the_next_writer(proxy, 
     assert "rolling back unfinished run" in capsys.readouterr().err
     house = Lakehouse(lake)
     assert house.lake.state() is not None and not journal_left(house) and orphans(house) == []
+
+
+
+def one_line_error(args: list[str], capsys) -> str:
+    """`stedi ARGS` fails with one line on stderr, after its progress lines, and no traceback."""
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("stedi:")]
+    assert "Traceback" not in err and len(errors) == 1 and err.endswith(errors[0] + "\n"), err
+    return errors[0]
+
+
+def test_an_ingest_cut_part_way_says_what_landed_and_the_next_ingest_copies_the_rest(
+        proxy, lake: str, tmp_path: Path, capsys) -> None:
+    generate(tmp_path / "second", customers=5, seed=4)
+    proxy.add("reset", request_to("PUT", path_contains="/step_trainer/landing/"), times=None)
+    line = one_line_error(["ingest", str(tmp_path / "second"), "--lake", lake], capsys)
+    assert line.startswith(f"stedi: error: {lake}/step_trainer/landing/") and "retries exhausted" in line, line
+    assert line.endswith("in landing, the rest of the delivery is not (ingest it again: what landing already "
+                         "holds is skipped)"), line
+    copied = int(line.split("; ingest stopped: the ")[1].split(" ")[0])
+    assert copied > 0  # the customer and accelerometer files went before
+
+    proxy.clear()
+    house = Lakehouse(lake)
+    again = house.ingest(tmp_path / "second")
+    assert len(again.unchanged) == copied and again.copied
+    assert all(path.startswith("step_trainer/landing/") for path in again.copied), again.copied
+
+
+def test_maintenance_cut_part_way_changes_no_table_and_the_next_one_finishes_it(
+        proxy, lake: str, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("STEDI_LAKE", lake)
+    for seed in (4, 5):  # three runs: history to expire
+        assert main(["run"]) == 0
+        generate(tmp_path / f"d{seed}", customers=5, seed=seed)
+        assert main(["ingest", str(tmp_path / f"d{seed}")]) == 0
+    assert main(["run"]) == 0
+    before = contents(Lakehouse(lake))
+    capsys.readouterr()
+    maintain = ["maintain", "--keep-snapshots", "1", "--keep-days", "0"]
+
+    proxy.add("reset", glue_call("UpdateTable"), times=None)  # an expiry's commit
+    line = one_line_error(maintain, capsys)
+    database = Lakehouse(lake).lake.config.glue_database
+    assert line.startswith(f"stedi: error: Glue database {database}, table ") and "kept failing" in line, line
+    assert line.endswith("; maintenance stopped part way: every table's current data is as it was; the next "
+                         "`stedi maintain` (or run) finishes it (a file it freed is deleted once 60 minutes old)")
+    assert contents(Lakehouse(lake)) == before
+
+    proxy.clear()
+    freed = lambda m, t, h: (m == "DELETE" and ".lock" not in t) or (m == "POST" and "delete" in t)
+    proxy.add("reset", freed, times=None)  # deleting what is freed (the lock still goes)
+    line = one_line_error(maintain, capsys)
+    assert line.startswith(f"stedi: error: {lake}/") and "maintenance stopped part way" in line, line
+    assert contents(Lakehouse(lake)) == before
+
+    # With the network back, the next retention deletes what the cut one freed, once old enough
+    # (an hour: younger unreferenced files may be another writer's in progress).
+    proxy.clear()
+    house = Lakehouse(lake)
+    with writing(house.lake, "maintain"):
+        retain(house.lake, keep_snapshots=1, keep_days=0, margin_seconds=0)
+    assert contents(house) == before and orphans(house) == [] and not house.lake.storage.exists(".lock")
