@@ -4,8 +4,8 @@ Tests compare the engine's tables with this one on the same data (the sqlglot wa
 checking an executor against DuckDB). Slow but obvious; only for test-sized data.
 
 Nothing here comes from the product's validator or engines: which lines are records, and
-which of them are accepted, is decided below from the README's words ("What a line must
-be"), so a regression in the product's validation shows up as a difference.
+which of them are accepted, is decided below from the words of docs/tables.md ("What a line
+must be"), so a regression in the product's validation shows up as a difference.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # The declared fields, restated rather than imported from stedi.landing.sources: a change
 # to that declaration (a required field made optional, a type changed) would otherwise
 # change the product and this reference at once and pass unnoticed. Types are the JSON
-# types the README names: "string", "integer" (whole number in 64 bits), "number" (any
+# types docs/tables.md names: "string", "integer" (whole number in 64 bits), "number" (any
 # finite JSON number), "date" (a string YYYY-MM-DD). (key, type, required), in column order.
 FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "customer": (
@@ -57,11 +57,11 @@ FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
 # Year 1 to 9999, leading zeros allowed and centuries-old years with fewer digits ("993-01-01").
 _DATE = re.compile(r"0*([1-9][0-9]{0,3})-([0-9]{2})-([0-9]{2})")
 _JSON_WHITESPACE = b" \t\r"  # a line of only these is blank: not a record, not counted
-MAX_DEPTH = 64  # README: arrays and objects nested deeper than 64 levels reject a line
+MAX_DEPTH = 64  # docs/tables.md: arrays and objects nested deeper than 64 levels reject a line
 
 
 class Rejected(ValueError):
-    """A line that is not a record the README accepts."""
+    """A line that is not a record docs/tables.md accepts."""
 
 
 def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

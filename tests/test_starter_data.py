@@ -1,6 +1,6 @@
 """Integration: the real STEDI starter data (skipped where ../shared is absent).
 
-Expected counts, worked out from the data and the rules (see README, "Row counts"):
+Expected counts, worked out from the data and the rules (see docs/tables.md, "Row counts on the starter data"):
 956 customers, each with one record, one serial number of its own and a birthday; 482 of
 them with research consent. All 81,273 accelerometer and 28,680 step-trainer lines are
 well-formed. 'any-time' keeps every reading of the 482: 40,981 accelerometer readings,

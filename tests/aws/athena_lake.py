@@ -16,7 +16,7 @@ from tests.moto_server import MotoServer, aws_environment, new_bucket
 
 # Lines an adversary delivers: a value of every wrong kind where a number or a date belongs (an
 # object or an array failed Trino's whole query on a typed column), lines that are not JSON or
-# not an object, a blank line. Each `user` says what Athena shows for it (README, "How Athena sees it").
+# not an object, a blank line. Each `user` says what Athena shows for it (docs/aws.md, "How Athena sees it").
 BAD_READINGS = [
     '{"user": "object-in-number@x.com", "timestamp": {"ms": 1}, "x": [1, 2], "y": true, "z": "1.5"}',
     '{"user": "too-big@x.com", "timestamp": 99999999999999999999999, "x": 1e999, "y": "NaN", "z": null}',

@@ -1,4 +1,4 @@
-"""The README's IAM policy, as written, against moto's IAM-enforcing server: every command runs
+"""The IAM policy of docs/aws.md ("IAM policy"), as written, against moto's IAM-enforcing server: every command runs
 under it, and without any one statement a command that needs it fails in one line.
 
 moto enforces a policy less exactly than AWS; what the test has to give it (`as_moto_checks`):
@@ -36,18 +36,18 @@ from tests.conftest import customer, reading, step, write_delivery
 from tests.erasure_scan import assert_no_hits, scan_bucket
 from tests.moto_server import REGION
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+POLICY_PAGE = Path(__file__).resolve().parents[2] / "docs" / "aws.md"  # the page that prints the policy
 MARKER = "<!-- tests/aws/test_iam_policy.py reads the JSON block below -->"
 ACCOUNT, PREFIX, DATABASE = "123456789012", "lake", "stedi_iam"
 JOB_ROLE = f"arn:aws:iam::{ACCOUNT}:role/stedi-glue"
 ANN, BOB, CRAIG = "ann@iam.test", "bob@iam.test", "craig@iam.test"
 CRAIG_VALUES = [CRAIG, "craig-serial-77"]
 
-def readme_policy(**values: str) -> dict[str, Any]:
-    """The policy the README prints, its placeholders replaced by `values`."""
-    text = README.read_text(encoding="utf-8")
+def documented_policy(**values: str) -> dict[str, Any]:
+    """The policy docs/aws.md prints, its placeholders replaced by `values`."""
+    text = POLICY_PAGE.read_text(encoding="utf-8")
     block = re.search(re.escape(MARKER) + r"\s*```json\n(.*?)\n```", text, re.S)
-    assert block, f"README.md: no JSON block after {MARKER}"
+    assert block, f"{POLICY_PAGE.name}: no JSON block after {MARKER}"
     policy = block.group(1)
     for name, value in values.items():
         policy = policy.replace(name, value)
@@ -77,7 +77,7 @@ def without(policy: dict[str, Any], sid: str) -> dict[str, Any]:
 
 
 class Lake:
-    """The one lake of these tests, in a versioned bucket, and the user the README's policy is for."""
+    """The one lake of these tests, in a versioned bucket, and the user the documented policy is for."""
 
     def __init__(self, iam: IamServer, tmp: Path):
         self.iam, self.tmp = iam, tmp
@@ -86,7 +86,7 @@ class Lake:
         s3 = iam.client("s3")
         s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         s3.put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"})
-        self.policy = readme_policy(BUCKET=self.bucket, PREFIX=PREFIX, REGION=REGION, ACCOUNT=ACCOUNT,
+        self.policy = documented_policy(BUCKET=self.bucket, PREFIX=PREFIX, REGION=REGION, ACCOUNT=ACCOUNT,
                                     DATABASE=DATABASE, JOB_NAME=f"stedi-run-{DATABASE}", JOB_ROLE_ARN=JOB_ROLE)
         self.keys = iam.user("lake-user", as_moto_checks(self.policy, self.bucket))
 
@@ -209,7 +209,7 @@ CHECKED_ON_ITS_OWN = {"ForgetOldVersions": "next_writer_without_forget_old_versi
 
 
 def test_every_statement_of_the_readme_is_checked() -> None:
-    sids = set(statements(readme_policy()))
+    sids = set(statements(documented_policy()))
     assert sids == set(NEEDED_BY) | set(NOT_ENFORCED_BY_MOTO) | set(CHECKED_ON_ITS_OWN)
 
 
@@ -245,7 +245,7 @@ def test_the_key_pattern_matches_this_lakes_secret_only(aws) -> None:  # type: i
     bucket, secrets = f"stedi-iam-{uuid.uuid4().hex[:8]}", boto3.client("secretsmanager", region_name=REGION)
     arn = {prefix: secrets.create_secret(Name=secret_name(f"s3://{bucket}/{prefix}"), SecretString="x")["ARN"]
            for prefix in (PREFIX, f"{PREFIX}-archive", f"{PREFIX}/inner")}
-    pattern = statements(readme_policy(BUCKET=bucket, PREFIX=PREFIX, REGION=REGION, ACCOUNT=ACCOUNT))[
+    pattern = statements(documented_policy(BUCKET=bucket, PREFIX=PREFIX, REGION=REGION, ACCOUNT=ACCOUNT))[
         "PseudonymKey"]["Resource"]
     assert [p for p, a in arn.items() if fnmatch.fnmatchcase(a, pattern)] == [PREFIX]
     assert fnmatch.fnmatchcase(arn[f"{PREFIX}-archive"], pattern.replace("-??????", "-*"))  # what `-*` allowed

@@ -2,7 +2,7 @@
 each progress line of its commit window (tests/commit/paused_cli.py), read by Trino at each. Glue
 names each table's newest commit, so a table reads either as the last run left it or as the new
 run makes it, never half of a commit; until the run's commit point, tables already committed read
-new next to tables still old (README, "How Athena sees it")."""
+new next to tables still old (docs/aws.md, "While a run commits")."""
 
 from __future__ import annotations
 

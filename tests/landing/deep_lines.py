@@ -1,6 +1,6 @@
-"""Hand-worked lines for the nesting rule (README, "What a line must be"): arrays and objects
+"""Hand-worked lines for the nesting rule (docs/tables.md, "What a line must be"): arrays and objects
 nested deeper than 64 levels reject a line. The line's own object is level 1, so an extra key
-may hold 63 more levels; brackets inside strings are text. Each line with the README's verdict."""
+may hold 63 more levels; brackets inside strings are text. Each line with the verdict of docs/tables.md."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""What a line must be (README), line by line: the reference's rules and the product's verdicts.
+"""What a line must be (docs/tables.md), line by line: the reference's rules and the product's verdicts.
 
-Each case is a landing line and whether the README's words accept it, worked out by hand.
+Each case is a landing line and whether the words of docs/tables.md accept it, worked out by hand.
 The reference (tests/reference.py) must give the same verdict, and a run of the product must
 quarantine exactly the rejected lines and type the accepted ones as the reference does. The
 product's own validator is not consulted: a regression in it or in the bulk parser shows here.
@@ -169,7 +169,7 @@ STEP_TRAINER: dict[str, bool] = {
 STEP_TRAINER_REPEATED_KEYS: dict[str, bool] = {
     '{"sensorReadingTime":1,"serialNumber":"s","serialNumber":"t","distanceFromObject":218}': False,
 }
-# Lines the README rejects that a lenient reader lets through: DuckDB's JSON reader (trailing
+# Lines docs/tables.md rejects that a lenient reader lets through: DuckDB's JSON reader (trailing
 # commas, a vertical tab as white space, a lone surrogate), a trim of spaces only, a float()
 # that overflows. Each was a product bug once.
 LENIENT: dict[str, dict[str, bool]] = {
@@ -225,7 +225,7 @@ def test_reference_types_the_values() -> None:
 
 def write_cases(root: Path, cases: dict[str, dict[str, bool]], not_utf8: bool = True) -> dict[str, list[int]]:
     """One landing file per source: each case, a blank line after every third, the line that is
-    not UTF-8 last. Returns the line numbers the README rejects, per source."""
+    not UTF-8 last. Returns the line numbers docs/tables.md rejects, per source."""
     rejected: dict[str, list[int]] = {}
     for source, lines in cases.items():
         body: list[bytes] = []

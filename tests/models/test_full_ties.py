@@ -1,4 +1,4 @@
-"""Records of one email tied on every rule of the README (same lastupdatedate, same consent)
+"""Records of one email tied on every rule of docs/tables.md (same lastupdatedate, same consent)
 still resolve to one record whatever their order in the files: customer_latest.sql breaks the
 remaining ties on the other columns, and the reference mirrors that order."""
 
