@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
-from stedi.config import CONFIG_FILE, Config, load_config, write_config
-from stedi.errors import NotALakeError
+from stedi.config import CONFIG_FILE, Config, parse_settings, settings_text
+from stedi.errors import NotALakeError, StediError
 from stedi.landing.sources import SOURCES
 from stedi.storage import FileEntry, Storage, open_storage
 
@@ -63,6 +63,24 @@ def zone_of(table: str) -> str:
         return "quarantine"
     zone = TABLE_LOCATIONS[table].split("/")[1]
     return "landing" if zone == "accepted" else zone
+
+
+def load_config(lake: Storage | Path, env: Mapping[str, str] | None = None) -> Config:
+    """The effective config of a lake (its storage, or a local folder): defaults < lake file < environment."""
+    lake = open_storage(lake) if isinstance(lake, Path) else lake
+    path = lake.path(CONFIG_FILE)
+    try:
+        text = lake.read_text(CONFIG_FILE)
+    except (OSError, UnicodeDecodeError) as e:
+        raise StediError(f"{path}: cannot read the lake config: {e}") from None
+    return parse_settings(text, path, lake.keeps_key_in_config, env)
+
+
+def write_config(lake: Storage | Path, config: Config) -> None:
+    """Write the lake's config file."""
+    lake = open_storage(lake) if isinstance(lake, Path) else lake
+    # Created private: the key is never in a file others can read, not even for a moment.
+    lake.write_atomic(CONFIG_FILE, settings_text(config, lake.keeps_key_in_config), private=True)
 
 
 class Lake:
@@ -154,8 +172,6 @@ class Lake:
     def run_record(self, run_id: str) -> dict | None:
         """The summary a `stedi run` recorded (runs/<run-id>.json); None if it is missing or unreadable."""
         import json
-
-        from stedi.errors import StediError
 
         try:
             text = self.storage.read_text(f"runs/{run_id}.json")

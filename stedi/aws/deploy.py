@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Callable
 
 from stedi.aws.glue_job import JobSpec, check_size, default_job_name, find_job, require_role, sync_job
 from stedi.aws.session import explain, session
-from stedi.config import CONSENT_POLICIES, load_config
+from stedi.config import CONSENT_POLICIES
 from stedi.errors import InputError
-from stedi.lake import Lake
+from stedi.lake import Lake, load_config
 from stedi.storage import is_remote, open_storage
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED
 
