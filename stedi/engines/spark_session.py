@@ -222,7 +222,7 @@ def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
 def _log_settings() -> Path:
     """Spark's log settings for the JVM, in the user's cache folder: a fixed name in the shared
     temporary folder could be another user's file or symlink (read as theirs, written through)."""
-    from stedi.commit.atomic import write_atomic
+    from stedi.storage.atomic import write_atomic
 
     path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stedi" / "spark-log4j2.properties"
     try:

@@ -86,7 +86,7 @@ class LocalStorage(Storage):
             raise
 
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
-        from stedi.commit.atomic import write_atomic
+        from stedi.storage.atomic import write_atomic
 
         write_atomic(self.local(relative), text, mode=FILE_MODE)  # every file of a lake is private
 
@@ -94,17 +94,17 @@ class LocalStorage(Storage):
         shutil.rmtree(self.local(relative), ignore_errors=True)
 
     def move(self, relative: str, target: str) -> None:
-        from stedi.commit.atomic import move
+        from stedi.storage.atomic import move
 
         move(self.local(relative), self.local(target))
 
     def copy(self, relative: str, target: str) -> None:
-        from stedi.commit.atomic import copy
+        from stedi.storage.atomic import copy
 
         copy(self.local(relative), self.local(target))
 
     def open_output(self, relative: str) -> "ContextManager[BinaryIO]":
-        from stedi.commit.atomic import replacing
+        from stedi.storage.atomic import replacing
 
         return replacing(self.local(relative))
 
@@ -151,12 +151,12 @@ class LocalStorage(Storage):
         return self.local(relative)
 
     def remove_partials(self, relative: str) -> None:
-        from stedi.commit.atomic import remove_partials
+        from stedi.storage.atomic import remove_partials
 
         remove_partials(self.local(relative))
 
     def writer_lock(self, command: str) -> Any:
-        from stedi.commit.lock import WriterLock
+        from stedi.storage.lock import WriterLock
 
         return WriterLock(self.folder, command)
 

@@ -238,7 +238,7 @@ class S3Storage(Storage):
     # -- what differs by medium ----------------------------------------------------------
 
     def writer_lock(self, command: str) -> Any:
-        from stedi.commit.s3_lock import S3WriterLock, lease_setting
+        from stedi.storage.s3_lock import S3WriterLock, lease_setting
 
         return S3WriterLock(self, command, lease_setting())
 
