@@ -27,6 +27,7 @@ from stedi.config import CONFIG_FILE, Config, parse_settings, settings_text
 from stedi.errors import NotALakeError, StediError
 from stedi.landing.sources import SOURCES
 from stedi.storage import FileEntry, Storage, open_storage
+from stedi.store.catalogs import catalog_for
 
 if TYPE_CHECKING:
     from stedi.commit.state import LakeState
@@ -148,7 +149,7 @@ class Lake:
 
     @cached_property
     def catalog(self) -> "CatalogAccess":
-        return self.storage.catalog(self.config)
+        return catalog_for(self.storage, self.config)
 
     @property
     def store(self) -> "IcebergStore":

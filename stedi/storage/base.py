@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     import pyarrow.fs
 
     from stedi.config import Config
-    from stedi.store.catalog import CatalogAccess
 
 
 @dataclass(frozen=True)
@@ -278,10 +277,6 @@ class Storage(ABC):
         from contextlib import nullcontext
 
         return nullcontext()
-
-    @abstractmethod
-    def catalog(self, config: "Config") -> "CatalogAccess":
-        """The Iceberg catalog of the lake's tables."""
 
     @abstractmethod
     def create_key(self, config: "Config") -> "Config":

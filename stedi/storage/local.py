@@ -18,7 +18,6 @@ from stedi.storage.modes import FILE_MODE, FOLDER_MODE
 if TYPE_CHECKING:
     from stedi.storage.base import FileEntry
     from stedi.config import Config
-    from stedi.store.catalog import CatalogAccess
 
 
 class LocalStorage(Storage):
@@ -168,11 +167,6 @@ class LocalStorage(Storage):
             for message in private_message(self.folder, *make_private(self.folder)):
                 (say or (lambda m: None))(message)
             yield
-
-    def catalog(self, config: "Config") -> "CatalogAccess":
-        from stedi.store.sqlite_catalog import SqliteCatalog
-
-        return SqliteCatalog(self.folder / "catalog.db", self.uri())
 
     @property
     def catalog_inside(self) -> bool:

@@ -17,7 +17,6 @@ from stedi.storage.base import Storage
 if TYPE_CHECKING:
     from stedi.config import Config
     from stedi.storage.base import FileEntry
-    from stedi.store.catalog import CatalogAccess
 
 # What S3 answers a conditional write whose condition no longer holds.
 _CHANGED = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404"}
@@ -241,11 +240,6 @@ class S3Storage(Storage):
         from stedi.storage.s3_lock import S3WriterLock, lease_setting
 
         return S3WriterLock(self, command, lease_setting())
-
-    def catalog(self, config: "Config") -> "CatalogAccess":
-        from stedi.store.glue_catalog import GlueCatalog
-
-        return GlueCatalog(config.glue_database, self.uri())
 
     def create_key(self, config: "Config") -> "Config":
         from stedi.aws.secrets import create_pseudonym_key
