@@ -30,7 +30,7 @@ from stedi.storage import FileEntry, Storage, open_storage
 from stedi.store.catalogs import catalog_for
 
 if TYPE_CHECKING:
-    from stedi.commit.state import LakeState
+    from stedi.store.state import LakeState
     from stedi.engines.base import LandingFile
     from stedi.store.catalog import CatalogAccess
     from stedi.store.iceberg_store import IcebergStore
@@ -182,7 +182,7 @@ class Lake:
 
     def state(self) -> "LakeState | None":
         """The tables of the last complete run: what readers read."""
-        from stedi.commit.state import LakeState
+        from stedi.store.state import LakeState
 
         return LakeState.read(self.storage)
 
