@@ -26,6 +26,7 @@ from stedi.aws.session import explain, session
 from stedi.config import CONSENT_POLICIES
 from stedi.errors import InputError
 from stedi.lake import Lake, load_config
+from stedi.landing.zones import open_or_create, register_landing
 from stedi.storage import is_remote, open_storage
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED
 
@@ -120,16 +121,16 @@ def _lake(lake: Lake, exists: bool, dry_run: bool, say: Callable[[str], None]) -
         read_pseudonym_key(lake.root)  # the job cannot run without it: a missing one is one line now
         changes = [Change(f"lake {lake.root}", UNCHANGED), Change(key, UNCHANGED)]
         database = lake.catalog.ensure_database(dry_run)
-        tables = lake.register_landing(dry_run)
+        tables = register_landing(lake, dry_run)
     else:
         # What making the lake will do, read first: making it does all of it at once.
         database = lake.catalog.ensure_database(dry_run=True)
-        tables = lake.register_landing(dry_run=True)
+        tables = register_landing(lake, dry_run=True)
         changes = [Change(f"lake {lake.root}", CREATED), Change(key, UNCHANGED if has_pseudonym_key(lake.root)
                                                                   else CREATED)]
         if not dry_run:
             say(f"making the lake {lake.root}")
-            Lake.open_or_create(lake.root)
+            open_or_create(lake.root)
     database_name = lake.config.glue_database
     changes.append(Change(f"Glue database {database_name}", database))
     changes += [Change(f"Glue table {database_name}.{table}", status) for table, status in tables.items()]

@@ -18,7 +18,7 @@ from stedi.aws import session
 from stedi.aws.glue_wheels import pins
 from stedi.aws.secrets import secret_name
 from stedi.cli.main import main
-from stedi.ddl.athena import landing_tables
+from stedi.landing.zones import landing_tables
 from tests.aws.deploying import ROLE, client, deploy, empty, objects
 from tests.conftest import customer, reading, step, write_delivery
 
