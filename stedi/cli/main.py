@@ -160,7 +160,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_aws_deploy(args: argparse.Namespace) -> int:
-    from stedi.aws.deploy import deploy
+    from stedi.deploy.deploy import deploy
     from stedi.cli.summary import print_deploy
     from stedi.lakehouse import default_lake_path
 
