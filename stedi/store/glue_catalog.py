@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from stedi.aws.session import explain, session
 from stedi.errors import StediError
+from stedi.storage.s3 import S3Storage
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED, CatalogAccess, LandingTable
 from stedi.store.glue_landing import landing_definition, landing_input
 
@@ -46,8 +47,6 @@ class GlueCatalog(CatalogAccess):
         return f"Glue database {self.database}"
 
     def pyiceberg(self) -> "Catalog":
-        from stedi.storage.s3 import S3Storage
-
         region = S3Storage.parse(self.lake_uri).region
         if self._catalog is None:
             from pyiceberg.catalog.glue import GlueCatalog as PyIcebergGlueCatalog
