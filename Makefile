@@ -44,7 +44,7 @@ jvm:
 # the tests download nothing.
 WHEELS := .cache/wheels
 $(WHEELS)/glue/.fetched: $(SPARK_STAMP) constraints.txt
-	$(BIN)/python -m stedi.aws.glue_wheels $(WHEELS)/glue
+	$(BIN)/python -m stedi.deploy.glue_wheels $(WHEELS)/glue
 	@touch $@
 
 $(WHEELS)/glue-env/.fetched: $(SPARK_STAMP) tests/aws/glue5_python.txt

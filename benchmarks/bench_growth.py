@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from stedi import Lakehouse  # noqa: E402
-from stedi.config import write_config  # noqa: E402
+from stedi.lake import write_config  # noqa: E402
 from stedi.generate import generate  # noqa: E402
 
 COLUMNS = ["day", "landing MB", "data MB", "data files", "metadata MB", "metadata files", "snapshots",

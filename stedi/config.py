@@ -1,6 +1,8 @@
 """Typed, layered configuration: defaults, then the lake's `stedi.toml`, then environment.
 
-Later layers win. Environment variables are named STEDI_<FIELD> (e.g. STEDI_CONSENT_POLICY).
+Later layers win. This module holds and parses settings only; reading and writing a lake's
+file is the lake's (`stedi.lake.load_config`, `write_config`). Environment variables are named
+STEDI_<FIELD> (e.g. STEDI_CONSENT_POLICY).
 The pseudonym key lives only in the lake's file: it is never read from the environment,
 so a key cannot leak into a shell history or a CI log.
 """
@@ -12,13 +14,9 @@ import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
 from stedi.errors import StediError
-
-if TYPE_CHECKING:
-    from stedi.storage import Storage
 
 CONSENT_POLICIES = ("strict", "any-time")
 CONFIG_FILE = "stedi.toml"
@@ -54,7 +52,7 @@ class Config:
     report: str = "on"
 
     def __post_init__(self) -> None:
-        # load_config checks each value as it reads it, naming its source; this catches the rest
+        # parse_settings checks each value as it reads it, naming its source; this catches the rest
         # (Config built in code, command-line overrides).
         for name in _CHECKED:
             problem = _problem(name, getattr(self, name))
@@ -143,19 +141,14 @@ def _coerce(name: str, value: object, source: str) -> object:
     return value
 
 
-def load_config(lake: "Storage | Path", env: Mapping[str, str] | None = None) -> Config:
-    """The effective config of a lake (its storage, or a local folder): defaults < lake file < environment."""
-    from stedi.storage import open_storage
-
-    lake = open_storage(lake) if isinstance(lake, Path) else lake
+def parse_settings(text: str | None, where: str, key_in_file: bool, env: Mapping[str, str] | None = None) -> Config:
+    """The effective config of a lake whose config file (named `where`) holds `text` (None: it has
+    none): defaults < the file < environment. `key_in_file`: the lake keeps its pseudonym key in
+    this file (a local lake), else elsewhere (AWS Secrets Manager), and the file must not hold one."""
     env = os.environ if env is None else env
     known = {f.name for f in fields(Config)}
     values: dict[str, object] = {}
-    path = lake.path(CONFIG_FILE)
-    try:
-        text = lake.read_text(CONFIG_FILE)
-    except (OSError, UnicodeDecodeError) as e:
-        raise StediError(f"{path}: cannot read the lake config: {e}") from None
+    path = where
     if text is not None:
         try:
             from_file = tomllib.loads(text)
@@ -168,7 +161,7 @@ def load_config(lake: "Storage | Path", env: Mapping[str, str] | None = None) ->
                 raise StediError(f"{path}: sets {name}, which would load code into whoever runs stedi on this lake; "
                                  f"remove it, and set STEDI_{name.upper()} on your own machine instead")
             values[name] = _coerce(name, value, path)
-        if not lake.keeps_key_in_config:
+        if not key_in_file:
             if "pseudonym_key" in values:  # whoever reads the bucket could re-identify customers
                 raise StediError(f"{path}: holds a pseudonym_key, which must not lie beside the data it protects; "
                                  "remove it (the lake's key is in AWS Secrets Manager)")
@@ -183,22 +176,19 @@ def load_config(lake: "Storage | Path", env: Mapping[str, str] | None = None) ->
     return Config(**values)  # type: ignore[arg-type]
 
 
-def write_config(lake: "Storage | Path", config: Config) -> None:
-    """Write the lake's config file (only scalars, so plain TOML lines suffice)."""
-    from stedi.storage import open_storage
-
-    lake = open_storage(lake) if isinstance(lake, Path) else lake
-    if lake.keeps_key_in_config:
+def settings_text(config: Config, key_in_file: bool) -> str:
+    """A lake's config file for `config` (only scalars, so plain TOML lines suffice); the key only
+    where `key_in_file`, machine-only settings never."""
+    if key_in_file:
         lines = ["# STEDI lake settings. Keep pseudonym_key secret: it re-identifies customers.\n"]
     else:
         lines = ["# STEDI lake settings. The pseudonym key is kept in AWS Secrets Manager, not here.\n"]
     for f in fields(Config):
-        if (f.name == "pseudonym_key" and not lake.keeps_key_in_config) or f.name in _MACHINE_ONLY:
+        if (f.name == "pseudonym_key" and not key_in_file) or f.name in _MACHINE_ONLY:
             continue
         value = getattr(config, f.name)
         lines.append(f"{f.name} = {value if isinstance(value, int) else _toml_str(value)}\n")
-    # Created private: the key is never in a file others can read, not even for a moment.
-    lake.write_atomic(CONFIG_FILE, "".join(lines), private=True)
+    return "".join(lines)
 
 
 def _toml_str(value: str) -> str:

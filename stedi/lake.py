@@ -11,28 +11,28 @@
 <lake>/runs/<run-id>.json                 summary of each `stedi run`
 <lake>/state.json                         the tables of the last complete run (what readers read)
 <lake>/journal.json                       only while a writer is at work, or after one died
-<lake>/.lock                              the writers' lock (see stedi/commit)
+<lake>/.lock                              the writers' lock (stedi/storage/lock.py, s3_lock.py)
 
 The layout is the same in S3 (`s3://bucket/prefix/customer/landing/`, ...), as in the original.
+A lake is made with its landing zones (stedi/landing/zones.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from functools import cached_property
+import hashlib
+import json
+from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
-from stedi.config import CONFIG_FILE, Config, load_config, write_config
-from stedi.errors import NotALakeError
-from stedi.landing.sources import SOURCES
+from stedi.config import CONFIG_FILE, Config, parse_settings, settings_text
+from stedi.errors import NotALakeError, StediError
 from stedi.storage import FileEntry, Storage, open_storage
-
-if TYPE_CHECKING:
-    from stedi.commit.state import LakeState
-    from stedi.engines.base import LandingFile
-    from stedi.store.catalog import CatalogAccess
-    from stedi.store.iceberg_store import IcebergStore
+from stedi.storage.landing_file import LandingFile
+from stedi.store.catalog import CatalogAccess
+from stedi.store.catalogs import catalog_for
+from stedi.store.iceberg_store import IcebergStore
+from stedi.store.state import LakeState
 
 # Where each table lives, relative to the lake: the S3 layout of the original.
 TABLE_LOCATIONS = {
@@ -51,6 +51,8 @@ TABLE_LOCATIONS = {
     "accelerometer_accepted": "accelerometer/accepted",
     "step_trainer_accepted": "step_trainer/accepted",
 }
+# The sources, each with a landing zone (their fields: stedi/landing/sources.py), in build order.
+SOURCE_NAMES = tuple(name.removesuffix("_landing") for name in TABLE_LOCATIONS if name.endswith("_landing"))
 
 
 class LandingState(NamedTuple):
@@ -63,6 +65,24 @@ def zone_of(table: str) -> str:
         return "quarantine"
     zone = TABLE_LOCATIONS[table].split("/")[1]
     return "landing" if zone == "accepted" else zone
+
+
+def load_config(lake: Storage | Path, env: Mapping[str, str] | None = None) -> Config:
+    """The effective config of a lake (its storage, or a local folder): defaults < lake file < environment."""
+    lake = open_storage(lake) if isinstance(lake, Path) else lake
+    path = lake.path(CONFIG_FILE)
+    try:
+        text = lake.read_text(CONFIG_FILE)
+    except (OSError, UnicodeDecodeError) as e:
+        raise StediError(f"{path}: cannot read the lake config: {e}") from None
+    return parse_settings(text, path, lake.keeps_key_in_config, env)
+
+
+def write_config(lake: Storage | Path, config: Config) -> None:
+    """Write the lake's config file."""
+    lake = open_storage(lake) if isinstance(lake, Path) else lake
+    # Created private: the key is never in a file others can read, not even for a moment.
+    lake.write_atomic(CONFIG_FILE, settings_text(config, lake.keeps_key_in_config), private=True)
 
 
 class Lake:
@@ -81,24 +101,6 @@ class Lake:
             raise NotALakeError(f"{storage.root}: no lake here (create one with `stedi ingest SRC --lake {storage.root}`)")
         return cls(storage, load_config(storage))
 
-    @classmethod
-    def open_or_create(cls, location: Path | str) -> "Lake":
-        """Open a lake, creating it where the folder (or S3 prefix) is missing or empty."""
-        storage = open_storage(location)
-        storage.check()
-        if cls.exists_at(storage):
-            return cls(storage, load_config(storage))
-        outer = storage.lake_above()
-        if outer is not None:  # its files would be the outer lake's to tidy away, landing's to read
-            raise NotALakeError(f"{storage.root}: inside the lake {outer}; choose a place for the lake outside it")
-        storage.make_folder("")
-        # Making a lake is a writer's work. Taking the lock is also its first write: without the
-        # right to write here, it fails before any key or catalog entry exists.
-        with storage.writer_lock("ingest").acquire(wait=60), storage.owner_only():
-            if not storage.is_file(CONFIG_FILE):  # else another process made it meanwhile
-                cls._create(storage)
-        return cls(storage, load_config(storage))
-
     @staticmethod
     def exists_at(storage: Storage) -> bool:
         """Whether a lake is there; False where one can be made (nothing there), and refused
@@ -109,69 +111,38 @@ class Lake:
             raise NotALakeError(f"{storage.root}: not a STEDI lake and not empty; choose a new place for the lake")
         return False
 
-    @classmethod
-    def _create(cls, storage: Storage) -> None:
-        # Settings as defaults, except the Glue database: where the tables go is fixed at creation.
-        config = replace(Config(), glue_database=load_config(storage).glue_database)
-        try:
-            config = storage.create_key(config)
-            for source in SOURCES:
-                storage.make_folder(f"{source}/landing")
-            cls(storage, config).register_landing()
-            write_config(storage, config)  # last: a lake is made once its config is there
-        except BaseException:
-            storage.abandon_key()  # a key made for a lake that never came to be goes too
-            raise
-
     @property
     def root(self) -> str:
         """The lake as users name it: a local folder or s3://bucket/prefix."""
         return self.storage.root
 
     @cached_property
-    def catalog(self) -> "CatalogAccess":
-        return self.storage.catalog(self.config)
+    def catalog(self) -> CatalogAccess:
+        return catalog_for(self.storage, self.config)
 
     @property
-    def store(self) -> "IcebergStore":
-        from stedi.store.iceberg_store import IcebergStore
-
+    def store(self) -> IcebergStore:
         return IcebergStore(self.catalog, self.storage.iceberg_properties())
 
     @property
     def pseudonym_key(self) -> str:
         return self.storage.pseudonym_key(self.config)
 
-    def register_landing(self, dry_run: bool = False) -> dict[str, str]:
-        """Make the landing zones external JSON tables where other engines read the catalog (Glue);
-        what each table needed (created, updated, unchanged). `dry_run`: change nothing."""
-        if not self.catalog.keeps_landing:
-            return {}
-        from stedi.ddl.athena import landing_tables
-
-        return self.catalog.register_landing(landing_tables(self.storage.uri()), dry_run)
-
     def run_record(self, run_id: str) -> dict | None:
         """The summary a `stedi run` recorded (runs/<run-id>.json); None if it is missing or unreadable."""
-        import json
-
-        from stedi.errors import StediError
-
         try:
             text = self.storage.read_text(f"runs/{run_id}.json")
             return json.loads(text) if text is not None else None
         except (StediError, OSError, ValueError):
             return None
 
-    def state(self) -> "LakeState | None":
+    def state(self) -> LakeState | None:
         """The tables of the last complete run: what readers read."""
-        from stedi.commit.state import LakeState
-
         return LakeState.read(self.storage)
 
     @property
     def sources(self) -> list[str]:
-        return list(SOURCES)
+        return list(SOURCE_NAMES)
 
     @property
     def table_names(self) -> list[str]:
@@ -204,19 +175,15 @@ class Lake:
         return self.storage.uri(TABLE_LOCATIONS[table])
 
     def landing_dir(self, source: str) -> str:
-        return f"{source}/landing"
+        return TABLE_LOCATIONS[f"{source}_landing"]
 
     def landing_files(self, source: str) -> list[FileEntry]:
         """Landing files of a source in delivery order (names carry the delivery time)."""
         return self.storage.files(self.landing_dir(source), suffix=".json", stamped=True)
 
-    def landing_inputs(self, source: str, scratch: Path, entries: list[FileEntry] | None = None) -> list["LandingFile"]:
+    def landing_inputs(self, source: str, scratch: Path, entries: list[FileEntry] | None = None) -> list[LandingFile]:
         """A source's landing files (`entries`: these of them) for an engine; a file in S3 is
         streamed into `scratch` when the engine first needs its bytes."""
-        from functools import partial
-
-        from stedi.engines.base import LandingFile
-
         entries = self.landing_files(source) if entries is None else entries
         return [LandingFile(self.storage.path(e.relative), partial(self.storage.local_file, e.relative, scratch))
                 for e in entries]
@@ -226,10 +193,8 @@ class Lake:
         a delivery is ingested or a landing file is rewritten), and their total size. A hint for
         what a run may need (changes.plan decides); the change stamp is left out: a forget undone
         moves the files themselves back, stamped anew (hard links and renames set it)."""
-        import hashlib
-
         digest, total = hashlib.sha256(), 0
-        for source in SOURCES:
+        for source in SOURCE_NAMES:
             for entry in self.landing_files(source):
                 digest.update(f"{entry.relative}\0{entry.size}\0{entry.mtime_ns}\n".encode())
                 total += entry.size

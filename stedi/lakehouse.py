@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 from stedi.errors import MovedLakeError, StediError
 from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
+from stedi.landing.zones import open_or_create
 from stedi.store.iceberg_store import IcebergStore
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class Lakehouse:
     def __init__(self, path: Path | str | None = None, create: bool = False):
         """`path`: a local folder or s3://bucket/prefix (default: $STEDI_LAKE, else ./lake)."""
         path = default_lake_path() if path is None else path
-        self.lake = Lake.open_or_create(path) if create else Lake.open(path)
+        self.lake = open_or_create(path) if create else Lake.open(path)
 
     @property
     def store(self) -> IcebergStore:

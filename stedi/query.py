@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyiceberg.table import Table
 
-    from stedi.engines.base import LandingFile
+    from stedi.storage.landing_file import LandingFile
     from stedi.time_travel import PointInTime
 
 STORED = tuple(name for name in TABLE_LOCATIONS if not name.endswith("_landing"))

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from stedi.config import Config, load_config, write_config
+from stedi.config import Config
+from stedi.lake import load_config, write_config
 from stedi.errors import StediError
 
 

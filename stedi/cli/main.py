@@ -105,7 +105,7 @@ def cmd_tables(args: argparse.Namespace) -> int:
 
 
 def cmd_ddl(args: argparse.Namespace) -> int:
-    from stedi.ddl.athena import statements
+    from stedi.engines.describe import statements
     from stedi.lakehouse import default_lake_path
     from stedi.storage import is_remote
 
@@ -160,7 +160,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_aws_deploy(args: argparse.Namespace) -> int:
-    from stedi.aws.deploy import deploy
+    from stedi.deploy.deploy import deploy
     from stedi.cli.summary import print_deploy
     from stedi.lakehouse import default_lake_path
 

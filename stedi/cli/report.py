@@ -71,7 +71,7 @@ def _outside_lakes(out: str, storage: "Storage") -> Path:
 def _write(target: Path, html: str, redact: bool) -> None:
     """Replace the file whole (a hard link elsewhere to it keeps its bytes). Readable by its owner
     only unless redacted: the report quotes quarantined lines as delivered."""
-    from stedi.commit.atomic import replacing
+    from stedi.storage.atomic import replacing
 
     with replacing(target, 0o666 if redact else 0o600) as fh:  # 0o666: the user's umask decides
         fh.write(html.encode("utf-8"))

@@ -9,7 +9,7 @@ from stedi.cli.output import print_rows
 from stedi.pipeline.run import RunSummary
 
 if TYPE_CHECKING:
-    from stedi.aws.deploy import DeployReport
+    from stedi.deploy.deploy import DeployReport
     from stedi.forget.erase import ErasureReport
     from stedi.generate import GenerationReport
     from stedi.landing.ingest import IngestReport

@@ -1,61 +1,22 @@
 """What every engine offers. The pipeline talks only to this interface.
 
-An engine reads landing files, runs the models' SQL and writes Parquet files into a
-table's location. It never talks to the catalog: the table store commits its files.
+An engine reads landing files (`LandingFile`, stedi/storage), runs the models' SQL and writes
+Parquet files into a table's location; the lines it refuses are `Rejected` (stedi/landing/
+quarantine). It never talks to the catalog: the table store commits its files.
 """
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from stedi.landing.quarantine import Rejected
 from stedi.landing.sources import Source
+from stedi.storage.landing_file import LandingFile
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-
-class LandingFile:
-    """A landing file: `path` names it (a local path or an s3:// URI; quarantine rows name it so),
-    and `local()` is a local file with its bytes, which the engine parses and the line checks
-    read: the file itself on a disk, a copy fetched once on first use for a file in S3."""
-
-    def __init__(self, path: str, fetch: Callable[[], Path] | None = None):
-        self.path = path
-        self._fetch = fetch or (lambda: Path(path))
-        self._local: Path | None = None
-        self._lock = threading.Lock()
-
-    def local(self) -> Path:
-        with self._lock:
-            if self._local is None:
-                self._local = self._fetch()
-            return self._local
-
-    def release(self) -> None:
-        """Delete the local copy, if one was made (a run then needs local disk for one source
-        at a time, not the whole landing zone)."""
-        with self._lock:
-            if self._local is not None and str(self._local) != self.path:
-                self._local.unlink(missing_ok=True)
-                self._local = None
-
-    def __repr__(self) -> str:
-        return f"LandingFile({self.path!r})"
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A landing line the engine could not accept. `line` is None where the engine cannot
-    number lines; `reason` is None where the validator is to explain it."""
-
-    file: str
-    raw: str
-    line: int | None = None
-    reason: str | None = None
 
 
 @dataclass(frozen=True)

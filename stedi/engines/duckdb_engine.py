@@ -13,9 +13,10 @@ import sqlglot.expressions as exp
 
 from stedi.config import Config
 from stedi.engines import duckdb_parse as parse
-from stedi.engines.base import Engine, LandingFile, LandingLoad, Written
+from stedi.engines.base import Engine, LandingLoad, Written
 from stedi.engines.duckdb_landing import LandingReader, ident as _ident
 from stedi.landing.sources import Source
+from stedi.storage.landing_file import LandingFile
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -22,12 +22,14 @@ import duckdb
 import numpy as np
 
 from stedi.engines import duckdb_parse as parse
-from stedi.engines.base import LandingFile, LandingLoad, Rejected
+from stedi.engines.base import LandingLoad
 from stedi.errors import InputError
 from stedi.landing.locate import decode, lines_at, read_exactly
+from stedi.landing.quarantine import Rejected
 from stedi.landing.sources import Source
 from stedi.landing.strict_json import byte_counts, counts_in, suspects
 from stedi.landing.validate import rejection_reason
+from stedi.storage.landing_file import LandingFile
 
 
 def _starts_with_bom(path: Path) -> bool:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from stedi.engines.base import LandingFile, Rejected
 from stedi.landing.locate import decode
+from stedi.landing.quarantine import Rejected
 from stedi.landing.sources import Source
 from stedi.landing.validate import rejection_reason
+from stedi.storage.landing_file import LandingFile
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

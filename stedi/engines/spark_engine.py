@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from stedi.config import Config
 from stedi.engines import spark_sql
-from stedi.engines.base import Engine, LandingFile, LandingLoad, Written
+from stedi.engines.base import Engine, LandingLoad, Written
 from stedi.engines.spark_session import active_session, configure, start_session, stop_session
 from stedi.errors import StediError
 from stedi.landing.sources import Source
+from stedi.storage.landing_file import LandingFile
 
 if TYPE_CHECKING:
     import pyarrow as pa

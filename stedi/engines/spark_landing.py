@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from stedi.engines import spark_bom
-from stedi.engines.base import LandingFile, LandingLoad, Rejected
+from stedi.engines.base import LandingLoad
 from stedi.engines.spark_line_checks import (ACCEPTED, BLANK, SUSPECT, columns_schema, judge_batches,
                                              judge_lines, judged_schema)
 from stedi.errors import InputError
+from stedi.landing.quarantine import Rejected
 from stedi.landing.sources import Source
+from stedi.storage.landing_file import LandingFile
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def require_conditional_writes(lake: str) -> None:
     """The writer lock of a lake in S3 takes and frees itself with S3's conditional writes
-    (PutObject If-None-Match, DeleteObject If-Match: stedi/commit/s3_lock.py), which the SDKs
+    (PutObject If-None-Match, DeleteObject If-Match: stedi/storage/s3_lock.py), which the SDKs
     learned in August and November 2024; Glue 5.0's own botocore 1.34.131 refuses them at the first
     lock. `stedi aws deploy` installs the pinned botocore; checked here, first, in one line."""
     from stedi.storage import is_remote

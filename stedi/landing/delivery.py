@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from stedi.errors import InputError
 from stedi.landing.sources import SOURCES
 from stedi.storage import FileEntry, Storage
-from stedi.storage.base import LINK_OUT, LINK_TO_NOTHING, NOT_REGULAR, Other
+from stedi.storage.entries import LINK_OUT, LINK_TO_NOTHING, NOT_REGULAR, Other
 
 NOT_A_SOURCE = f"outside the folders {', '.join(SOURCES)}"
 BESIDE_LANDING = "beside a source's landing folder"

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
-from stedi.engines.base import Rejected
 from stedi.landing.sources import Source
 from stedi.landing.validate import rejection_reason
 
 # Column: SQL type. file is relative to the lake; line is 1-based; raw is the line as delivered.
 COLUMNS = {"source": "VARCHAR", "file": "VARCHAR", "line": "BIGINT", "raw": "VARCHAR", "reason": "VARCHAR"}
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A landing line the engine could not accept. `line` is None where the engine cannot
+    number lines; `reason` is None where the validator is to explain it."""
+
+    file: str
+    raw: str
+    line: int | None = None
+    reason: str | None = None
 
 
 def explain(source: Source, rejected: list[Rejected], relative: Callable[[str], str]) -> list[dict[str, object]]:

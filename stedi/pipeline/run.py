@@ -29,6 +29,7 @@ from stedi.errors import ChangedMeanwhileError, LockLostError, StediError, one_l
 from stedi.forget.forgotten import Forgotten
 from stedi.interrupts import CommittedInterrupt, check, is_interrupt
 from stedi.lake import Lake
+from stedi.landing.zones import register_landing
 from stedi.pipeline import changes
 from stedi.pipeline.build import Builder, Built, staging
 from stedi.pipeline.records import after_commit, catch_up, noting, record_committed, warn, write_record
@@ -116,7 +117,7 @@ def run(lake: Lake, consent_policy: str | None = None, progress: Progress | None
             worker = _report_worker(lake)
             try:
                 relocate(lake, say)
-                lake.register_landing()  # a landing table someone dropped from Glue comes back
+                register_landing(lake)  # a landing table someone dropped from Glue comes back
                 catch_up(lake, say)  # the record the last run could not write
                 summary = committed = _run(lake, consent_policy or lake.config.consent_policy, say, engine, full,
                                            worker)

@@ -3,60 +3,26 @@
 The lake, the commit protocol, ingest and the readers talk only to this interface, with
 lake-relative paths (`customer/landing/x.json`). A local lake and a lake in S3 differ in
 the few things their media differ in, each a method of their own class: how a small file
-is replaced atomically, how writers take turns, where the Iceberg catalog and the
-pseudonym key are kept, and where DuckDB spills.
+is replaced atomically, how writers take turns (lock.py, s3_lock.py), where the pseudonym
+key is kept, and where DuckDB spills. Which catalog keeps a lake's tables is the store's
+(stedi/store/catalogs.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, ContextManager
+
+from stedi.storage.entries import NOT_REGULAR, FileEntry, Listing, Other
 
 if TYPE_CHECKING:
     import pyarrow.fs
 
     from stedi.config import Config
-    from stedi.store.catalog import CatalogAccess
 
-
-@dataclass(frozen=True)
-class FileEntry:
-    relative: str  # to the storage's root, with '/'
-    size: int
-    mtime_ns: int
-    # What any rewrite of the file changes, though its size and mtime may stay (listed with
-    # `stamped`; "" otherwise): a local file's inode change time (set by the kernel on every
-    # write, utime and rename, never set back by a user), an S3 object's ETag (its bytes' MD5).
-    changed: str = ""
-    link_to: str | None = None  # a symlink's: the root-relative file it names
-
-    @property
-    def name(self) -> str:
-        return self.relative.rsplit("/", 1)[-1]
-
-
-# What a folder holds that is neither a file nor a folder to go into (Listing.others).
-NOT_REGULAR = "not a regular file"
-LINK_TO_NOTHING = "symlink to nothing"
-LINK_OUT = "symlink out of the delivery, not followed"
-
-
-@dataclass(frozen=True)
-class Other:
-    relative: str
-    why: str  # NOT_REGULAR, LINK_TO_NOTHING, LINK_OUT
-    target: str = ""  # where a symlink points
-
-
-@dataclass(frozen=True)
-class Listing:
-    """What is directly in a folder: files, folders (relative paths), and the rest."""
-    files: list[FileEntry]
-    folders: list[str]
-    others: list[Other]
+__all__ = ["FileEntry", "Listing", "Other", "Storage"]
 
 
 class Storage(ABC):
@@ -278,10 +244,6 @@ class Storage(ABC):
         from contextlib import nullcontext
 
         return nullcontext()
-
-    @abstractmethod
-    def catalog(self, config: "Config") -> "CatalogAccess":
-        """The Iceberg catalog of the lake's tables."""
 
     @abstractmethod
     def create_key(self, config: "Config") -> "Config":

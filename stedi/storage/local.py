@@ -1,5 +1,6 @@
-"""A lake in a local folder: files renamed into place after an fsync, an flock for writers,
-a SQLite catalog file and the pseudonym key in the lake's private stedi.toml."""
+"""A lake in a local folder: files renamed into place after an fsync (atomic.py), an flock for
+writers (lock.py), the pseudonym key in the lake's private stedi.toml (its Iceberg catalog, a
+SQLite file inside it, is the store's: stedi/store/catalogs.py)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, ContextManager, Iterator
 
+from stedi.config import CONFIG_FILE
 from stedi.errors import InputError
-from stedi.storage.base import LINK_OUT, LINK_TO_NOTHING, NOT_REGULAR, FileEntry, Listing, Other, Storage
+from stedi.storage.atomic import copy, move, remove_partials, replacing, write_atomic
+from stedi.storage.base import Storage
+from stedi.storage.entries import LINK_OUT, LINK_TO_NOTHING, NOT_REGULAR, FileEntry, Listing, Other
+from stedi.storage.lock import WriterLock
 from stedi.storage.modes import FILE_MODE, FOLDER_MODE
 
 if TYPE_CHECKING:
-    from stedi.storage.base import FileEntry
     from stedi.config import Config
-    from stedi.store.catalog import CatalogAccess
 
 
 class LocalStorage(Storage):
@@ -86,26 +89,18 @@ class LocalStorage(Storage):
             raise
 
     def write_atomic(self, relative: str, text: str, private: bool = False) -> None:
-        from stedi.commit.atomic import write_atomic
-
         write_atomic(self.local(relative), text, mode=FILE_MODE)  # every file of a lake is private
 
     def delete_tree(self, relative: str) -> None:
         shutil.rmtree(self.local(relative), ignore_errors=True)
 
     def move(self, relative: str, target: str) -> None:
-        from stedi.commit.atomic import move
-
         move(self.local(relative), self.local(target))
 
     def copy(self, relative: str, target: str) -> None:
-        from stedi.commit.atomic import copy
-
         copy(self.local(relative), self.local(target))
 
     def open_output(self, relative: str) -> "ContextManager[BinaryIO]":
-        from stedi.commit.atomic import replacing
-
         return replacing(self.local(relative))
 
     def remove_empty_folder(self, relative: str) -> None:
@@ -151,13 +146,9 @@ class LocalStorage(Storage):
         return self.local(relative)
 
     def remove_partials(self, relative: str) -> None:
-        from stedi.commit.atomic import remove_partials
-
         remove_partials(self.local(relative))
 
     def writer_lock(self, command: str) -> Any:
-        from stedi.commit.lock import WriterLock
-
         return WriterLock(self.folder, command)
 
     @contextmanager
@@ -168,11 +159,6 @@ class LocalStorage(Storage):
             for message in private_message(self.folder, *make_private(self.folder)):
                 (say or (lambda m: None))(message)
             yield
-
-    def catalog(self, config: "Config") -> "CatalogAccess":
-        from stedi.store.sqlite_catalog import SqliteCatalog
-
-        return SqliteCatalog(self.folder / "catalog.db", self.uri())
 
     @property
     def catalog_inside(self) -> bool:
@@ -201,8 +187,6 @@ def _private(path: str, flags: int) -> int:
 def lake_around(path: Path | str) -> Path | None:
     """The local lake a path lies in: the path itself or a folder above it that holds a
     stedi.toml, with symlinks and '..' resolved (a link into a lake is inside it); else None."""
-    from stedi.config import CONFIG_FILE
-
     real = Path(os.path.realpath(Path(path).expanduser()))
     for folder in (real, *real.parents):
         if (folder / CONFIG_FILE).is_file():

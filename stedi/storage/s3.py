@@ -1,6 +1,7 @@
 """A lake under an S3 prefix: objects replaced whole by one PUT, a conditional-write lock
-for writers, the Glue Data Catalog for its Iceberg tables, the pseudonym key in AWS Secrets
-Manager (never beside the data it protects), DuckDB reading and writing through httpfs."""
+for writers (s3_lock.py), the pseudonym key in AWS Secrets Manager (never beside the data it
+protects), DuckDB reading and writing through httpfs (s3_duckdb.py). Its Iceberg tables are in
+the Glue Data Catalog (the store's: stedi/store/catalogs.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator
 
 from stedi.aws.session import session
+from stedi.config import CONFIG_FILE
 from stedi.errors import InputError, StediError
 from stedi.storage.base import Storage
+from stedi.storage.s3_duckdb import httpfs_setup
+from stedi.storage.s3_lock import S3WriterLock, lease_setting
 
 if TYPE_CHECKING:
     from stedi.config import Config
-    from stedi.storage.base import FileEntry
-    from stedi.store.catalog import CatalogAccess
+    from stedi.storage.entries import FileEntry
 
 # What S3 answers a conditional write whose condition no longer holds.
 _CHANGED = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404"}
@@ -92,8 +95,6 @@ class S3Storage(Storage):
         return bool(listed.get("KeyCount"))
 
     def lake_above(self) -> str | None:
-        from stedi.config import CONFIG_FILE
-
         parts = self.prefix.split("/") if self.prefix else []
         for depth in range(len(parts) - 1, -1, -1):
             outer = S3Storage(self.bucket, "/".join(parts[:depth]))
@@ -238,14 +239,7 @@ class S3Storage(Storage):
     # -- what differs by medium ----------------------------------------------------------
 
     def writer_lock(self, command: str) -> Any:
-        from stedi.commit.s3_lock import S3WriterLock, lease_setting
-
         return S3WriterLock(self, command, lease_setting())
-
-    def catalog(self, config: "Config") -> "CatalogAccess":
-        from stedi.store.glue_catalog import GlueCatalog
-
-        return GlueCatalog(config.glue_database, self.uri())
 
     def create_key(self, config: "Config") -> "Config":
         from stedi.aws.secrets import create_pseudonym_key
@@ -275,32 +269,10 @@ class S3Storage(Storage):
             shutil.rmtree(folder, ignore_errors=True)
 
     def duckdb_setup(self) -> list[str]:
-        # Loading httpfs copies AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from
-        # the environment into settings any SQL can read (current_setting): blanked, the secret
-        # (redacted in duckdb_secrets()) carries the credentials instead.
-        blank = [f"SET {name} = ''" for name in ("s3_access_key_id", "s3_secret_access_key", "s3_session_token")]
-        return [f"LOAD {_literal(str(httpfs_extension()))}", *blank, *session().retries.duckdb(),
-                *self.duckdb_refresh()]
+        return [*httpfs_setup(), *self.duckdb_refresh()]
 
     def duckdb_refresh(self) -> list[str]:
         return [session().duckdb_secret(self.bucket, self.region)]
-
-
-def httpfs_extension() -> Path:
-    """DuckDB's httpfs extension from its pip package (nothing is downloaded at run time)."""
-    import duckdb
-    import duckdb_extension_httpfs
-
-    folder = Path(duckdb_extension_httpfs.__file__).parent / "extensions"
-    found = sorted(folder.glob(f"v{duckdb.__version__}/httpfs.duckdb_extension"))
-    if not found:
-        raise StediError(f"the httpfs extension for DuckDB {duckdb.__version__} is not installed "
-                         f"(pip install duckdb-extension-httpfs=={duckdb.__version__})")
-    return found[0]
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _reason(message: str) -> str:

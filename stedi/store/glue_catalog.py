@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from stedi.aws.session import explain, session
 from stedi.errors import StediError
+from stedi.storage.s3 import S3Storage
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED, CatalogAccess, LandingTable
+from stedi.store.glue_landing import landing_definition, landing_input
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
@@ -45,8 +47,6 @@ class GlueCatalog(CatalogAccess):
         return f"Glue database {self.database}"
 
     def pyiceberg(self) -> "Catalog":
-        from stedi.storage.s3 import S3Storage
-
         region = S3Storage.parse(self.lake_uri).region
         if self._catalog is None:
             from pyiceberg.catalog.glue import GlueCatalog as PyIcebergGlueCatalog
@@ -174,7 +174,7 @@ class GlueCatalog(CatalogAccess):
         database = self.ensure_database(dry_run)
         done: dict[str, str] = {}
         for table in tables:
-            wanted = _landing_input(table)
+            wanted = landing_input(table)
             # A database just made (or in a dry run, yet to be made) holds no table.
             current = None if database == CREATED else self._landing_table(table.name)
             if current is None:
@@ -188,7 +188,7 @@ class GlueCatalog(CatalogAccess):
                 except _AlreadyExists:  # made just now by another writer: compare with that
                     current = self._landing_table(table.name)
             done[table.name] = UNCHANGED
-            if _landing_definition(current) != _landing_definition(wanted):
+            if landing_definition(current) != landing_definition(wanted):
                 if not dry_run:
                     self._glue(lambda glue: glue.update_table(DatabaseName=self.database, TableInput=wanted))
                 done[table.name] = UPDATED
@@ -262,37 +262,3 @@ class _AlreadyExists(Exception):
 
 class _ConcurrentModification(Exception):
     pass
-
-
-def _landing_input(table: LandingTable) -> dict[str, Any]:
-    """A landing zone's Glue table: what Athena records for `stedi ddl`'s CREATE EXTERNAL TABLE."""
-    from stedi.ddl.athena import (JSON_SERDE, JSON_SERDE_PROPERTIES, JSON_TABLE_PROPERTIES, TEXT_INPUT_FORMAT,
-                                  TEXT_OUTPUT_FORMAT)
-
-    return {
-        "Name": table.name,
-        "TableType": "EXTERNAL_TABLE",
-        "Parameters": {**JSON_TABLE_PROPERTIES, "EXTERNAL": "TRUE"},
-        "StorageDescriptor": {
-            "Columns": [{"Name": name, "Type": kind} for name, kind in table.columns],
-            "Location": table.location,
-            "InputFormat": TEXT_INPUT_FORMAT,
-            "OutputFormat": TEXT_OUTPUT_FORMAT,
-            "SerdeInfo": {"SerializationLibrary": JSON_SERDE, "Parameters": dict(JSON_SERDE_PROPERTIES)},
-        },
-    }
-
-
-def _landing_definition(table: dict[str, Any]) -> dict[str, Any]:
-    """The parts of a Glue table that register_landing sets (Glue adds others of its own)."""
-    storage = table.get("StorageDescriptor", {})
-    return {
-        "TableType": table.get("TableType"),
-        "Parameters": table.get("Parameters", {}),
-        "Columns": [(c.get("Name"), c.get("Type")) for c in storage.get("Columns", [])],
-        "Location": storage.get("Location"),
-        "InputFormat": storage.get("InputFormat"),
-        "OutputFormat": storage.get("OutputFormat"),
-        "SerdeLibrary": storage.get("SerdeInfo", {}).get("SerializationLibrary"),
-        "SerdeParameters": storage.get("SerdeInfo", {}).get("Parameters", {}),
-    }

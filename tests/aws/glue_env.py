@@ -33,7 +33,7 @@ def wheel_cache() -> Path:
 
 
 def fetch(folder: Path) -> None:
-    from stedi.aws.glue_wheels import glue_platforms
+    from stedi.deploy.glue_wheels import glue_platforms
 
     subprocess.run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet", "--no-deps",
                     "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",

@@ -15,10 +15,10 @@ import pytest
 from botocore.stub import Stubber
 
 from stedi.aws import session
-from stedi.aws.glue_wheels import pins
+from stedi.deploy.glue_wheels import pins
 from stedi.aws.secrets import secret_name
 from stedi.cli.main import main
-from stedi.ddl.athena import landing_tables
+from stedi.landing.zones import landing_tables
 from tests.aws.deploying import ROLE, client, deploy, empty, objects
 from tests.conftest import customer, reading, step, write_delivery
 
@@ -113,7 +113,7 @@ def test_the_first_deploy_makes_everything(lake: str, bucket: str, database: str
 
 
 def test_a_second_deploy_writes_nothing(lake: str, bucket: str, database: str, capsys, monkeypatch) -> None:
-    from stedi.aws import wheel
+    from stedi.deploy import wheel
 
     assert deploy(capsys, "--lake", lake, "--role", ROLE)[0] == 0
     before, job = objects(bucket), client("glue").get_job(JobName=f"stedi-run-{database}")["Job"]

@@ -30,7 +30,7 @@ def test_every_client_of_the_product_passes_through_unchanged(proxy) -> None:
     with fs.open_input_stream(f"{bucket}/a/two.json") as stream:
         assert stream.read() == b'{"x": 2}\n'
 
-    from stedi.storage.s3 import httpfs_extension
+    from stedi.storage.s3_duckdb import httpfs_extension
     con = duckdb.connect()
     con.execute(f"LOAD '{httpfs_extension()}'")
     con.execute(session().duckdb_secret(bucket))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from stedi import Lakehouse
-from stedi.aws.glue_wheels import pins
+from stedi.deploy.glue_wheels import pins
 from tests.aws.deploying import ROLE, client, deploy, empty
 from tests.aws.glue_env import RecordingIndex, glue_python_copy, install_as_glue, versions
 from tests.commit.lake_checks import rows

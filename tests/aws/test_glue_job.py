@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from stedi.aws.glue_job import WORKER_TYPES, JobSpec, check_size, default_job_name, find_job, job_update, sync_job
+from stedi.deploy.glue_job import WORKER_TYPES, JobSpec, check_size, default_job_name, find_job, job_update, sync_job
 from stedi.errors import StediError, UsageError
 
 ROLE = "arn:aws:iam::123456789012:role/stedi-glue"

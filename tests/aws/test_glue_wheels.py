@@ -12,9 +12,9 @@ import pytest
 from packaging.tags import Tag
 from packaging.utils import parse_wheel_filename
 
-from stedi.aws import glue_wheels
-from stedi.aws.glue_wheels import gather, pins, write_zip
-from stedi.aws.wheel import package
+from stedi.deploy import glue_wheels
+from stedi.deploy.glue_wheels import gather, pins, write_zip
+from stedi.deploy.wheel import package
 from stedi.errors import StediError
 from tests.moto_server import free_port
 

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from stedi.aws.lifecycle import ensure_rule
+from stedi.deploy.lifecycle import ensure_rule
 from stedi.storage.s3 import S3Storage
 from tests.moto_server import REGION
 

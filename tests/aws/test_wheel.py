@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import stedi
-from stedi.aws import wheel
-from stedi.aws.wheel import SCRIPT, package, project_root, wheel_digest
+from stedi.deploy import wheel
+from stedi.deploy.wheel import SCRIPT, package, project_root, wheel_digest
 from stedi.errors import StediError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from stedi import Lakehouse
-from stedi.commit.lock import WriterLock
+from stedi.storage.lock import WriterLock
 from stedi.errors import LakeBusyError
 from tests.commit.lake_checks import contents, orphans
 from tests.conftest import customer, reading, step, write_delivery
@@ -68,7 +68,7 @@ def test_wait_waits_for_the_writer_and_gives_up_after_its_seconds(house: Lakehou
 
 def test_a_lock_left_by_a_killed_process_is_taken_over(house: Lakehouse) -> None:
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from stedi.commit.lock import WriterLock; "
+        "import sys, time; from pathlib import Path; from stedi.storage.lock import WriterLock; "
         f"WriterLock(Path({str(house.path)!r}), 'run').acquire(); print('held', flush=True); time.sleep(60)")],
         cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline() == "held\n"

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
-from stedi.commit.s3_lock import S3WriterLock
+from stedi.storage.s3_lock import S3WriterLock
 from stedi.commit.state import LakeState
 from stedi.errors import ChangedMeanwhileError, LakeBusyError, LockLostError, StediError
 from stedi.storage.s3 import S3Storage

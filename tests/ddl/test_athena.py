@@ -1,7 +1,7 @@
 import sqlglot
 from sqlglot import exp
 
-from stedi.ddl.athena import statements
+from stedi.engines.describe import statements
 
 
 def test_landing_tables_are_typed_json_and_the_rest_iceberg() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from stedi.config import Config
-from stedi.engines.base import LandingFile
+from stedi.storage.landing_file import LandingFile
 from stedi.engines.duckdb_engine import DuckDBEngine
 from stedi.landing.sources import ACCELEROMETER
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from stedi.config import Config
-from stedi.engines.base import LandingFile, LandingLoad
+from stedi.engines.base import LandingLoad
+from stedi.storage.landing_file import LandingFile
 from stedi.engines.duckdb_engine import DuckDBEngine
 from stedi.generate import GeneratorRates, generate
 from stedi.landing.quarantine import explain

@@ -51,7 +51,7 @@ def _retention(error: BaseException) -> None:
 
 
 def _at_unlock(error: BaseException) -> None:
-    from stedi.commit.lock import WriterLock
+    from stedi.storage.lock import WriterLock
 
     release = WriterLock.release
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from stedi import Lakehouse
-from stedi.commit.lock import LOCK_FILE, WriterLock
+from stedi.storage.lock import LOCK_FILE, WriterLock
 from stedi.errors import LakeBusyError
 from tests.conftest import customer, deliver, reading, step
 from tests.reference import assert_lake_matches

@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from stedi.ddl.athena import landing_tables
+from stedi.landing.zones import landing_tables
 from stedi.errors import StediError
 from stedi.store.glue_catalog import GlueCatalog
 from tests.moto_server import ACCESS_KEY, REGION, SECRET_KEY

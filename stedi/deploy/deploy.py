@@ -4,10 +4,10 @@
                       the pseudonym key in Secrets Manager, the Glue database
     Glue tables       the three landing zones as external JSON tables (for Athena)
     <lake>/deploy/    the zip of wheels Glue installs (--additional-python-modules): the package
-                      and every runtime dependency at its pinned version (stedi/aws/glue_wheels.py),
+                      and every runtime dependency at its pinned version (stedi/deploy/glue_wheels.py),
                       and the job script, stedi/jobs/spark_run.py
     the Glue job      Glue 5.0, running that script on the lake, of the size asked
-    (--lifecycle)     the bucket's rule aborting incomplete multipart uploads (stedi/aws/lifecycle.py)
+    (--lifecycle)     the bucket's rule aborting incomplete multipart uploads (stedi/deploy/lifecycle.py)
 
 Each resource is reported as created, updated or unchanged, and only what differs is written:
 a second deploy of the same sources writes nothing. Objects are compared by a digest kept in
@@ -21,11 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from stedi.aws.glue_job import JobSpec, check_size, default_job_name, find_job, require_role, sync_job
+from stedi.aws.secrets import has_pseudonym_key, read_pseudonym_key, secret_name
 from stedi.aws.session import explain, session
-from stedi.config import CONSENT_POLICIES, load_config
+from stedi.config import CONSENT_POLICIES
+from stedi.deploy import glue_wheels
+from stedi.deploy.glue_job import JobSpec, check_size, default_job_name, find_job, require_role, sync_job
+from stedi.deploy.lifecycle import ensure_rule
+from stedi.deploy.wheel import package, project_root
 from stedi.errors import InputError
-from stedi.lake import Lake
+from stedi.lake import Lake, load_config
+from stedi.landing.zones import open_or_create, register_landing
 from stedi.storage import is_remote, open_storage
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED
 
@@ -67,9 +72,6 @@ def deploy(lake_uri: str, role: str | None = None, job_name: str | None = None, 
     wheels to gather the job's from, offline (default: the package index pip is configured
     with). `lifecycle`: also set the bucket's rule aborting incomplete multipart uploads.
     `dry_run`: write nothing, report what would be done."""
-    from stedi.aws import glue_wheels
-    from stedi.aws.wheel import package, project_root
-
     say = progress or (lambda message: None)
     if not is_remote(str(lake_uri)):
         raise InputError(f"{lake_uri}: deploy is for a lake in S3 (--lake s3://BUCKET/PREFIX); "
@@ -104,8 +106,6 @@ def deploy(lake_uri: str, role: str | None = None, job_name: str | None = None, 
                                  _upload(storage, script, lambda: built.script, built.script_digest, dry_run)))
     report.changes.append(Change(f"Glue job {name}", sync_job(glue, spec, existing, dry_run)))
     if lifecycle:
-        from stedi.aws.lifecycle import ensure_rule
-
         report.changes.append(Change(f"lifecycle rule of bucket {storage.bucket} (incomplete uploads under "
                                      f"{lake.root})", ensure_rule(storage, dry_run)))
     return report
@@ -113,23 +113,21 @@ def deploy(lake_uri: str, role: str | None = None, job_name: str | None = None, 
 
 def _lake(lake: Lake, exists: bool, dry_run: bool, say: Callable[[str], None]) -> list[Change]:
     """The lake, its key, its Glue database and landing tables: made or checked."""
-    from stedi.aws.secrets import has_pseudonym_key, read_pseudonym_key, secret_name
-
     key = f"pseudonym key (Secrets Manager secret {secret_name(lake.root)})"
     if exists:
         read_pseudonym_key(lake.root)  # the job cannot run without it: a missing one is one line now
         changes = [Change(f"lake {lake.root}", UNCHANGED), Change(key, UNCHANGED)]
         database = lake.catalog.ensure_database(dry_run)
-        tables = lake.register_landing(dry_run)
+        tables = register_landing(lake, dry_run)
     else:
         # What making the lake will do, read first: making it does all of it at once.
         database = lake.catalog.ensure_database(dry_run=True)
-        tables = lake.register_landing(dry_run=True)
+        tables = register_landing(lake, dry_run=True)
         changes = [Change(f"lake {lake.root}", CREATED), Change(key, UNCHANGED if has_pseudonym_key(lake.root)
                                                                   else CREATED)]
         if not dry_run:
             say(f"making the lake {lake.root}")
-            Lake.open_or_create(lake.root)
+            open_or_create(lake.root)
     database_name = lake.config.glue_database
     changes.append(Change(f"Glue database {database_name}", database))
     changes += [Change(f"Glue table {database_name}.{table}", status) for table, status in tables.items()]

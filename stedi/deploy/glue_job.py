@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from stedi.aws.glue_wheels import INSTALLER_OPTION
 from stedi.aws.session import explain
+from stedi.deploy.glue_wheels import INSTALLER_OPTION
 from stedi.errors import StediError, UsageError
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED
 
@@ -67,7 +67,7 @@ class JobSpec:
                 "--glue-database": self.glue_database,
                 # Glue installs the zip of wheels with pip, the zip its only index: the pinned
                 # versions, PyPI never asked (a VPC without a NAT works too), Glue's own boto3,
-                # botocore and pyarrow upgraded to the ones tested. stedi/aws/glue_wheels.py.
+                # botocore and pyarrow upgraded to the ones tested. stedi/deploy/glue_wheels.py.
                 "--additional-python-modules": self.modules,
                 "--python-modules-installer-option": INSTALLER_OPTION,
                 "--job-language": "python",

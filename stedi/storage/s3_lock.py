@@ -29,7 +29,7 @@ from datetime import timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from stedi.aws.session import explain, session
-from stedi.commit.lock import take_turns
+from stedi.storage.lock import take_turns
 from stedi.errors import LockLostError, StediError
 
 if TYPE_CHECKING:

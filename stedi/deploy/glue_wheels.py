@@ -26,6 +26,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from stedi.deploy.wheel import cache_dir, package, pip_reason, project_root, wheel_digest
 from stedi.errors import StediError
 
 GLUE_TARGET = "Glue 5.0: CPython 3.11, manylinux x86_64, glibc 2.34"
@@ -66,8 +67,6 @@ def pins(constraints: Path) -> dict[str, str]:
 def gather(package_wheel: Path, constraints: Path, wheelhouse: Path | None = None) -> ModuleSet:
     """The package wheel and every wheel it needs on Glue 5.0, each at its pinned version: from
     the configured package index, or with `wheelhouse` from that folder alone."""
-    from stedi.aws.wheel import cache_dir, wheel_digest
-
     key = (wheel_digest(package_wheel), constraints.read_text(encoding="utf-8"), str(wheelhouse or ""))
     if key in _gathered and all(p.is_file() for p in _gathered[key].wheels):
         return _gathered[key]
@@ -101,8 +100,6 @@ def download(requirement: Path | str, constraints: Path, out: Path, wheelhouse: 
 
 def _why(output: str) -> str:
     """pip's failure in a user's words: which requirement has no wheel for Glue, else pip's error."""
-    from stedi.aws.wheel import pip_reason
-
     if "NewConnectionError" in output or "Failed to establish a new connection" in output:
         return "the package index is unreachable (gather the wheels elsewhere and pass --wheelhouse DIR)"
     lines = [line.strip() for line in output.splitlines() if line.strip()]
@@ -131,8 +128,6 @@ def _check_pinned(wheels: tuple[Path, ...], package_wheel: Path, constraints: Pa
 
 def zip_of_wheels(modules: ModuleSet, name: str) -> Path:
     """The zip of `modules` named `name`, written once per process for the same wheels."""
-    from stedi.aws.wheel import cache_dir
-
     path = Path(cache_dir()) / f"zip-{modules.digest[:16]}" / name
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,8 +159,6 @@ def _file_digest(path: Path) -> str:
 def fetch_wheelhouse(folder: Path) -> None:
     """`make glue-wheels`: the wheels deploy needs for this tree, from the index, into `folder`
     (set-up time: the tests then deploy offline with --wheelhouse)."""
-    from stedi.aws.wheel import package, project_root
-
     built = package()
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="stedi-glue-wheels-") as scratch:
