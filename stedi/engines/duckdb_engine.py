@@ -15,6 +15,7 @@ from stedi.config import Config
 from stedi.engines import duckdb_parse as parse
 from stedi.engines.base import Engine, LandingLoad, Written
 from stedi.engines.duckdb_landing import LandingReader, ident as _ident
+from stedi.landing.column_types import of_arrow
 from stedi.landing.sources import Source
 from stedi.storage.landing_file import LandingFile
 
@@ -173,7 +174,7 @@ class DuckDBEngine(Engine):
         if files:
             self._parquet_view(name, files)
         else:
-            empty = ", ".join(f"NULL::{_sql_type(f.type)} AS {_ident(f.name)}" for f in schema)
+            empty = ", ".join(f"NULL::{of_arrow(f.type, 'DuckDB').sql} AS {_ident(f.name)}" for f in schema)
             self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT {empty} WHERE false")
 
     def _parquet_view(self, name: str, files: list[str]) -> None:
@@ -226,14 +227,3 @@ def _landing_files(files: list[LandingFile] | list[Path]) -> list[LandingFile]:
     """Local files may be given as paths."""
     return [f if isinstance(f, LandingFile) else LandingFile(str(f)) for f in files]
 
-
-def _sql_type(arrow_type: "pa.DataType") -> str:
-    """DuckDB type of an Arrow type, for the few types tables here hold."""
-    import pyarrow as pa
-
-    for test, sql in ((pa.types.is_string, "VARCHAR"), (pa.types.is_large_string, "VARCHAR"),
-                      (pa.types.is_int64, "BIGINT"), (pa.types.is_int32, "INTEGER"),
-                      (pa.types.is_floating, "DOUBLE"), (pa.types.is_date, "DATE"), (pa.types.is_boolean, "BOOLEAN")):
-        if test(arrow_type):
-            return sql
-    raise TypeError(f"no DuckDB type for Arrow type {arrow_type}")

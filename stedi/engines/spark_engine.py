@@ -18,6 +18,7 @@ from stedi.engines import spark_sql
 from stedi.engines.base import Engine, LandingLoad, Written
 from stedi.engines.spark_session import active_session, configure, start_session, stop_session
 from stedi.errors import StediError
+from stedi.landing.column_types import of_arrow, of_sql
 from stedi.landing.sources import Source
 from stedi.storage.landing_file import LandingFile
 
@@ -25,9 +26,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
-# Spark's types for the SQL types the pipeline names (quarantine columns, landing fields).
-_SPARK_TYPES = {"VARCHAR": "string", "BIGINT": "bigint", "DOUBLE": "double", "DATE": "date", "INTEGER": "int",
-                "BOOLEAN": "boolean"}
 
 
 class SparkEngine(Engine):
@@ -116,7 +114,7 @@ class SparkEngine(Engine):
         return self._write(name, self._sql(sql), directory)
 
     def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> Written:
-        schema = ", ".join(f"{spark_sql.quote(c)} {_SPARK_TYPES[t]}" for c, t in columns.items())
+        schema = ", ".join(f"{spark_sql.quote(c)} {of_sql(t).spark}" for c, t in columns.items())
         if not rows:  # no Spark job for nothing: no file, and a view with the columns
             self._view(name, self.spark.createDataFrame([], schema))  # type: ignore[union-attr]
             self.fingerprints[name] = _fingerprint(0, 0, self.spark.table(name).schema)  # type: ignore[union-attr]
@@ -262,18 +260,7 @@ def _fingerprint(rows: int, total: int, schema: object) -> str:
 
 
 def _spark_schema(schema: "pa.Schema") -> str:
-    import pyarrow as pa
-
-    def sql_type(t: "pa.DataType") -> str:
-        for test, name in ((pa.types.is_string, "string"), (pa.types.is_large_string, "string"),
-                           (pa.types.is_int64, "bigint"), (pa.types.is_int32, "int"),
-                           (pa.types.is_floating, "double"), (pa.types.is_date, "date"),
-                           (pa.types.is_boolean, "boolean")):
-            if test(t):
-                return name
-        raise TypeError(f"no Spark type for Arrow type {t}")
-
-    return ", ".join(f"{spark_sql.quote(f.name)} {sql_type(f.type)}" for f in schema)
+    return ", ".join(f"{spark_sql.quote(f.name)} {of_arrow(f.type, 'Spark').spark}" for f in schema)
 
 
 def _driver_memory() -> str:

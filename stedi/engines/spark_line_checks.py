@@ -32,6 +32,7 @@ import datetime
 import re
 from typing import TYPE_CHECKING, Iterator
 
+from stedi.landing.column_types import of_sql
 from stedi.landing.locate import decode
 from stedi.landing.sources import DATE_PATTERN, WHITE_SPACE, FieldType, Source
 from stedi.landing.validate import judge
@@ -70,8 +71,7 @@ JSON_OPTIONS = {
 
 
 def spark_type(t: FieldType) -> str:
-    return {FieldType.STRING: "string", FieldType.INTEGER: "bigint", FieldType.NUMBER: "double",
-            FieldType.DATE: "date"}[t]
+    return of_sql(t.sql_type).spark
 
 
 def columns_schema(source: Source) -> "StructType":
@@ -171,8 +171,7 @@ def judge_batches(source: Source, raw: str, batches: Iterator["pa.RecordBatch"])
     validator, as `locate.read_exactly` does. Other columns pass through."""
     import pyarrow as pa
 
-    arrow = {FieldType.STRING: pa.string(), FieldType.INTEGER: pa.int64(), FieldType.NUMBER: pa.float64(),
-             FieldType.DATE: pa.date32()}
+    arrow = {t: of_sql(t.sql_type).arrow_type() for t in FieldType}
     for batch in batches:
         texts, reasons = [], []
         values: list[list[object]] = [[] for _ in source.fields]

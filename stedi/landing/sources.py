@@ -21,6 +21,7 @@ class FieldType(str, Enum):
 
     @property
     def sql_type(self) -> str:
+        """Its column type's DuckDB name (stedi/landing/column_types.py has the others)."""
         return {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "date": "DATE"}[self.value]
 
 
