@@ -80,5 +80,6 @@ class Lakehouse(LakeReader):
         `emails`: one email address, or several; each is checked to be one, and matched without
         regard to case or surrounding spaces."""
         from stedi.forget.erase import forget
+        from stedi.report.scrub import scrubbed
 
-        return forget(self.lake, emails, progress, wait)
+        return forget(self.lake, emails, progress, wait, scrub_reports=scrubbed)
