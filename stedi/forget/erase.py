@@ -82,16 +82,17 @@ class ErasureReport:
 
 
 def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
-           wait: float | None = None) -> ErasureReport:
+           wait: float | None = None, *, scrub_reports: rewrite.ScrubReports) -> ErasureReport:
     """Erase the people with these emails (one, or several) from every zone of the lake and from
-    its kept past. Each must be an email address: matched without regard to case or spaces."""
+    its kept past. Each must be an email address: matched without regard to case or spaces.
+    `scrub_reports`: the run reports quoting them, redrawn (stedi.report.scrub.scrubbed)."""
     say = say or (lambda message: None)
     given = [emails] if isinstance(emails, str) else list(emails)
     checked = sorted({checked_email(str(e)) for e in given if str(e).strip()})
     if not checked:
         raise UsageError("no email given: name the people to forget, e.g. stedi forget someone@example.com")
     with writing(lake, "forget", wait, say):  # (first finishes a forget that stopped after its commit point)
-        report = _forget(lake, checked, say)
+        report = _forget(lake, checked, say, scrub_reports)
         if not report.found:  # a mistyped email must not cost the lake its history
             say("nothing of theirs was found: no snapshot expired (their data delivered later stays out)")
             rewrite.discard(lake, report.erasure_id)
@@ -104,7 +105,7 @@ def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
     return report
 
 
-def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
+def _forget(lake: Lake, emails: list[str], say: Say, scrub_reports: rewrite.ScrubReports) -> ErasureReport:
     from stedi.engines.duckdb_engine import DuckDBEngine
     from stedi.pipeline.records import record_committed
     from stedi.pipeline.run import RunSummary, _commit, _last_state, _undo, new_run_id
@@ -127,7 +128,7 @@ def _forget(lake: Lake, emails: list[str], say: Say) -> ErasureReport:
         try:
             people = _find_people(lake, engine, emails, spill, say)
             rewrites = rewrite.plan_rewrites(lake, [p for p, _ in people], say, run_id)
-            rewrites += rewrite.plan_report_scrubs(lake, [p for p, _ in people], say, run_id)
+            rewrites += rewrite.plan_report_scrubs(lake, [p for p, _ in people], say, run_id, scrub_reports)
             rewrite.swap(lake, rewrites, run_id)
             _describe(lake, report, people, rewrites)
             summary = RunSummary(run_id, last.consent_policy or lake.config.consent_policy,

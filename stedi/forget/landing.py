@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from stedi.storage import Storage
 
 Say = Callable[[str], None]
+# The lake's run reports that quote the people, each as it must become (lake-relative path -> page).
+ScrubReports = Callable[["Lake", list[Person]], dict[str, str]]
 BLOCK = 1 << 20
 
 
@@ -103,13 +105,13 @@ def swap(lake: "Lake", rewrites: Iterable[Rewrite], run_id: str) -> None:
         storage.move(staged_path(run_id, rewrite.relative), rewrite.relative)
 
 
-def plan_report_scrubs(lake: "Lake", people: Iterable[Person], say: Say, run_id: str) -> list[Rewrite]:
+def plan_report_scrubs(lake: "Lake", people: Iterable[Person], say: Say, run_id: str,
+                       scrub_reports: "ScrubReports") -> list[Rewrite]:
     """Stage each run report that quotes a line of theirs, rewritten without it (swapped in with
-    the landing files, undone with them)."""
-    from stedi.report.scrub import scrubbed
-
+    the landing files, undone with them). The report draws its pages: `scrub_reports` (the run
+    report's stedi/report/scrub.py, given by the Lakehouse) says which change, and to what."""
     staged = []
-    for relative, html in scrubbed(lake, list(people)).items():
+    for relative, html in scrub_reports(lake, list(people)).items():
         lake.storage.write_atomic(staged_path(run_id, relative), html)
         staged.append(Rewrite(relative, "report", 0, (), 0))
     if staged:

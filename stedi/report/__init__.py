@@ -15,8 +15,8 @@ from stedi.interrupts import is_interrupt
 
 if TYPE_CHECKING:
     from stedi.lake import Lake
-    from stedi.lakehouse import Lakehouse
     from stedi.pipeline.run import RunSummary
+    from stedi.reader import LakeReader
     from stedi.report.worker import ReportWorker
 
 REPORTS = "reports"
@@ -68,18 +68,18 @@ def latest_run(lake: "Lake", known: list[str] | None = None) -> str:
     return names[-1]
 
 
-def build_report(house: "Lakehouse", run_id: str | None = None, redact: bool = False) -> tuple[str, str, bool]:
-    """A run's report (default: the last run's): (run id, HTML, whether it is the one the lake
-    keeps). The kept report is rendered again from the facts inside it (masked with `redact`:
-    stedi/report/redact.py); a run without one (it ran before reports, or its report failed) is
-    read by time travel, and a run without a record (it could not write one) from what the
-    lake's state and snapshots tell."""
+def build_report(reader: "LakeReader", run_id: str | None = None, redact: bool = False) -> tuple[str, str, bool]:
+    """A run's report (default: the last run's) of the lake `reader` reads (a Lakehouse is one):
+    (run id, HTML, whether it is the one the lake keeps). The kept report is rendered again from
+    the facts inside it (masked with `redact`: stedi/report/redact.py); a run without one (it ran
+    before reports, or its report failed) is read by time travel, and a run without a record (it
+    could not write one) from what the lake's state and snapshots tell."""
     from stedi.pipeline.records import reconstruct
     from stedi.report.collect import collect, customer_identifiers
     from stedi.report.redact import redact as masked
     from stedi.report.render import facts_of, render
 
-    lake = house.lake
+    lake = reader.lake
     known = known_runs(lake)
     run_id = run_id or latest_run(lake, known)
     record = lake.run_record(run_id) or (reconstruct(lake, run_id) if run_id in known else None)
@@ -94,5 +94,5 @@ def build_report(house: "Lakehouse", run_id: str | None = None, redact: bool = F
     elif run_id == known[-1]:
         facts = collect(lake, record)
     else:
-        facts = collect(lake, record, house.as_of(int(record["committed_at_ms"])))
+        facts = collect(lake, record, reader.as_of(int(record["committed_at_ms"])))
     return run_id, render(masked(facts, customer_identifiers(lake)) if redact else facts), False

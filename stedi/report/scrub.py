@@ -2,16 +2,19 @@
 forgotten person's is erased, a mention of them in another line or in a reason is replaced as
 in landing (stedi/forget/person.py), and each such report is rendered again from its facts.
 Counts stay: they name no one. The forget stages the new pages and swaps them in with the
-landing files it rewrites, so a roll-back puts the old ones back."""
+landing files it rewrites, so a roll-back puts the old ones back. The forget is given `scrubbed`
+(by the Lakehouse: stedi/forget/landing.py's ScrubReports), since only the report draws its pages."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from stedi.errors import StediError
+from stedi.forget.person import Matcher, Person, matcher
+from stedi.report import REPORTS
+from stedi.report.render import facts_of, render
 
 if TYPE_CHECKING:
-    from stedi.forget.person import Matcher, Person
     from stedi.lake import Lake
 
 ERASED_LINE = "(a line of a person since forgotten: erased)"
@@ -23,10 +26,6 @@ ERASED_REPORT = ("<!doctype html><title>erased</title><p>This run report quoted 
 def scrubbed(lake: "Lake", people: list["Person"]) -> dict[str, str]:
     """The reports of the lake that quote the people, each as it must become (lake-relative path
     -> the page)."""
-    from stedi.forget.person import matcher
-    from stedi.report import REPORTS
-    from stedi.report.render import facts_of, render
-
     match = matcher(people)
     prefixes = _prefixes(people)
     found = {}

@@ -16,8 +16,6 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Callable
 
-import stedi
-
 if TYPE_CHECKING:
     from stedi.commit.state import LakeState
     from stedi.lake import Lake
@@ -47,7 +45,7 @@ class ReportWorker:
     @classmethod
     def start(cls) -> "ReportWorker":
         """A worker importing what it draws with, now (it holds no lock and writes nothing)."""
-        root = os.path.dirname(os.path.dirname(os.path.abspath(stedi.__file__)))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # above stedi/
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         try:
             process = subprocess.Popen([sys.executable, "-m", "stedi.report.worker"], stdin=subprocess.PIPE,

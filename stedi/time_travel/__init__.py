@@ -11,7 +11,7 @@ gone), at the snapshot its snapshot log says was current at that moment. Expiry 
 from that log: a sequence number no kept snapshot has marks where the kept history starts, and
 before it the table cannot be read (pyiceberg's `snapshot_as_of_timestamp` would answer with an
 older snapshot across such a gap, and its expiry clears the parent ids that would show one, so
-the log is read here). Landing tables are views over the files landing holds today, not
+the log is read, in history.py). Landing tables are views over the files landing holds today, not
 versioned: they cannot be read as of a past moment.
 """
 
@@ -23,20 +23,22 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Iterable
 
 from stedi.errors import StediError
+from stedi.time_travel.history import RUN_PROPERTY, History, kept_from, snapshot_log
 
 if TYPE_CHECKING:
     from pyiceberg.table import Table
-    from pyiceberg.table.snapshots import Snapshot
 
     from stedi.lake import Lake
 
 RUN_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")  # as stedi/pipeline/run.py names runs
-RUN_PROPERTY = "stedi.run-id"  # in the summary of every snapshot a run commits
 RETENTION = "snapshots are expired by the keep_snapshots and keep_days settings (the lake's stedi.toml)"
 FORMS = ("a run id (runs/<id>.json), an ISO 8601 time (2026-11-28T14:00:00Z, 2026-11-28 14:00; UTC unless "
          "it names a zone), a date (2026-11-28: 00:00 UTC that day) or epoch milliseconds")
 _SHOWN_RUNS = 5  # run ids an unknown-run error lists
 _MIN_EPOCH_MS = 10**11  # 1973: fewer digits are epoch seconds, or a date typed without dashes
+
+__all__ = ["FORMS", "RETENTION", "RUN_ID", "RUN_PROPERTY", "PointInTime", "TableAt", "format_ms", "landing_problem",
+           "parse_time", "resolve", "run_ids", "time_ms"]
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def resolve(lake: "Lake", tables: dict[str, "Table"], when: "str | int | datetim
     """`tables`: each stored table as state.json names it. A run id or time nothing can be read at
     (unknown, malformed, before the lake's first run) fails here; a table that cannot be read then
     fails only when read (PointInTime.at)."""
-    history = _History(tables)
+    history = History(tables)
     erasures = _erasures(lake)
     if isinstance(when, str):
         text = when.strip()
@@ -163,64 +165,6 @@ def time_ms(when: "int | datetime | date") -> int:
     raise StediError(f"as of {when!r}: give {FORMS}")
 
 
-class _History:
-    """What the kept snapshots of every table say about the runs that made them."""
-
-    def __init__(self, tables: dict[str, "Table"]):
-        self.runs: dict[str, int] = {}  # run id -> its newest kept snapshot's moment
-        self.snapshots: dict[int, int] = {}  # snapshot id -> moment
-        self.unnamed: list[int] = []  # moments of snapshots no run names (a change all the same)
-        self.cut = False  # expiry took some table's older snapshots
-        for table in tables.values():
-            log = _log(table)
-            self.cut = self.cut or _kept_from(table, log) is not None
-            for ms, snapshot in log:
-                if snapshot is None:
-                    continue
-                self.snapshots[snapshot.snapshot_id] = ms
-                run = snapshot.summary[RUN_PROPERTY] if snapshot.summary else None
-                if run:
-                    self.runs[run] = max(ms, self.runs.get(run, ms))
-                else:
-                    self.unnamed.append(ms)
-
-    def visible_at(self, ms: int) -> tuple[int | None, str | None]:
-        """The moment of the last change made by `ms` (a run counts once its last commit is made),
-        and the run that made it."""
-        changes = [(moment, run) for run, moment in self.runs.items()] + [(m, None) for m in self.unnamed]
-        done = [c for c in changes if c[0] <= ms]
-        return max(done, key=lambda c: c[0]) if done else (None, None)
-
-
-def _log(table: "Table") -> list[tuple[int, "Snapshot | None"]]:
-    """The table's snapshot log, oldest first: when each snapshot became current (None: expired)."""
-    return [(e.timestamp_ms, table.snapshot_by_id(e.snapshot_id)) for e in table.history()]
-
-
-def _kept_from(table: "Table", log: list[tuple[int, "Snapshot | None"]]) -> int | None:
-    """The moment from which the log is whole; None when it is whole since the table's first snapshot."""
-    kept = table.snapshots()
-    numbers, ids = {s.sequence_number for s in kept}, {s.snapshot_id for s in kept}
-    start, previous, lost = None, None, False
-    for ms, snapshot in log:
-        if snapshot is None:
-            lost = True
-            continue
-        if lost or _after_expired(snapshot, previous, numbers, ids):
-            start = ms
-        previous, lost = snapshot, False
-    return start
-
-
-def _after_expired(snapshot: "Snapshot", previous: "Snapshot | None", numbers: set, ids: set[int]) -> bool:
-    """Whether expired snapshots came between `previous` (None: the table's start) and `snapshot`."""
-    number = snapshot.sequence_number or 0
-    if number:  # format 2: each snapshot takes the next number; one no kept snapshot has was expired
-        since = (previous.sequence_number or 0) if previous else 0
-        return any(n not in numbers for n in range(since + 1, number))
-    return snapshot.parent_snapshot_id is not None and snapshot.parent_snapshot_id not in ids  # format 1
-
-
 def _point(tables: dict[str, "Table"], asked: str, moment: int, run_id: str | None,
            erasures: list[tuple[int, str]] = ()) -> PointInTime:  # type: ignore[assignment]
     shown = PointInTime(asked, moment, run_id, {}).describe()
@@ -233,8 +177,8 @@ def _point(tables: dict[str, "Table"], asked: str, moment: int, run_id: str | No
 
 
 def _table_at(name: str, table: "Table", moment: int, shown: str, why: str = RETENTION) -> TableAt:
-    log = _log(table)
-    start = _kept_from(table, log)
+    log = snapshot_log(table)
+    start = kept_from(table, log)
     if start is not None and moment < start:
         return TableAt(name, table, None, f"table {name} cannot be read as of {shown}: its snapshots from then "
                                           f"were expired (the oldest moment it can be read as of is "
@@ -261,7 +205,7 @@ def _committed_at(record: dict) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _run_moment(lake: "Lake", run_id: str, history: _History) -> int:
+def _run_moment(lake: "Lake", run_id: str, history: History) -> int:
     record = _record(lake, run_id)
     committed = _committed_at(record)
     if committed is not None:
@@ -288,7 +232,7 @@ def run_ids(lake: "Lake", also: Iterable[str] = ()) -> list[str]:
     return sorted(names, key=lambda n: (n[:15], written.get(n, 0), n))
 
 
-def _first_run(lake: "Lake", history: _History) -> tuple[int, str] | None:
+def _first_run(lake: "Lake", history: History) -> tuple[int, str] | None:
     """The lake's first run and its moment, as far as records and kept snapshots tell."""
     found = [(moment, run) for run, moment in history.runs.items()]
     recorded = run_ids(lake)
@@ -303,7 +247,7 @@ def _first_run(lake: "Lake", history: _History) -> tuple[int, str] | None:
     return min(found) if found else None
 
 
-def _unknown_run(lake: "Lake", run_id: str, history: _History) -> str:
+def _unknown_run(lake: "Lake", run_id: str, history: History) -> str:
     known = run_ids(lake, history.runs)
     if not known:
         return f"no run {run_id}: the lake {lake.root} has no run yet"

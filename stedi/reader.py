@@ -1,0 +1,229 @@
+"""Reading the lake: every table as the last complete run left it, or as of a past run, never
+half of a writer's work and never a writer's files half deleted (the Lakehouse's reading half).
+
+A reader takes no lock. It reads the tables `state.json` names (committed_locations), and reads
+again from the new state when a writer replaced it and deleted the files it was reading (`_read`;
+docs/commit-protocol.md). SQL goes through stedi.query (locked connections, stedi.read_only);
+`as_of` through stedi.time_travel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+from stedi.errors import MovedLakeError, StediError
+from stedi.forget.finish import pending
+from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
+from stedi.pipeline.records import reconstruct
+from stedi.read_only import refusal
+from stedi.store.iceberg_store import IcebergStore
+from stedi.time_travel import PointInTime, landing_problem, resolve
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    import duckdb
+    import pandas as pd
+    import pyarrow as pa
+    from pyiceberg.table import Table
+
+    from stedi.commit.state import LakeState
+
+    # When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
+    AsOf = str | int | datetime | date | PointInTime
+
+T = TypeVar("T")
+# A reader whose state's files a writer deleted reads the new state: so many times at most.
+READ_ATTEMPTS = 5
+
+LANDING_TABLES = tuple(t for t in TABLE_LOCATIONS if t.endswith("_landing"))
+STORED_TABLES = tuple(t for t in TABLE_LOCATIONS if t not in LANDING_TABLES)
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    name: str
+    zone: str
+    rows: int | None  # None: not built yet
+    snapshot_id: int | None
+    location: str
+
+
+class TableHandle:
+    """One table of the lake, read whole: for data scientists' notebooks. `as_of`: as a past run
+    left it (LakeReader.as_of)."""
+
+    def __init__(self, reader: "LakeReader", name: str, as_of: "AsOf | None" = None):
+        if name not in TABLE_LOCATIONS:
+            raise StediError(f"no table {name!r}; tables: {', '.join(TABLE_LOCATIONS)}")
+        if as_of is not None and name in LANDING_TABLES:
+            raise StediError(landing_problem(name))
+        self._reader, self.name, self._as_of = reader, name, as_of
+
+    def to_arrow(self) -> "pa.Table":
+        if self.name in LANDING_TABLES:
+            return self._reader.query(f'SELECT * FROM "{self.name}"')
+        return self._reader._read(self._scan)
+
+    def _scan(self, committed: dict[str, str]) -> "pa.Table":
+        if self._as_of is not None:
+            at = self._reader._point(self._as_of, committed).at(self.name)
+            return at.table.scan(snapshot_id=at.snapshot_id).to_arrow()
+        if self.name not in committed:
+            raise StediError(f"table {self.name} is not built yet: run `stedi run` first")
+        return self._reader.open_table(committed[self.name]).scan().to_arrow()
+
+    def to_pandas(self) -> "pd.DataFrame":
+        return self.to_arrow().to_pandas()
+
+
+class LakeReader:
+    """The lake's tables, read: what `stedi query`, `stedi tables` and the run report read through.
+    A Lakehouse is one (with the writers besides)."""
+
+    def __init__(self, lake: Lake):
+        self.lake = lake
+
+    @property
+    def path(self) -> str:
+        """The lake: a local folder or s3://bucket/prefix."""
+        return self.lake.root
+
+    def committed_locations(self, state: "LakeState | None" = None) -> dict[str, str]:
+        """Each stored table's metadata file as the last complete run left it: what readers read.
+        A run in progress, or one that died, is not in it. `state`: the lake's, already read."""
+        state = state or self.lake.state()
+        if state is not None:
+            found = {name: t.metadata_location for name, t in state.tables.items()}
+        elif self.lake.storage.exists("journal.json"):
+            found = {}  # the first run is still at work (or died): nothing is visible yet
+        else:
+            found = self.lake.store.metadata_locations(write=False)  # a lake made before state.json existed
+        for location in found.values():
+            if not self.lake.holds(location):
+                raise MovedLakeError(
+                    f"{self.path}: this lake was moved or copied from {self.lake.origin(location)}, and its "
+                    f"tables still name that place; `stedi run --lake {self.path}` rebuilds them here from landing")
+        return found
+
+    def committed(self, name: str) -> "Table | None":
+        """A stored table as the last complete run left it; None if it was never built."""
+        location = self.committed_locations().get(name)
+        return self.open_table(location) if location else None
+
+    def open_table(self, metadata_location: str) -> "Table":
+        return IcebergStore.open(metadata_location, self.lake.storage.iceberg_properties())
+
+    def table(self, name: str, as_of: "AsOf | None" = None) -> TableHandle:
+        """A table; `as_of`: as a past run left it (see `as_of`)."""
+        return TableHandle(self, name, as_of)
+
+    def as_of(self, when: "AsOf") -> "PointInTime":
+        """Each stored table's snapshot at a past moment. `when`: a run id (the moment it became
+        visible), or a time (the last run visible then): a datetime or ISO 8601 string (UTC unless
+        it names a zone), a date (00:00 UTC), or epoch milliseconds. Fails in one line on an unknown
+        run or a time before the first run; a table whose snapshots then are expired fails when read."""
+        if isinstance(when, PointInTime):
+            return when
+        return self._read(lambda committed: self._point(when, committed))
+
+    def _check_erasures_finished(self, point: "PointInTime") -> None:
+        """A forget that stopped after its commit point leaves older snapshots that still hold its
+        people until the next writer finishes it: nothing before it is read meanwhile."""
+        erasure = pending(self.lake)
+        if erasure is not None and point.run_id != erasure:
+            raise StediError(f"cannot read the lake as of {point.describe()}: erasure {erasure} is committed but "
+                             "not finished (its forget stopped), and older snapshots still hold the people it "
+                             "erased; the next writer finishes it (run `stedi maintain`)")
+
+    def tables(self) -> list[TableSummary]:
+        """Every table. Landing tables are views: their rows are the accepted lines at the last run."""
+        return self._read(lambda committed: self._summaries())
+
+    def _summaries(self) -> list[TableSummary]:
+        state = self.lake.state()
+        # (a run that could not write its record: what its snapshots tell, until the next writer writes it)
+        last = (self.lake.run_record(state.run_id) or reconstruct(self.lake, state.run_id, state)) if state else None
+        accepted = {t["name"]: t["rows_out"] if t.get("total") is None else t["total"]
+                    for t in last["tables"]} if last else {}
+        committed = self.committed_locations(state)
+        found = []
+        for name in TABLE_LOCATIONS:
+            location = self.lake.storage.path(self.lake.table_folder(name))
+            if name in LANDING_TABLES:
+                found.append(TableSummary(name, zone_of(name), accepted.get(name), None, location))
+                continue
+            info = IcebergStore.info(name, self.open_table(committed[name])) if name in committed else None
+            found.append(
+                TableSummary(name, zone_of(name), info.rows if info else None, info.snapshot_id if info else None, location)
+            )
+        return found
+
+    def query(self, sql: str, as_of: "AsOf | None" = None) -> "pa.Table":
+        """SQL (DuckDB dialect) over every table of the lake by name, read-only: one statement that
+        reads (SELECT, or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN of one), reaching no file but the
+        tables'; anything else is refused in one line (see README, "Reading"). `as_of`: over the
+        stored tables as a past run left them (see `as_of`; landing tables are not versioned)."""
+        import duckdb
+
+        from stedi.query import connect
+
+        def once(committed: dict[str, str]) -> "pa.Table":
+            point = self._point(as_of, committed) if as_of is not None else None
+            with connect(self.lake, committed if point is None else {}, self.open_table, sql, point) as reader:
+                return reader.run()
+
+        try:
+            return self._read(once)
+        except duckdb.Error as e:
+            reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
+            raise StediError(reason) from None
+
+    def connect(self, as_of: "AsOf | None" = None) -> "duckdb.DuckDBPyConnection":
+        """A new in-memory DuckDB connection of your own, for results of your own: every stored
+        table (and, without `as_of`, every landing table) is a view by name over the files the
+        last complete run left (or those of `as_of`). Create tables, register DataFrames, join
+        them with the lake's; nothing done in it reaches the lake (dropping a view drops your view).
+        It reads the files as they were when made: connect again after a later run, forget or
+        maintain (those delete files no current snapshot needs)."""
+        from stedi.query import user_connection
+
+        def once(committed: dict[str, str]) -> "duckdb.DuckDBPyConnection":
+            point = self._point(as_of, committed) if as_of is not None else None
+            return user_connection(self.lake, committed, self.open_table, point)
+
+        return self._read(once)
+
+    def _point(self, when: "AsOf", committed: dict[str, str]) -> "PointInTime":
+        """`as_of` against the tables `committed` names; a PointInTime made from an older state is
+        resolved again here (its tables' metadata may be gone)."""
+        if isinstance(when, PointInTime):
+            if all(committed.get(name) == at.table.metadata_location for name, at in when.tables.items()):
+                return when
+            when = when.asked
+        point = resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
+        self._check_erasures_finished(point)
+        return point
+
+    def _read(self, read: "Callable[[dict[str, str]], T]") -> "T":
+        """`read(committed)`, done again from the lake's new state if it fails while a writer
+        replaced the state it read: writers delete the files of the state before theirs once
+        theirs is visible (forget, retention). A failure with the state unchanged is the reader's
+        own (or a damaged lake's), and is raised as it is."""
+        import duckdb
+
+        committed = self.committed_locations()
+        for _ in range(READ_ATTEMPTS):
+            try:
+                return read(committed)
+            except (StediError, OSError, duckdb.IOException, duckdb.HTTPException, duckdb.PermissionException) as e:
+                now = self.committed_locations()
+                if now == committed:
+                    if isinstance(e, OSError) and not isinstance(e, StediError):
+                        where = f"{e.filename}: " if e.filename else ""
+                        raise StediError(f"{where}cannot read ({e.strerror or e})") from None
+                    raise
+                committed = now
+        raise StediError(f"{self.path}: the lake changed {READ_ATTEMPTS} times while it was read "
+                         "(writers at work); try again")
