@@ -163,7 +163,7 @@ class LakeReader:
     def query(self, sql: str, as_of: "AsOf | None" = None) -> "pa.Table":
         """SQL (DuckDB dialect) over every table of the lake by name, read-only: one statement that
         reads (SELECT, or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN of one), reaching no file but the
-        tables'; anything else is refused in one line (see README, "Reading"). `as_of`: over the
+        tables'; anything else is refused in one line (see docs/using.md, "Querying"). `as_of`: over the
         stored tables as a past run left them (see `as_of`; landing tables are not versioned)."""
         import duckdb
 

@@ -198,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the job's number of workers, at least 2 (a new job: 2; an existing job keeps its own)")
     p.add_argument("--worker-type", metavar="TYPE",
                    help="the job's worker type: G.1X, G.2X, G.4X, G.8X, G.12X, G.16X, R.1X, R.2X, R.4X or R.8X "
-                        "(a new job: G.1X; an existing job keeps its own; sizes for 10M and 100M readings: README)")
+                        "(a new job: G.1X; an existing job keeps its own; "
+                        "sizes for 10M and 100M readings: docs/aws-deploy.md)")
     p.add_argument("--wheelhouse", type=Path, metavar="DIR",
                    help="gather the wheels the job installs from this folder alone, offline (default: from the "
                         "package index pip is configured with)")

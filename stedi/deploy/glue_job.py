@@ -104,7 +104,7 @@ def require_role(name: str, role: str | None, existing: dict[str, Any] | None) -
     """A new job needs the role it runs as."""
     if existing is None and not role:
         raise StediError(f"Glue job {name} does not exist yet: give the IAM role it is to run as with "
-                         "--role ARN (see the README for the permissions it needs)")
+                         "--role ARN (see docs/aws.md for the permissions it needs)")
 
 
 def sync_job(glue: Any, spec: JobSpec, existing: dict[str, Any] | None, dry_run: bool = False) -> str:

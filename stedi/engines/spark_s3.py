@@ -3,7 +3,7 @@
 On Glue and EMR, s3:// is the EMR file system, configured by AWS: it is left exactly as it is.
 Anywhere else Spark has no file system for s3:// until hadoop-aws and the AWS SDK bundle it
 was built with are on its class path (stedi never downloads them: the user gives them, see
-README "Engines"). Then s3:// is mapped onto S3A, as Glue maps it onto its own, and the lake's
+docs/engines.md, "Spark and a lake in S3"). Then s3:// is mapped onto S3A, as Glue maps it onto its own, and the lake's
 bucket gets the endpoint, region, addressing style and credentials boto3 resolved from the
 standard AWS chain, as DuckDB and pyarrow get them (stedi/aws/session.py): one lake works
 against AWS, MinIO or moto the same way. They are S3A's per-bucket settings

@@ -89,7 +89,7 @@ class S3Storage(Storage):
         if relative.strip("/"):
             return super().exists(relative)
         # The lake's own prefix: by a listing, where pyarrow would HEAD the object named like the
-        # prefix, which lies outside `PREFIX/*` and so outside what the README's policy grants.
+        # prefix, which lies outside `PREFIX/*` and so outside what the policy of docs/aws.md grants.
         prefix = f"{self.prefix}/" if self.prefix else ""
         listed = self._client_call(lambda s3: s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1), "")
         return bool(listed.get("KeyCount"))

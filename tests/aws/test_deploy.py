@@ -208,7 +208,7 @@ def test_a_new_job_without_a_role_is_refused_before_anything_is_written(lake: st
     code, out, err = deploy(capsys, "--lake", lake)
     assert (code, out) == (1, [])
     assert err == (f"stedi: error: Glue job stedi-run-{database} does not exist yet: give the IAM role it is to run "
-                   "as with --role ARN (see the README for the permissions it needs)\n")
+                   "as with --role ARN (see docs/aws.md for the permissions it needs)\n")
     assert objects(bucket) == {}
     with pytest.raises(client("glue").exceptions.EntityNotFoundException):
         client("glue").get_database(Name=database)

@@ -97,7 +97,7 @@ def test_a_new_job_needs_a_role(glue) -> None:
     with pytest.raises(StediError) as refused:
         sync_job(client, SPEC, None)
     assert str(refused.value) == ("Glue job stedi-run-stedi does not exist yet: give the IAM role it is to run as "
-                                  "with --role ARN (see the README for the permissions it needs)")
+                                  "with --role ARN (see docs/aws.md for the permissions it needs)")
 
 
 def test_a_new_role_updates_the_job_in_place_keeping_its_other_settings(glue) -> None:
