@@ -220,8 +220,11 @@ class Lakehouse:
         `emails`: one email address, or several; each is checked to be one, and matched without
         regard to case or surrounding spaces."""
         from stedi.forget.erase import forget
+        from stedi.forget.landing import Quotes
+        from stedi.report.scrub import scrubbed
 
-        return forget(self.lake, emails, progress, wait)
+        # The run reports quote quarantined lines as delivered: theirs go with landing's.
+        return forget(self.lake, emails, progress, wait, quotes=[Quotes("run report", scrubbed)])
 
     def query(self, sql: str, as_of: "AsOf | None" = None) -> "pa.Table":
         """SQL (DuckDB dialect) over every table of the lake by name, read-only: one statement that

@@ -61,6 +61,9 @@ def _quiet(message: str) -> None:
     pass
 
 
+_UNREAD = object()  # the writer has not read the state it builds on (`last_state`)
+
+
 @contextmanager
 def writing(lake: Lake, command: str, wait: float | None = None, say: Say | None = None,
             finishers: Mapping[str, Finisher] | None = None) -> Iterator["WriterTransaction"]:
@@ -74,7 +77,7 @@ def writing(lake: Lake, command: str, wait: float | None = None, say: Say | None
         lake.writer_lock = lock
         try:
             recover(lake, say, finishers)
-            yield WriterTransaction(lake, say, finishers)
+            yield WriterTransaction(lake, say)
         finally:
             lake.writer_lock = None
 
@@ -82,11 +85,12 @@ def writing(lake: Lake, command: str, wait: float | None = None, say: Say | None
 class WriterTransaction:
     """One writer's change of the lake, under its lock (made by `writing`)."""
 
-    def __init__(self, lake: Lake, say: Say, finishers: Mapping[str, Finisher] | None = None):
-        self.lake, self.say, self.finishers = lake, say, finishers
+    def __init__(self, lake: Lake, say: Say):
+        self.lake, self.say = lake, say
         self.journal: Journal | None = None
         self.what = ""  # the writer, as its messages name it: "run ID", "erasure ID"
-        self._started_from: str | None = None  # the version of state.json the writer builds on
+        # The version of state.json the writer builds on (None: there was none), once read.
+        self._started_from: str | None | object = _UNREAD
 
     # -- 2. the journal --------------------------------------------------------------------
 
@@ -149,6 +153,7 @@ class WriterTransaction:
                      stamp: Callable[[int], None] | None = None) -> None:
         """Replace `state.json` by `state`, only over the state the writer started from: the
         moment every commit becomes visible. `stamp`: told the time (epoch ms) just before."""
+        assert self._started_from is not _UNREAD, "last_state() reads the state the commit point replaces"
         if announce:
             self.say("making the run visible")
         check()

@@ -7,8 +7,8 @@ naming everything it writes, and `state.json` as its commit point. In order:
    email), so their serial numbers and phones are known; one another customer also holds is
    not theirs alone.
 2. Rewrite every landing file holding a line of theirs without it, and every mention of them in
-   someone else's line replaced in place (stedi/forget/person.py); the run reports that quote
-   them, likewise. The originals are kept aside until the commit point (stedi/forget/landing.py),
+   someone else's line replaced in place (stedi/forget/person.py); the files that quote them
+   (the run reports, which the caller names: `quotes`), likewise. The originals are kept aside until the commit point (stedi/forget/landing.py),
    so a roll-back puts them back.
 3. Change the tables as the rewrite changed landing (stedi/pipeline/erasing.py): their rows go,
    mentioned rows change, the customers those changes touch are rebuilt. The tables then equal
@@ -86,16 +86,18 @@ class ErasureReport:
 
 
 def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
-           wait: float | None = None) -> ErasureReport:
+           wait: float | None = None, quotes: Iterable[rewrite.Quotes] = ()) -> ErasureReport:
     """Erase the people with these emails (one, or several) from every zone of the lake and from
-    its kept past. Each must be an email address: matched without regard to case or spaces."""
+    its kept past. Each must be an email address: matched without regard to case or spaces.
+    `quotes`: the other files the lake keeps that may quote their lines (`Lakehouse.forget`
+    passes the run reports), rewritten with landing."""
     say = say or (lambda message: None)
     given = [emails] if isinstance(emails, str) else list(emails)
     checked = sorted({checked_email(str(e)) for e in given if str(e).strip()})
     if not checked:
         raise UsageError("no email given: name the people to forget, e.g. stedi forget someone@example.com")
     with writing(lake, "forget", wait, say) as tx:  # (first finishes a forget that stopped after its commit point)
-        report = _forget(lake, tx, checked, say)
+        report = _forget(lake, tx, checked, say, list(quotes))
         if not report.found:  # a mistyped email must not cost the lake its history
             say("nothing of theirs was found: no snapshot expired (their data delivered later stays out)")
             rewrite.discard(lake, report.erasure_id)
@@ -108,7 +110,8 @@ def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
     return report
 
 
-def _forget(lake: Lake, tx: WriterTransaction, emails: list[str], say: Say) -> ErasureReport:
+def _forget(lake: Lake, tx: WriterTransaction, emails: list[str], say: Say,
+            quotes: list[rewrite.Quotes]) -> ErasureReport:
     from stedi.engines.duckdb_engine import DuckDBEngine  # (imports DuckDB)
 
     started = time.perf_counter()
@@ -129,7 +132,7 @@ def _forget(lake: Lake, tx: WriterTransaction, emails: list[str], say: Say) -> E
             try:
                 people = _find_people(lake, engine, emails, spill, say)
                 rewrites = rewrite.plan_rewrites(lake, [p for p, _ in people], say, run_id)
-                rewrites += rewrite.plan_report_scrubs(lake, [p for p, _ in people], say, run_id)
+                rewrites += rewrite.plan_quote_scrubs(lake, [p for p, _ in people], say, run_id, quotes)
                 for r in rewrites:  # each original kept aside first: an undo puts it back
                     tx.replace_file(r.relative, rewrite.staged_path(run_id, r.relative))
                 _describe(lake, report, people, rewrites)

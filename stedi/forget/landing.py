@@ -104,17 +104,29 @@ def swap(lake: "Lake", rewrites: Iterable[Rewrite], run_id: str) -> None:
         replace(lake.storage, rewrite.relative, staged_path(run_id, rewrite.relative), originals_folder(run_id))
 
 
-def plan_report_scrubs(lake: "Lake", people: Iterable[Person], say: Say, run_id: str) -> list[Rewrite]:
-    """Stage each run report that quotes a line of theirs, rewritten without it (swapped in with
-    the landing files, undone with them)."""
-    from stedi.report.scrub import scrubbed
+@dataclass(frozen=True)
+class Quotes:
+    """Files the lake keeps besides landing that may quote a person's lines, e.g. the run reports
+    (stedi/report/scrub.py, which `Lakehouse.forget` passes): the forget itself knows none of
+    them. `find(lake, people)`: each file that quotes them, as it must become (lake-relative path
+    -> text); `noun`: what they are, for the user (a run report)."""
 
+    noun: str
+    find: "Callable[[Lake, list[Person]], dict[str, str]]"
+
+
+def plan_quote_scrubs(lake: "Lake", people: Iterable[Person], say: Say, run_id: str,
+                      quotes: Iterable[Quotes] = ()) -> list[Rewrite]:
+    """Stage each file that quotes a line of theirs, rewritten without it (swapped in with the
+    landing files, undone with them)."""
     staged = []
-    for relative, html in scrubbed(lake, list(people)).items():
-        lake.storage.write_atomic(staged_path(run_id, relative), html)
-        staged.append(Rewrite(relative, "report", 0, (), 0))
-    if staged:
-        say(f"erasing them from {len(staged)} run report(s)")
+    for kind in quotes:
+        found = kind.find(lake, list(people))
+        for relative, text in found.items():
+            lake.storage.write_atomic(staged_path(run_id, relative), text)
+            staged.append(Rewrite(relative, "report", 0, (), 0))
+        if found:
+            say(f"erasing them from {len(found)} {kind.noun}(s)")
     return staged
 
 
