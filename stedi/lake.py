@@ -89,7 +89,7 @@ class Lake:
     def __init__(self, storage: Storage, config: Config):
         self.storage = storage
         self.config = config
-        self.writer_lock: Any = None  # the lock while this process writes the lake (stedi/commit/writer.py)
+        self.writer_lock: Any = None  # the lock while this process writes the lake (stedi/commit/transaction.py)
 
     @classmethod
     def open(cls, location: Path | str) -> "Lake":

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from stedi.landing.ingest import IngestReport
     from stedi.forget.erase import ErasureReport
     from stedi.maintain.retention import RetentionReport
-    from stedi.pipeline.run import Progress, RunSummary
+    from stedi.pipeline.hooks import RunHook
+    from stedi.pipeline.summary import Progress, RunSummary
 
 __all__ = ["Lakehouse", "TableHandle", "TableSummary", "default_lake_path"]
 
@@ -43,35 +44,40 @@ class Lakehouse(LakeReader):
     def ingest(self, src: Path | str, wait: float | None = None, progress: "Progress | None" = None) -> "IngestReport":
         """Copy a delivery (a local folder or s3:// prefix) into landing, holding the writer lock
         (`wait`: seconds to wait for it)."""
-        from stedi.commit.writer import writing
         from stedi.landing.ingest import ingest
+        from stedi.pipeline.writers import writing
         from stedi.storage import open_storage
 
-        with writing(self.lake, "ingest", wait, progress):
+        with writing(self.lake, "ingest", wait, progress):  # stages nothing: the lock, what was left settled
             return ingest(self.lake, open_storage(src))
 
     def run(self, consent_policy: str | None = None, progress: "Progress | None" = None,
             wait: float | None = None, engine: "Engine | str | None" = None,
-            spark_master: str | None = None, full: bool = False) -> "RunSummary":
+            spark_master: str | None = None, full: bool = False,
+            hooks: "Iterable[RunHook]" = ()) -> "RunSummary":
         """Bring every table up to date with landing (only the files no run has read are read;
         `full`: rebuild every table from every file). `engine`: "duckdb", "spark" or an Engine
-        (default: the lake's `engine` setting); `spark_master`: where the Spark engine runs."""
+        (default: the lake's `engine` setting); `spark_master`: where the Spark engine runs.
+        With the lake's `report` setting on, the run's report is drawn as it runs and written
+        once it is committed (stedi/report/hook.py); `hooks`: yours, told of the run as it goes
+        (stedi/pipeline/hooks.py's RunHook), after the report's."""
         from stedi.config import Config
         from stedi.pipeline.run import run
+        from stedi.report.hook import report_hooks
 
         if spark_master is not None:
             Config(spark_master=spark_master)  # checked as the setting is
         if isinstance(engine, str):
             Config(engine=engine)
         return run(self.lake, consent_policy=consent_policy, progress=progress, wait=wait, engine=engine,
-                   spark_master=spark_master, full=full)
+                   spark_master=spark_master, full=full, hooks=[*report_hooks(self.lake), *hooks])
 
     def maintain(self, keep_snapshots: int | None = None, keep_days: int | None = None, wait: float | None = None,
                  progress: "Progress | None" = None) -> "RetentionReport":
         """Expire each table's snapshots older than `keep_days` beyond its newest `keep_snapshots`
         (default: the lake's settings) and delete the files nothing kept refers to, holding the
         writer lock (`wait`: seconds to wait for it). `run` does this after each run."""
-        from stedi.maintain import maintain
+        from stedi.maintain.command import maintain
 
         return maintain(self.lake, keep_snapshots, keep_days, wait, progress)
 
@@ -81,6 +87,8 @@ class Lakehouse(LakeReader):
         `emails`: one email address, or several; each is checked to be one, and matched without
         regard to case or surrounding spaces."""
         from stedi.forget.erase import forget
+        from stedi.forget.landing import Quotes
         from stedi.report.scrub import scrubbed
 
-        return forget(self.lake, emails, progress, wait, scrub_reports=scrubbed)
+        # The run reports quote quarantined lines as delivered: theirs go with landing's.
+        return forget(self.lake, emails, progress, wait, quotes=[Quotes("run report", scrubbed)])

@@ -1,7 +1,7 @@
 """`<lake>/journal.json`: what a writer in progress has written, so it can be undone.
 
 Written before the writer's first file, and again (with every table's previous metadata)
-before its first Iceberg commit; deleted when the run is complete. A journal found by the
+before its first Iceberg commit; deleted when the run is complete (stedi/commit/transaction.py). A journal found by the
 next writer means its run never completed: `recover` rolls it back.
 """
 
@@ -27,9 +27,13 @@ class Journal:
     # Set once the run starts committing: table -> the metadata it had before (None: the run
     # creates the table). Tables not listed are not committed by this run.
     previous: dict[str, str | None] | None = None
-    # What the writer must still do once committed, before the journal may go ("erasure": a
-    # forget's older snapshots expired; stedi/forget/finish.py). The next writer finishes it.
+    # The name of what the writer must still do once committed, before the journal may go
+    # ("erasure": a forget's older snapshots expired). The next writer does it first, by the
+    # finishing step of that name it was given (stedi/commit/transaction.py).
     finish: str | None = None
+    # The folder holding the originals of the files the writer replaced whole, each under its own
+    # lake-relative path (stedi/commit/aside.py): an undo puts them back.
+    kept_aside: str | None = None
     # What this process committed (table -> the metadata its commit made) and the table it is
     # committing: never written, for only the writer itself knows them for sure. Its own undo
     # puts back only those tables, so it never undoes a commit of a writer that took its lock over.
@@ -47,8 +51,14 @@ class Journal:
         path = lake.path(JOURNAL_FILE)
         try:
             text = lake.read_text(JOURNAL_FILE)
-            return None if text is None else Journal(**json.loads(text))
-        except (OSError, ValueError, TypeError) as e:
+            if text is None:
+                return None
+            found = json.loads(text)
+            if "kept_aside" not in found and "forget" in found.get("folders", {}):
+                # Written before journals named it: a forget kept its originals in forget-<id>/originals.
+                found["kept_aside"] = f"{found['folders']['forget']}/originals"
+            return Journal(**found)
+        except (OSError, ValueError, TypeError, AttributeError) as e:
             raise StediError(f"{path}: unreadable journal of an unfinished run ({e}); "
                              "remove it by hand once no stedi process writes this lake") from None
 

@@ -2,7 +2,7 @@
 
 The locks themselves are the storage's, one per medium (stedi/storage/lock.py: an `flock` on
 a local disk; stedi/storage/s3_lock.py: an object with a lease in S3); a writer holds one for
-its lifetime (stedi/commit/writer.py). Readers never lock.
+its lifetime (stedi/commit/transaction.py). Readers never lock.
 """
 
 from __future__ import annotations

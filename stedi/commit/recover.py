@@ -1,13 +1,21 @@
 """Undo what an unfinished writer left: the next writer's first step, under the lock.
 
+Recovery knows only the two kinds of change a writer transaction stages (stedi/commit/
+transaction.py): table commits, put back by compare-and-set, and whole files replaced, whose
+originals the journal's `kept_aside` folder holds (stedi/commit/aside.py). What a committed
+writer must still do is named in its journal (`finish`) and done by the finishing step of that
+name the caller passes in (`finishers`): recovery never imports the writers above it.
+
 Rolling back is idempotent, so a writer killed while rolling back is rolled back again.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Mapping
 
-from stedi.commit.journal import Journal
+from stedi.aws.faults import aws_failure
+from stedi.commit.aside import put_back
+from stedi.commit.journal import JOURNAL_FILE, Journal
 from stedi.commit.lock import still_writing
 from stedi.commit.state import STATE_FILE, LakeState
 from stedi.errors import LockLostError, StediError
@@ -15,25 +23,29 @@ from stedi.lake import Lake
 from stedi.store.iceberg_store import referenced_files
 
 Say = Callable[[str], None]
+# A finishing step: what a committed writer's journal says is left to do (its `finish`), done by
+# the next writer under the lock; it deletes the journal once done.
+Finisher = Callable[[Lake, Journal, Say], None]
 
 
-def recover(lake: Lake, say: Say) -> None:
+def recover(lake: Lake, say: Say, finishers: Mapping[str, Finisher] | None = None) -> None:
     """Settle the run a leftover journal names, and remove half-written small files."""
     for folder in ["", "runs", *(lake.landing_dir(s) for s in lake.sources)]:
         lake.storage.remove_partials(folder)
     journal = Journal.read(lake.storage)
     if journal is not None:
-        settle(lake, journal, say)
+        settle(lake, journal, say, finishers=finishers)
 
 
 # Journal folders a committed writer keeps: a forget's erasure report keeps its people out later.
 KEPT_ONCE_COMMITTED = ("report",)
 
 
-def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = False) -> None:
+def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = False,
+           finishers: Mapping[str, Finisher] | None = None) -> None:
     """Finish an unfinished run's journal: tidy up if the run became visible (its state was
-    written, then it stopped), else roll it back. `own`: the journal is this process's own
-    run's (its undo), not a dead writer's."""
+    written, then it stopped), and do what it left to finish; else roll it back. `own`: the
+    journal is this process's own run's (its undo), not a dead writer's."""
     try:
         state = LakeState.read(lake.storage)
     except StediError:
@@ -48,10 +60,8 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = Fal
             if state.tables.get(name) is None or state.tables[name].run_id != journal.run_id:
                 lake.storage.delete_tree(folder)
         lake.storage.remove_spill(journal.run_id)
-        if journal.finish:  # a forget's older snapshots still hold its people: they go first
-            from stedi.forget.finish import finish_pending
-
-            finish_pending(lake, journal, say or (lambda message: None))
+        if journal.finish:  # e.g. a forget's older snapshots still hold its people: they go first
+            _finisher(lake, journal, finishers)(lake, journal, say or (lambda message: None))
             return
         Journal.delete(lake.storage)
         return
@@ -62,8 +72,6 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = Fal
     except LockLostError:
         raise  # another writer holds the lake now: it settles this journal, not us
     except Exception as e:
-        from stedi.aws.faults import aws_failure
-
         fault = aws_failure(e) or (e if isinstance(e, StediError) else None)
         if fault is None:
             raise
@@ -72,17 +80,25 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = Fal
                          "the next writer will finish it") from None
 
 
+def _finisher(lake: Lake, journal: Journal, finishers: Mapping[str, Finisher] | None) -> Finisher:
+    """The finishing step the journal names; a writer opened without it stops here, loudly: a
+    committed writer's remains (e.g. the snapshots that still hold erased people) are never skipped."""
+    finisher = (finishers or {}).get(journal.finish or "")
+    if finisher is None:
+        raise StediError(f"{lake.storage.path(JOURNAL_FILE)}: run {journal.run_id} is committed but must still "
+                         f"be finished ({journal.finish}), and this command cannot finish it; run `stedi maintain`")
+    return finisher
+
+
 def roll_back(lake: Lake, journal: Journal, own: bool = False) -> None:
     """Every table back to the metadata it had before the run; every file the run wrote deleted.
-    A `stedi forget` first puts back the landing files it rewrote (its backups are in a folder
+    Files the run replaced whole are first put back from where it kept their originals (a folder
     the journal names, deleted with the others). Only under the lock (`settle` checks it); a
     table goes back only from the metadata the run itself committed (`own`: the ones this process
     knows it committed, see Journal.committed; else whatever the catalog names other than the
     metadata before, which under the lock only the journal's run can have made)."""
-    from stedi.forget.landing import forget_folder, restore
-
-    if forget_folder(journal.run_id) in journal.folders.values():
-        restore(lake, journal.run_id)
+    if journal.kept_aside:
+        put_back(lake.storage, journal.kept_aside)
     if journal.previous is not None:
         store = lake.store
         current = store.metadata_locations()

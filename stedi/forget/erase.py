@@ -7,8 +7,8 @@ naming everything it writes, and `state.json` as its commit point. In order:
    email), so their serial numbers and phones are known; one another customer also holds is
    not theirs alone.
 2. Rewrite every landing file holding a line of theirs without it, and every mention of them in
-   someone else's line replaced in place (stedi/forget/person.py); the run reports that quote
-   them, likewise. The originals are kept aside until the commit point (stedi/forget/landing.py),
+   someone else's line replaced in place (stedi/forget/person.py); the files that quote them
+   (the run reports, which the caller names: `quotes`), likewise. The originals are kept aside until the commit point (stedi/forget/landing.py),
    so a roll-back puts them back.
 3. Change the tables as the rewrite changed landing (stedi/pipeline/erasing.py): their rows go,
    mentioned rows change, the customers those changes touch are rebuilt. The tables then equal
@@ -27,20 +27,24 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from stedi.aws.faults import aws_failure, not_committed
 from stedi.commit.journal import Journal
-from stedi.commit.lock import still_writing
 from stedi.commit.state import LakeState
-from stedi.commit.writer import writing
+from stedi.commit.transaction import WriterTransaction
 from stedi.errors import StediError, UsageError
 from stedi.forget import landing as rewrite
-from stedi.forget.finish import FINISH, committed, finish_erasure
+from stedi.forget.finish import FINISH, finish_erasure
 from stedi.forget.forgotten import Forgotten, keyed_hash, report_path
 from stedi.forget.person import Person, checked_email, normalized, person_from_rows
 from stedi.lake import Lake
+from stedi.landing.sources import CUSTOMER
 from stedi.pipeline.build import Builder, staging
-from stedi.pipeline.changes import LandingPlan, read_seen
+from stedi.pipeline.changes import LandingPlan, read_seen, rows_of
+from stedi.pipeline.committing import commit_tables
 from stedi.pipeline.erasing import Erasing
+from stedi.pipeline.records import record_committed
+from stedi.pipeline.summary import RunSummary, new_run_id
+from stedi.pipeline.writers import writing
+from stedi.storage import FileEntry
 from stedi.storage.s3_versions import VersionsLeft
 
 if TYPE_CHECKING:
@@ -82,17 +86,18 @@ class ErasureReport:
 
 
 def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
-           wait: float | None = None, *, scrub_reports: rewrite.ScrubReports) -> ErasureReport:
+           wait: float | None = None, quotes: Iterable[rewrite.Quotes] = ()) -> ErasureReport:
     """Erase the people with these emails (one, or several) from every zone of the lake and from
     its kept past. Each must be an email address: matched without regard to case or spaces.
-    `scrub_reports`: the run reports quoting them, redrawn (stedi.report.scrub.scrubbed)."""
+    `quotes`: the other files the lake keeps that may quote their lines (`Lakehouse.forget`
+    passes the run reports), rewritten with landing."""
     say = say or (lambda message: None)
     given = [emails] if isinstance(emails, str) else list(emails)
     checked = sorted({checked_email(str(e)) for e in given if str(e).strip()})
     if not checked:
         raise UsageError("no email given: name the people to forget, e.g. stedi forget someone@example.com")
-    with writing(lake, "forget", wait, say):  # (first finishes a forget that stopped after its commit point)
-        report = _forget(lake, checked, say, scrub_reports)
+    with writing(lake, "forget", wait, say) as tx:  # (first finishes a forget that stopped after its commit point)
+        report = _forget(lake, tx, checked, say, list(quotes))
         if not report.found:  # a mistyped email must not cost the lake its history
             say("nothing of theirs was found: no snapshot expired (their data delivered later stays out)")
             rewrite.discard(lake, report.erasure_id)
@@ -105,61 +110,51 @@ def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
     return report
 
 
-def _forget(lake: Lake, emails: list[str], say: Say, scrub_reports: rewrite.ScrubReports) -> ErasureReport:
-    from stedi.engines.duckdb_engine import DuckDBEngine
-    from stedi.pipeline.records import record_committed
-    from stedi.pipeline.run import RunSummary, _commit, _last_state, _undo, new_run_id
+def _forget(lake: Lake, tx: WriterTransaction, emails: list[str], say: Say,
+            quotes: list[rewrite.Quotes]) -> ErasureReport:
+    from stedi.engines.duckdb_engine import DuckDBEngine  # (imports DuckDB)
 
     started = time.perf_counter()
-    last = _last_state(lake, say)
+    last = tx.last_state()
     run_id = new_run_id()
     now_ms = int(time.time() * 1000)
     report = ErasureReport(run_id, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_ms / 1000)), now_ms)
     spill, spill_in_lake = lake.storage.spill_folder(run_id)
-    journal = Journal(run_id, {"spill": spill_in_lake} if spill_in_lake else {})
-    journal.folders.update({name: staging(lake, run_id, name) for name in lake.stored_tables})
-    journal.folders.update({"forget": rewrite.forget_folder(run_id), "report": report_path(run_id).rsplit("/", 1)[0]})
+    folders = {"spill": spill_in_lake} if spill_in_lake else {}
+    folders.update({name: staging(lake, run_id, name) for name in lake.stored_tables})
+    folders.update({"forget": rewrite.forget_folder(run_id), "report": report_path(run_id).rsplit("/", 1)[0]})
     try:
-        still_writing(lake)
-        journal.write(lake.storage)
-        spill.mkdir(parents=True, exist_ok=True)
-        engine = DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup(),
-                              refresh=lake.storage.duckdb_refresh)
-        try:
-            people = _find_people(lake, engine, emails, spill, say)
-            rewrites = rewrite.plan_rewrites(lake, [p for p, _ in people], say, run_id)
-            rewrites += rewrite.plan_report_scrubs(lake, [p for p, _ in people], say, run_id, scrub_reports)
-            rewrite.swap(lake, rewrites, run_id)
-            _describe(lake, report, people, rewrites)
-            summary = RunSummary(run_id, last.consent_policy or lake.config.consent_policy,
-                                 landing_signature=lake.landing_state().signature, command="forget")
-            journal.finish = FINISH if report.found else None
-            if last.tables:
-                plan, erasing = _plan(lake, last, rewrites, report.spellings, emails, run_id)
-                say("changing every table as landing changed")
-                builder = Builder(lake, engine, summary, plan, last, spill, say, Forgotten.load(lake), erasing)
-                built = builder.build()
-                report.rows_removed = _rows_removed(lake, last, built)
-                report.write(lake)
-                _commit(lake, engine, built, summary, last, journal, say)
-            else:
-                report.write(lake)
-                still_writing(lake)
-                journal.write(lake.storage)
-                still_writing(lake)  # the commit point, only over the state the forget started from
-                LakeState(run_id, "", summary.landing_signature).write(lake.storage, replacing=last.version)
-        finally:
-            engine.close()
-        report.seconds = summary.seconds = time.perf_counter() - started
-        record_committed(lake, summary, say)  # committed: a record that cannot be written is a warning
-    except BaseException as e:
-        if committed(lake, run_id):
-            raise _unfinished(run_id, e, say) from None
-        fault = aws_failure(e)  # read before _undo clears the failed work's frames
-        _, rolled_back = _undo(lake, journal, e, say, quiet=fault is not None)
-        if fault is None:
-            raise
-        raise not_committed(fault, f"erasure {run_id}", rolled_back) from None
+        with tx.changing(lambda error: _unfinished(run_id, error, say)):
+            tx.begin(run_id, folders, kept_aside=rewrite.originals_folder(run_id), noun="erasure")
+            spill.mkdir(parents=True, exist_ok=True)
+            engine = DuckDBEngine(lake.config, temp_dir=spill, setup=lake.storage.duckdb_setup(),
+                                  refresh=lake.storage.duckdb_refresh)
+            try:
+                people = _find_people(lake, engine, emails, spill, say)
+                rewrites = rewrite.plan_rewrites(lake, [p for p, _ in people], say, run_id)
+                rewrites += rewrite.plan_quote_scrubs(lake, [p for p, _ in people], say, run_id, quotes)
+                for r in rewrites:  # each original kept aside first: an undo puts it back
+                    tx.replace_file(r.relative, rewrite.staged_path(run_id, r.relative))
+                _describe(lake, report, people, rewrites)
+                summary = RunSummary(run_id, last.consent_policy or lake.config.consent_policy,
+                                     landing_signature=lake.landing_state().signature, command="forget")
+                finish = FINISH if report.found else None
+                if last.tables:
+                    plan, erasing = _plan(lake, last, rewrites, report.spellings, emails, run_id)
+                    say("changing every table as landing changed")
+                    builder = Builder(lake, engine, summary, plan, last, spill, say, Forgotten.load(lake), erasing)
+                    built = builder.build()
+                    report.rows_removed = _rows_removed(lake, last, built)
+                    report.write(lake)
+                    commit_tables(lake, tx, engine, built, summary, last, finish=finish)
+                else:
+                    report.write(lake)
+                    tx.before_commits(None, finish)
+                    tx.commit_point(LakeState(run_id, "", summary.landing_signature), announce=False)
+            finally:
+                engine.close()
+            report.seconds = summary.seconds = time.perf_counter() - started
+            record_committed(lake, summary, say)  # committed: a record that cannot be written is a warning
     finally:
         shutil.rmtree(spill, ignore_errors=True)
     return report
@@ -226,8 +221,6 @@ def _plan(lake: Lake, last: LakeState, rewrites: list[rewrite.Rewrite], spelling
     """The rewritten files runs had read are read again (as they are now, and as they were);
     each accepted table records their new size and time. A rewritten file no run has read yet
     stays unread: the next run reads it as it is now."""
-    from stedi.storage import FileEntry
-
     listed = {source: lake.landing_files(source) for source in lake.sources}
     now = {e.relative: e for entries in listed.values() for e in entries}
     after, new, originals = {}, {}, {}
@@ -245,7 +238,5 @@ def _plan(lake: Lake, last: LakeState, rewrites: list[rewrite.Rewrite], spelling
 
 def _rows_removed(lake: Lake, last: LakeState, built: list) -> dict[str, int]:
     """Rows each table lost: before, less after (a row whose mention was replaced is still there)."""
-    from stedi.pipeline.changes import rows_of
-
     found = {b.name: rows_of(lake, last.tables.get(b.name)) - b.rows for b in built}
     return {name: count for name, count in found.items() if count > 0}

@@ -18,6 +18,7 @@ from stedi.commit.journal import Journal
 from stedi.errors import StediError
 from stedi.forget.forgotten import report_path
 from stedi.forget.landing import discard
+from stedi.maintain import retention
 from stedi.storage.s3_versions import VersionsLeft
 
 if TYPE_CHECKING:
@@ -52,14 +53,12 @@ def finish_erasure(lake: "Lake", erasure_id: str, say: Say, report: "ErasureRepo
     """Drop the forget's originals, expire every snapshot but the current one and delete every
     file no snapshot keeps, delete old object versions; count it all in the erasure report;
     then the journal goes. The caller holds the writer lock."""
-    from stedi.maintain.retention import retain
-
     discard(lake, erasure_id)  # the originals: their lines, as delivered
     say("expiring older snapshots and deleting the files only they held")
     # No margin for young unreferenced files: a forget stopped halfway through this leaves the
     # expired snapshots' files unreferenced and young, and they hold its people. The writer lock
     # is held, and the next writer settled any other writer's leftovers first.
-    done = retain(lake, say, keep_snapshots=1, keep_days=0, margin_seconds=0)
+    done = retention.retain(lake, say, keep_snapshots=1, keep_days=0, margin_seconds=0)
     kept = _kept_report(lake, erasure_id)
     kept["snapshots_expired"] = int(kept.get("snapshots_expired", 0)) + sum(done.expired.values())
     kept["files_deleted"] = int(kept.get("files_deleted", 0)) + sum(done.deleted.values())
@@ -85,7 +84,8 @@ def finish_erasure(lake: "Lake", erasure_id: str, say: Say, report: "ErasureRepo
 
 
 def finish_pending(lake: "Lake", journal: Journal, say: Say) -> None:
-    """The next writer's part: finish the erasure a stopped forget committed, and say so."""
+    """The next writer's part: finish the erasure a stopped forget committed, and say so (the
+    finishing step named FINISH, which every writer is given: stedi/pipeline/writers.py)."""
     say(f"finishing erasure {journal.run_id}: it was committed, but its forget stopped before the older "
         "snapshots that hold its people were expired")
     try:

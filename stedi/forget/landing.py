@@ -7,15 +7,12 @@
     restore         undo swap (before the commit point): originals back, forget-<run_id>/ deleted
     discard         after the commit point: forget-<run_id>/ deleted, backups with it
 
-Crash safety. swap copies an original to its backup before the staged file replaces it, so a
-landing path holds the old bytes or the new at every moment (never nothing), and a backup that
-exists holds exactly the original's bytes. `restore` moves every backup there is back over its
-landing path, then deletes the folder: after a kill anywhere in swap (or in restore itself,
-a move in S3 being a copy then a delete) it puts every original back; it is idempotent.
-
-The journal names forget-<run_id>/ among its folders. Rolling that run back must call
-`restore` BEFORE the journal's folders are deleted (deleting the folder first deletes the
-backups: the forget would stay half done). Once state.json names the run (the commit point),
+The swap is the writer transaction's second kind of staged change, whole files replaced
+(stedi/commit/aside.py, which has the crash-safety argument): a forget replaces each file through
+its transaction, whose journal names forget-<run_id>/originals/ as the folder of the originals,
+so rolling the forget back puts them back before the journal's folders are deleted (deleting
+the folder first would delete the backups: the forget would stay half done). `swap` and
+`restore` do the same outside a transaction. Once state.json names the run (the commit point),
 `restore` must never run (it would bring the person's lines back): `discard`, or deleting the
 journal's folders as settling a completed run does, is then right.
 """
@@ -25,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator
 
+from stedi.commit.aside import kept_aside_path, put_back, replace
 from stedi.errors import StediError
 from stedi.forget.person import Matcher, Person, matcher
 
@@ -33,8 +31,6 @@ if TYPE_CHECKING:
     from stedi.storage import Storage
 
 Say = Callable[[str], None]
-# The lake's run reports that quote the people, each as it must become (lake-relative path -> page).
-ScrubReports = Callable[["Lake", list[Person]], dict[str, str]]
 BLOCK = 1 << 20
 
 
@@ -47,8 +43,13 @@ def staged_path(run_id: str, relative: str) -> str:
     return f"{forget_folder(run_id)}/staged/{relative}"
 
 
+def originals_folder(run_id: str) -> str:
+    """Where a forget keeps the originals of the files it replaces (for the journal)."""
+    return f"{forget_folder(run_id)}/originals"
+
+
 def backup_path(run_id: str, relative: str) -> str:
-    return f"{forget_folder(run_id)}/originals/{relative}"
+    return kept_aside_path(originals_folder(run_id), relative)
 
 
 @dataclass(frozen=True)
@@ -99,36 +100,41 @@ def plan_rewrites(lake: "Lake", person_or_people: Person | Iterable[Person], say
 
 def swap(lake: "Lake", rewrites: Iterable[Rewrite], run_id: str) -> None:
     """Put every staged file in place, keeping each original as a backup first."""
-    storage = lake.storage
     for rewrite in rewrites:
-        storage.copy(rewrite.relative, backup_path(run_id, rewrite.relative))
-        storage.move(staged_path(run_id, rewrite.relative), rewrite.relative)
+        replace(lake.storage, rewrite.relative, staged_path(run_id, rewrite.relative), originals_folder(run_id))
 
 
-def plan_report_scrubs(lake: "Lake", people: Iterable[Person], say: Say, run_id: str,
-                       scrub_reports: "ScrubReports") -> list[Rewrite]:
-    """Stage each run report that quotes a line of theirs, rewritten without it (swapped in with
-    the landing files, undone with them). The report draws its pages: `scrub_reports` (the run
-    report's stedi/report/scrub.py, given by the Lakehouse) says which change, and to what."""
+@dataclass(frozen=True)
+class Quotes:
+    """Files the lake keeps besides landing that may quote a person's lines, e.g. the run reports
+    (stedi/report/scrub.py, which `Lakehouse.forget` passes): the forget itself knows none of
+    them. `find(lake, people)`: each file that quotes them, as it must become (lake-relative path
+    -> text); `noun`: what they are, for the user (a run report)."""
+
+    noun: str
+    find: "Callable[[Lake, list[Person]], dict[str, str]]"
+
+
+def plan_quote_scrubs(lake: "Lake", people: Iterable[Person], say: Say, run_id: str,
+                      quotes: Iterable[Quotes] = ()) -> list[Rewrite]:
+    """Stage each file that quotes a line of theirs, rewritten without it (swapped in with the
+    landing files, undone with them)."""
     staged = []
-    for relative, html in scrub_reports(lake, list(people)).items():
-        lake.storage.write_atomic(staged_path(run_id, relative), html)
-        staged.append(Rewrite(relative, "report", 0, (), 0))
-    if staged:
-        say(f"erasing them from {len(staged)} run report(s)")
+    for kind in quotes:
+        found = kind.find(lake, list(people))
+        for relative, text in found.items():
+            lake.storage.write_atomic(staged_path(run_id, relative), text)
+            staged.append(Rewrite(relative, "report", 0, (), 0))
+        if found:
+            say(f"erasing them from {len(found)} {kind.noun}(s)")
     return staged
 
 
 def restore(lake: "Lake", run_id: str) -> None:
     """Undo `swap`, wherever it stopped: every backup moved back over its landing path, then
     forget-<run_id>/ deleted. Idempotent. Only before the commit point."""
-    storage = lake.storage
-    originals = f"{forget_folder(run_id)}/originals"
-    for entry in storage.files(originals, recursive=True):
-        if entry.name.endswith(".partial"):  # a half-made copy (stedi/commit/atomic.py)
-            continue
-        storage.move(entry.relative, entry.relative[len(originals) + 1:])
-    storage.delete_tree(forget_folder(run_id))
+    put_back(lake.storage, originals_folder(run_id))
+    lake.storage.delete_tree(forget_folder(run_id))
 
 
 def discard(lake: "Lake", run_id: str) -> None:

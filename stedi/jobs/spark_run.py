@@ -99,6 +99,7 @@ def _run(args: argparse.Namespace) -> "RunSummary":
         os.environ["STEDI_GLUE_DATABASE"] = args.glue_database  # the layer load_config reads last
     from stedi.lake import Lake
     from stedi.pipeline.run import run
+    from stedi.report.hook import report_hooks
 
     lake = Lake.open(args.lake)  # before Spark starts: a wrong --lake fails in a second, not a minute
     from stedi.engines.spark_session import configure, require_pyspark
@@ -114,7 +115,8 @@ def _run(args: argparse.Namespace) -> "RunSummary":
     engine = SparkEngine(lake.config, spark=session)
     # s3:// as Glue and EMR have it, or S3A from the AWS chain elsewhere; one line if Spark has neither.
     engine.require_filesystem(lake.location("quarantine"))
-    return run(lake, consent_policy=args.consent_policy, progress=_say, engine=engine, full=args.full)
+    return run(lake, consent_policy=args.consent_policy, progress=_say, engine=engine, full=args.full,
+               hooks=report_hooks(lake))
 
 
 if __name__ == "__main__":

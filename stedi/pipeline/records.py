@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from stedi.commit.state import STATE_FILE
 from stedi.errors import WARNING, StediError, one_line
 from stedi.interrupts import CommittedInterrupt, is_interrupt
+from stedi.pipeline.summary import RunSummary, TableResult
+from stedi.store.iceberg_store import metadata_json
 from stedi.time_travel import RUN_PROPERTY
 
 if TYPE_CHECKING:
     from stedi.commit.state import LakeState
     from stedi.lake import Lake
-    from stedi.pipeline.run import RunSummary
 
 Say = Callable[[str], None]
 
@@ -32,16 +35,12 @@ def record_file(run_id: str) -> str:
 
 def write_record(lake: "Lake", summary: "RunSummary") -> None:
     """Keep the run's summary in the lake: `stedi tables` shows landing counts from it."""
-    from dataclasses import asdict
-
     lake.storage.write_atomic(record_file(summary.run_id), json.dumps(asdict(summary), indent=2))
 
 
-def record_committed(lake: "Lake", summary: "RunSummary", say: Say, journal: bool = False) -> None:
-    """Write the record of a run that is committed already, then (`journal`) delete its journal:
-    a failure is a warning (the next writer writes the record, and settles the journal)."""
-    from stedi.commit.journal import JOURNAL_FILE, Journal
-
+def record_committed(lake: "Lake", summary: "RunSummary", say: Say) -> None:
+    """Write the record of a run that is committed already: a failure is a warning (the next
+    writer writes the record)."""
     try:
         write_record(lake, summary)
     except Exception as e:  # noqa: BLE001 - the run succeeded; its record can be written again
@@ -50,13 +49,6 @@ def record_committed(lake: "Lake", summary: "RunSummary", say: Say, journal: boo
                  else f"run {summary.run_id} is committed, and the next run writes its record")
         if not any(w.startswith(said) for w in summary.warnings):  # a run writes it twice: one warning
             warn(summary, say, f"{said} ({_why(e)}); {after}")
-    finally:  # even through a Ctrl-C in the record's write: the run is committed, its journal done
-        if journal:
-            try:
-                Journal.delete(lake.storage)
-            except Exception as e:  # noqa: BLE001 - the next writer finds the run committed and only tidies up
-                warn(summary, say, f"could not delete {lake.storage.path(JOURNAL_FILE)} ({_why(e)}); "
-                                   "the next writer does")
 
 
 def _why(error: BaseException) -> str:
@@ -64,7 +56,7 @@ def _why(error: BaseException) -> str:
     return getattr(error, "strerror", None) or one_line(error)
 
 
-def warn(summary: "RunSummary", say: Say, message: str) -> None:
+def warn(summary: RunSummary, say: Say, message: str) -> None:
     """A problem after the commit point: kept with the run, and said as a warning."""
     summary.warnings.append(message)
     say(WARNING + message)
@@ -125,11 +117,6 @@ def named_runs(lake: "Lake") -> list[str]:
 def reconstruct(lake: "Lake", run_id: str, state: "LakeState | None" = None) -> dict | None:
     """A record of `run_id` from the lake's state and snapshots, marked `reconstructed`; None if
     neither names the run."""
-    from dataclasses import asdict
-
-    from stedi.commit.state import STATE_FILE
-    from stedi.pipeline.run import RunSummary, TableResult
-
     state = state or lake.state()
     if state is None:
         return None
@@ -164,8 +151,6 @@ def reconstruct(lake: "Lake", run_id: str, state: "LakeState | None" = None) -> 
 def _snapshots(lake: "Lake", state: "LakeState") -> dict[str, tuple[list[dict], list[dict]]]:
     """Each table the state names: its kept snapshots and its snapshot log, from the metadata
     file the state names (read as JSON: no pyiceberg import)."""
-    from stedi.store.iceberg_store import metadata_json
-
     found = {}
     for name, table in state.tables.items():
         metadata = metadata_json(lake.storage, table.metadata_location) or {}

@@ -3,7 +3,7 @@ forgotten person's is erased, a mention of them in another line or in a reason i
 in landing (stedi/forget/person.py), and each such report is rendered again from its facts.
 Counts stay: they name no one. The forget stages the new pages and swaps them in with the
 landing files it rewrites, so a roll-back puts the old ones back. The forget is given `scrubbed`
-(by the Lakehouse: stedi/forget/landing.py's ScrubReports), since only the report draws its pages."""
+(by the Lakehouse: stedi/forget/landing.py's Quotes), since only the report draws its pages."""
 
 from __future__ import annotations
 

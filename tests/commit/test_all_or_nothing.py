@@ -75,7 +75,7 @@ def test_readers_do_not_see_a_run_that_died_while_committing(house: Lakehouse, m
                                                              next_writer: str) -> None:
     """A kill between two commits: the journal stays, readers see the earlier run whole, and the
     next writer (a run, or an ingest) rolls the half-committed run back."""
-    from stedi.pipeline import run as run_module
+    from stedi.commit import transaction as run_module
 
     before, files = contents(house), lake_files(house)
     real = IcebergStore.change_contents
