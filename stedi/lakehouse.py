@@ -45,7 +45,7 @@ class Lakehouse(LakeReader):
         """Copy a delivery (a local folder or s3:// prefix) into landing, holding the writer lock
         (`wait`: seconds to wait for it)."""
         from stedi.landing.ingest import ingest
-        from stedi.pipeline.writers import writing
+        from stedi.commit.transaction import writing
         from stedi.storage import open_storage
 
         with writing(self.lake, "ingest", wait, progress):  # stages nothing: the lock, what was left settled
@@ -77,7 +77,7 @@ class Lakehouse(LakeReader):
         """Expire each table's snapshots older than `keep_days` beyond its newest `keep_snapshots`
         (default: the lake's settings) and delete the files nothing kept refers to, holding the
         writer lock (`wait`: seconds to wait for it). `run` does this after each run."""
-        from stedi.maintain.command import maintain
+        from stedi.pipeline.maintaining import maintain
 
         return maintain(self.lake, keep_snapshots, keep_days, wait, progress)
 

@@ -30,7 +30,7 @@ def write_report(lake: str | None, run_id: str | None, out: str | None, redact: 
     else:
         relative = report_file(run_id, redact)
         if not kept:  # a report the lake does not keep yet: written under the writer lock
-            from stedi.pipeline.writers import writing
+            from stedi.commit.transaction import writing
 
             with writing(house.lake, "report", wait, say):
                 storage.write_atomic(relative, html)

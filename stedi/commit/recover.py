@@ -4,7 +4,9 @@ Recovery knows only the two kinds of change a writer transaction stages (stedi/c
 transaction.py): table commits, put back by compare-and-set, and whole files replaced, whose
 originals the journal's `kept_aside` folder holds (stedi/commit/aside.py). What a committed
 writer must still do is named in its journal (`finish`) and done by the finishing step of that
-name the caller passes in (`finishers`): recovery never imports the writers above it.
+name, registered by the package that defines it (`register_finisher`; stedi/forget/finish.py
+registers an erasure's, and `import stedi` imports it, so every writer has it): recovery never
+imports the writers above it.
 
 Rolling back is idempotent, so a writer killed while rolling back is rolled back again.
 """
@@ -26,6 +28,12 @@ Say = Callable[[str], None]
 # A finishing step: what a committed writer's journal says is left to do (its `finish`), done by
 # the next writer under the lock; it deletes the journal once done.
 Finisher = Callable[[Lake, Journal, Say], None]
+FINISHERS: dict[str, Finisher] = {}  # journal `finish` name -> its step
+
+
+def register_finisher(name: str, step: Finisher) -> None:
+    """Make `step` the finishing step of journals whose `finish` is `name`, for every writer."""
+    FINISHERS[name] = step
 
 
 def recover(lake: Lake, say: Say, finishers: Mapping[str, Finisher] | None = None) -> None:
@@ -83,7 +91,7 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = Fal
 def _finisher(lake: Lake, journal: Journal, finishers: Mapping[str, Finisher] | None) -> Finisher:
     """The finishing step the journal names; a writer opened without it stops here, loudly: a
     committed writer's remains (e.g. the snapshots that still hold erased people) are never skipped."""
-    finisher = (finishers or {}).get(journal.finish or "")
+    finisher = (FINISHERS if finishers is None else finishers).get(journal.finish or "")
     if finisher is None:
         raise StediError(f"{lake.storage.path(JOURNAL_FILE)}: run {journal.run_id} is committed but must still "
                          f"be finished ({journal.finish}), and this command cannot finish it; run `stedi maintain`")

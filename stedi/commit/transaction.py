@@ -71,7 +71,7 @@ def writing(lake: Lake, command: str, wait: float | None = None, say: Say | None
     writer (None: fail at once, with who holds it since when). Everything the writer creates is
     private where the medium has modes (stedi/storage/modes.py). Meanwhile `lake.writer_lock` is
     the lock, for `still_writing` (stedi/commit/lock.py). `finishers`: the finishing steps a
-    committed writer's journal may name, by name."""
+    committed writer's journal may name, by name (default: those registered, stedi/commit/recover.py)."""
     say = say or _quiet
     with lake.storage.writer_lock(command).acquire(wait, say) as lock, lake.storage.owner_only(say):
         lake.writer_lock = lock

@@ -33,7 +33,7 @@ from stedi.commit.transaction import WriterTransaction
 from stedi.errors import StediError, UsageError
 from stedi.forget import landing as rewrite
 from stedi.forget.finish import FINISH, finish_erasure
-from stedi.forget.forgotten import Forgotten, keyed_hash, report_path
+from stedi.pipeline.forgotten import Forgotten, keyed_hash, report_path
 from stedi.forget.person import Person, checked_email, normalized, person_from_rows
 from stedi.lake import Lake
 from stedi.landing.sources import CUSTOMER
@@ -43,7 +43,7 @@ from stedi.pipeline.committing import commit_tables
 from stedi.pipeline.erasing import Erasing
 from stedi.pipeline.records import record_committed
 from stedi.pipeline.summary import RunSummary, new_run_id
-from stedi.pipeline.writers import writing
+from stedi.commit.transaction import writing
 from stedi.storage import FileEntry
 from stedi.storage.s3_versions import VersionsLeft
 

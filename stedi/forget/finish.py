@@ -15,8 +15,9 @@ import json
 from typing import TYPE_CHECKING, Callable
 
 from stedi.commit.journal import Journal
+from stedi.commit.recover import register_finisher
 from stedi.errors import StediError
-from stedi.forget.forgotten import report_path
+from stedi.pipeline.forgotten import report_path
 from stedi.forget.landing import discard
 from stedi.maintain import retention
 from stedi.storage.s3_versions import VersionsLeft
@@ -85,7 +86,7 @@ def finish_erasure(lake: "Lake", erasure_id: str, say: Say, report: "ErasureRepo
 
 def finish_pending(lake: "Lake", journal: Journal, say: Say) -> None:
     """The next writer's part: finish the erasure a stopped forget committed, and say so (the
-    finishing step named FINISH, which every writer is given: stedi/pipeline/writers.py)."""
+    finishing step named FINISH, registered for every writer at the end of this module)."""
     say(f"finishing erasure {journal.run_id}: it was committed, but its forget stopped before the older "
         "snapshots that hold its people were expired")
     try:
@@ -107,3 +108,7 @@ def _kept_report(lake: "Lake", erasure_id: str) -> dict:
 def _write(lake: "Lake", erasure_id: str, kept: dict) -> None:
     if kept:
         lake.storage.write_atomic(report_path(erasure_id), json.dumps(kept, indent=2) + "\n")
+
+
+# Any writer may find a forget's journal committed but unfinished: the step is theirs too.
+register_finisher(FINISH, finish_pending)

@@ -28,6 +28,7 @@ from typing import Iterable, Mapping, NamedTuple
 from stedi.errors import UsageError
 from stedi.forget.tokens import Token, decode_string, tokens
 from stedi.landing.sources import SOURCES, FieldType
+from stedi.pipeline.forgotten import normalized
 
 MIN_RAW = 8  # shorter identifiers are matched in the identifying field only
 MARKER = "[erased]"  # what a mention of a forgotten person is replaced by
@@ -48,12 +49,6 @@ _BOUNDS = {
 }
 _SHORT_ESCAPES = {'"': b'\\"', "\\": b"\\\\", "/": b"\\/", "\b": b"\\b", "\f": b"\\f", "\n": b"\\n",
                   "\r": b"\\r", "\t": b"\\t"}
-_SPACE = " \t\r\n"
-
-
-def normalized(email: str) -> str:
-    """An email as compared: without surrounding spaces, in lower case."""
-    return email.strip(_SPACE).lower()
 
 
 def checked_email(text: str) -> str:

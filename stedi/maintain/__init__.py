@@ -1,6 +1,7 @@
 """Keeping a lake's size in check: snapshot retention and orphan-file removal (`retention`),
-run after every `stedi run` and on its own by `stedi maintain` (`command`, a writer like the others;
-kept out of this module, which the writers below it import)."""
+run after every `stedi run`, after a forget, and on its own by `stedi maintain`
+(stedi/pipeline/maintaining.py, a writer like the others). The lowest of the writers' packages:
+it imports none of them."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from stedi.commit.state import LakeState
     from stedi.engines.base import Engine, Written
-    from stedi.forget.forgotten import Forgotten
+    from stedi.pipeline.forgotten import Forgotten
     from stedi.lake import Lake
     from stedi.pipeline.summary import RunSummary
 

@@ -23,7 +23,7 @@ from stedi.commit.state import LakeState
 from stedi.commit.transaction import WriterTransaction
 from stedi.engines.base import Engine
 from stedi.errors import one_line
-from stedi.forget.forgotten import Forgotten
+from stedi.pipeline.forgotten import Forgotten
 from stedi.interrupts import CommittedInterrupt, check, is_interrupt
 from stedi.lake import Lake
 from stedi.landing.zones import register_landing
@@ -35,7 +35,7 @@ from stedi.pipeline.engine_choice import EngineChoice, prepare_store_if_needed
 from stedi.pipeline.hooks import RunHook, RunHooks
 from stedi.pipeline.records import after_commit, catch_up, noting, record_committed, warn
 from stedi.pipeline.summary import Progress, RunSummary, TableResult, new_run_id
-from stedi.pipeline.writers import writing
+from stedi.commit.transaction import writing
 
 __all__ = ["Progress", "RunSummary", "TableResult", "new_run_id", "run"]
 

@@ -12,7 +12,7 @@ import pytest
 
 from stedi import Lakehouse
 from stedi.cli.main import main
-from stedi.pipeline.writers import writing
+from stedi.commit.transaction import writing
 from stedi.maintain import retain
 from stedi.generate import generate
 from tests.aws.fault_proxy import request_to

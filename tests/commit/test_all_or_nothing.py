@@ -174,3 +174,19 @@ def test_a_roll_back_puts_back_only_what_its_own_run_committed(house: Lakehouse,
     journal.committed = {name: f"{location}.ours-rolled-back" for name, location in ours.items()}
     settle(lake, journal, own=True)
     assert contents(Lakehouse(house.path)) == after and lake_files(house) == files
+
+
+
+def test_a_journal_naming_a_finishing_step_no_one_registered_stops_the_writer_in_one_line(tmp_path: Path) -> None:
+    """A committed writer's remains are never skipped: a writer that cannot finish them stops,
+    and the journal stays for one that can."""
+    write_delivery(tmp_path / "delivery", customer=[customer("ann@x.test", "sn-1", consent=100)],
+                   accelerometer=[reading("ann@x.test", 500)], step_trainer=[step("sn-1", 500)])
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(tmp_path / "delivery")
+    committed = house.run()
+    Journal(run_id=committed.run_id, finish="defragment").write(house.lake.storage)  # as if it stopped there
+    with pytest.raises(StediError, match=rf"run {committed.run_id} is committed but must still be finished "
+                                         r"\(defragment\), and this command cannot finish it; run `stedi maintain`$"):
+        house.run()
+    assert Journal.read(house.lake.storage) is not None

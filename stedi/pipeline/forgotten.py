@@ -23,11 +23,19 @@ if TYPE_CHECKING:
     from stedi.lake import Lake
 
 ERASURES = "erasures"
-# Kinds of keyed hash: an email as spelled, an email normalized (stedi/forget/person.normalized:
+# Kinds of keyed hash: an email as spelled, an email normalized (normalized below:
 # no surrounding spaces, lower case), a serial number.
 EMAIL, EMAIL_CI, SERIAL = "email", "email_ci", "serial"
 _SPACES = "' ' || chr(9) || chr(10) || chr(13)"
 _STRINGS = re.compile(rb'"((?:[^"\\]|\\.){3,256})"')
+
+
+_SPACE = " \t\r\n"
+
+
+def normalized(email: str) -> str:
+    """An email as compared: without surrounding spaces, in lower case."""
+    return email.strip(_SPACE).lower()
 
 
 def keyed_hash(key: str, value: str) -> str:
@@ -68,8 +76,6 @@ class Forgotten:
 
     def mentioned_in(self, raw: str, key: str) -> bool:
         """Whether a rejected line holds a forgotten email or serial number as a JSON string."""
-        from stedi.forget.person import normalized
-
         hashes = self.erased[EMAIL].keys() | self.erased[SERIAL].keys()
         folded = self.erased[EMAIL_CI].keys()
         for match in _STRINGS.finditer(raw.encode("utf-8", "surrogatepass")):

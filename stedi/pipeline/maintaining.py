@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from stedi.aws.faults import stopped
+from stedi.commit.transaction import writing
 from stedi.config import with_overrides
 from stedi.lake import Lake
 from stedi.maintain.retention import MARGIN_SECONDS, RetentionReport, Say, retain
 from stedi.pipeline.records import catch_up
-from stedi.pipeline.writers import writing
 
 # Retention changes no table's current data: it expires history in one commit per table, makes
 # that visible in state.json, then deletes what nothing refers to. Stopped anywhere, the next
