@@ -86,11 +86,12 @@ class ErasureReport:
 
 
 def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
-           wait: float | None = None, quotes: Iterable[rewrite.Quotes] = ()) -> ErasureReport:
+           wait: float | None = None, *, quotes: Iterable[rewrite.Quotes]) -> ErasureReport:
     """Erase the people with these emails (one, or several) from every zone of the lake and from
     its kept past. Each must be an email address: matched without regard to case or spaces.
     `quotes`: the other files the lake keeps that may quote their lines (`Lakehouse.forget`
-    passes the run reports), rewritten with landing."""
+    passes the run reports), rewritten with landing. Required, so that no caller can forget
+    someone and leave the reports quoting them by leaving it out."""
     say = say or (lambda message: None)
     given = [emails] if isinstance(emails, str) else list(emails)
     checked = sorted({checked_email(str(e)) for e in given if str(e).strip()})
