@@ -42,8 +42,6 @@ def aws_failure(error: BaseException, what: str = "AWS") -> AwsError | None:
         return _pyarrow(str(error))
     botocore = sys.modules.get("botocore.exceptions")
     if botocore is not None and isinstance(error, (botocore.BotoCoreError, botocore.ClientError)):
-        from stedi.aws.session import explain
-
         return explain(error, what)
     return None
 
@@ -99,3 +97,36 @@ def not_committed(fault: AwsError, writer: str, rolled_back: bool) -> StediError
     rolled itself back, or (cut off from AWS) left its journal for the next writer to."""
     fate = "rolled back; the lake is as before" if rolled_back else "the next writer will roll it back"
     return StediError(f"{fault}; {writer} is not committed: {fate}")
+
+
+def explain(error: BaseException, what: str) -> AwsError:
+    """One line a user can act on, from a botocore error while doing `what`. Never includes a
+    credential: botocore's messages name keys by id at most, and only its code is used."""
+    from botocore.exceptions import (ClientError, ConnectionError, EndpointConnectionError, HTTPClientError,
+                                     NoCredentialsError)
+
+    if isinstance(error, NoCredentialsError):
+        return AwsError(f"{what}: no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                        "or AWS_PROFILE)")
+    if isinstance(error, EndpointConnectionError):
+        return AwsError(f"{what}: cannot reach {error.kwargs.get('endpoint_url', 'the AWS endpoint')}")
+    if isinstance(error, (ConnectionError, HTTPClientError)):  # cut, timed out: retried, in vain
+        return AwsError(f"{what}: the connection kept failing ({str(error).splitlines()[0]}), retries exhausted")
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        reason = {
+            "NoSuchBucket": "the bucket does not exist",
+            "InvalidAccessKeyId": "the AWS access key is not valid (check your credentials)",
+            "SignatureDoesNotMatch": "the AWS secret key does not match the access key (check your credentials)",
+            "UnrecognizedClientException": "the AWS credentials are not valid (check your credentials)",
+            "InvalidClientTokenId": "the AWS credentials are not valid (check your credentials)",
+            "ExpiredToken": "the AWS session token has expired",
+            "AccessDenied": "access denied (the credentials lack permission for this)",
+            "AccessDeniedException": "access denied (the credentials lack permission for this)",
+            "403": "access denied (the credentials lack permission for this)",
+            "404": "not found",
+            "SlowDown": "S3 kept answering 503 Slow Down (throttled), retries exhausted",
+            "ThrottlingException": "AWS kept throttling the requests, retries exhausted",
+        }.get(code, f"{code or 'error'}: {error.response.get('Error', {}).get('Message', '')}".rstrip(": "))
+        return AwsError(f"{what}: {reason}")
+    return AwsError(f"{what}: {str(error).splitlines()[0]}")

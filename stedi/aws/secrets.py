@@ -14,7 +14,9 @@ import re
 import secrets
 from typing import Any, Callable
 
-from stedi.aws.session import explain, session
+from stedi.aws.faults import explain
+
+from stedi.aws.session import session
 from stedi.errors import StediError
 
 PREFIX = "stedi/lake/"

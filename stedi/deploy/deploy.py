@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from stedi.aws.secrets import has_pseudonym_key, read_pseudonym_key, secret_name
-from stedi.aws.session import explain, session
+from stedi.aws.faults import explain
+from stedi.aws.session import session
 from stedi.config import CONSENT_POLICIES
 from stedi.deploy import glue_wheels
 from stedi.deploy.glue_job import JobSpec, check_size, default_job_name, find_job, require_role, sync_job

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from stedi.aws.session import explain
+from stedi.aws.faults import explain
 from stedi.deploy.glue_wheels import INSTALLER_OPTION
 from stedi.errors import StediError, UsageError
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stedi.aws.session import explain, session
+from stedi.aws.faults import explain
+
+from stedi.aws.session import session
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED
 
 if TYPE_CHECKING:

@@ -224,7 +224,7 @@ class S3Storage(Storage):
     def _client_call(self, action: Callable[[Any], Any], relative: str) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from stedi.aws.session import explain
+        from stedi.aws.faults import explain
 
         try:
             return action(session().client("s3", self.region))

@@ -28,7 +28,9 @@ import uuid
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from stedi.aws.session import explain, session
+from stedi.aws.faults import explain
+
+from stedi.aws.session import session
 from stedi.storage.lock import take_turns
 from stedi.errors import LockLostError, StediError
 

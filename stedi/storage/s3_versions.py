@@ -78,7 +78,9 @@ def _call(storage: "S3Storage", action: Callable[[Any], Any], doing: str, permis
     """One S3 call for the purge; a refusal as one line naming the permission it needs."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from stedi.aws.session import explain, session
+    from stedi.aws.faults import explain
+
+    from stedi.aws.session import session
 
     try:
         return action(session().client("s3"))

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from stedi.aws.session import explain, session
+from stedi.aws.faults import explain
+
+from stedi.aws.session import session
 from stedi.errors import StediError
 from stedi.storage.s3 import S3Storage
 from stedi.store.catalog import CREATED, UNCHANGED, UPDATED, CatalogAccess, LandingTable
