@@ -57,7 +57,11 @@ class Journal:
             if "kept_aside" not in found and "forget" in found.get("folders", {}):
                 # Written before journals named it: a forget kept its originals in forget-<id>/originals.
                 found["kept_aside"] = f"{found['folders']['forget']}/originals"
-            return Journal(**found)
+            journal = Journal(**found)
+            outside = [f for f in [*journal.folders.values(), journal.kept_aside] if f is not None and not _in_lake(f)]
+            if outside:  # recovery deletes and moves what the journal names: never outside the lake
+                raise ValueError(f"it names {outside[0]!r}, which is not a folder inside the lake")
+            return journal
         except (OSError, ValueError, TypeError, AttributeError) as e:
             raise StediError(f"{path}: unreadable journal of an unfinished run ({e}); "
                              "remove it by hand once no stedi process writes this lake") from None
@@ -65,3 +69,10 @@ class Journal:
     @staticmethod
     def delete(lake: "Storage") -> None:
         lake.delete(JOURNAL_FILE)
+
+
+def _in_lake(relative: object) -> bool:
+    """A lake-relative folder as writers name them: no root, no drive, no `..`, nothing empty."""
+    if not isinstance(relative, str) or not relative or relative.startswith(("/", "\\")) or ":" in relative:
+        return False
+    return all(part not in ("", ".", "..") for part in relative.replace("\\", "/").split("/"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,24 @@ def test_a_journal_naming_a_finishing_step_no_one_registered_stops_the_writer_in
                                          r"\(defragment\), and this command cannot finish it; run `stedi maintain`$"):
         house.run()
     assert Journal.read(house.lake.storage) is not None
+
+
+@pytest.mark.parametrize("field, value", [("folders", {"x": "../victim"}), ("kept_aside", "../victim"),
+                                          ("folders", {"x": "customer/../../victim"}), ("kept_aside", "/tmp/stedi-no-such-victim")])
+def test_a_journal_naming_a_folder_outside_the_lake_is_refused_and_nothing_outside_is_touched(
+        tmp_path: Path, field: str, value: object) -> None:
+    """Recovery deletes and moves back what a journal names: a journal written by someone else,
+    naming a folder outside the lake, must not make the next writer delete it."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep")
+    write_delivery(tmp_path / "delivery", customer=[customer("ann@x.test", "sn-1", consent=100)],
+                   accelerometer=[reading("ann@x.test", 500)], step_trainer=[step("sn-1", 500)])
+    house = Lakehouse(tmp_path / "lake", create=True)
+    house.ingest(tmp_path / "delivery")
+    hostile = {"run_id": "20260101T000000-deadbeef", field: value}
+    (tmp_path / "lake" / "journal.json").write_text(json.dumps(hostile))
+    with pytest.raises(StediError, match=r"journal.json: unreadable journal of an unfinished run \(it names .*, which "
+                                         r"is not a folder inside the lake\)"):
+        house.run()
+    assert (victim / "precious.txt").read_text() == "keep"
