@@ -169,11 +169,7 @@ class WriterTransaction:
     def is_committed(self) -> bool:
         """Whether the lake's state names this writer (it passed its commit point)."""
         assert self.journal is not None
-        try:
-            state = LakeState.read(self.lake.storage)
-        except StediError:
-            return False
-        return state is not None and state.run_id == self.journal.run_id
+        return _named_by_state(self.lake, self.journal.run_id)
 
     # -- 5. tidy-up, or undo ---------------------------------------------------------------
 
@@ -235,11 +231,7 @@ def _undo(lake: Lake, journal: Journal, error: BaseException, say: Say, quiet: b
         settled = False
         if not quiet:
             say(f"could not roll back run {journal.run_id} ({e}); the next writer will")
-    try:
-        state = LakeState.read(lake.storage)
-    except StediError:
-        state = None
-    committed = state is not None and state.run_id == journal.run_id
+    committed = _named_by_state(lake, journal.run_id)
     if lost_lock is not None and not committed:
         raise lost(lost_lock, journal.run_id) from None  # why the run failed, in the end
     return committed, settled
@@ -248,3 +240,13 @@ def _undo(lake: Lake, journal: Journal, error: BaseException, say: Say, quiet: b
 def lost(error: LockLostError, run_id: str) -> LockLostError:
     """A writer whose lock was taken over: what it did, in the end."""
     return error.outcome(f"run {run_id} committed nothing and rolled nothing back")
+
+
+def _named_by_state(lake: Lake, run_id: str) -> bool:
+    """Whether the lake's state names `run_id` (the writer passed its commit point); an
+    unreadable state names no one."""
+    try:
+        state = LakeState.read(lake.storage)
+    except StediError:
+        return False
+    return state is not None and state.run_id == run_id
