@@ -1,6 +1,6 @@
 """The docs hold: their Python examples run, and their relative links lead somewhere.
 
-- Every ```python block of docs/using.md, and every block of README.md or another page of docs/
+- Every ```python block of docs/using.md and docs/python-api.md, and every block of README.md or another page of docs/
   marked with `<!-- test: runs -->` on the line before it, runs as written, in a folder that
   holds a small generated lake `lake/` and the delivery it was made from, `delivery/`. The
   blocks of one page run in order, in one namespace, as a reader would type them.
@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-ALL_BLOCKS_RUN = {ROOT / "docs" / "using.md"}
+ALL_BLOCKS_RUN = {ROOT / "docs" / "using.md", ROOT / "docs" / "python-api.md"}
 MARKER = "<!-- test: runs -->"
 
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
