@@ -16,15 +16,16 @@ from stedi.errors import MovedLakeError, StediError
 from stedi.forget.finish import pending
 from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
 from stedi.pipeline.records import reconstruct
+from stedi.provenance import stamped, tables_named
 from stedi.read_only import refusal
 from stedi.store.iceberg_store import IcebergStore
-from stedi.time_travel import PointInTime, landing_problem, resolve
+from stedi.table import TableHandle
+from stedi.time_travel import PointInTime, resolve
 
 if TYPE_CHECKING:
     from datetime import date, datetime
 
     import duckdb
-    import pandas as pd
     import pyarrow as pa
     from pyiceberg.table import Table
 
@@ -48,34 +49,6 @@ class TableSummary:
     rows: int | None  # None: not built yet
     snapshot_id: int | None
     location: str
-
-
-class TableHandle:
-    """One table of the lake, read whole: for data scientists' notebooks. `as_of`: as a past run
-    left it (LakeReader.as_of)."""
-
-    def __init__(self, reader: "LakeReader", name: str, as_of: "AsOf | None" = None):
-        if name not in TABLE_LOCATIONS:
-            raise StediError(f"no table {name!r}; tables: {', '.join(TABLE_LOCATIONS)}")
-        if as_of is not None and name in LANDING_TABLES:
-            raise StediError(landing_problem(name))
-        self._reader, self.name, self._as_of = reader, name, as_of
-
-    def to_arrow(self) -> "pa.Table":
-        if self.name in LANDING_TABLES:
-            return self._reader.query(f'SELECT * FROM "{self.name}"')
-        return self._reader._read(self._scan)
-
-    def _scan(self, committed: dict[str, str]) -> "pa.Table":
-        if self._as_of is not None:
-            at = self._reader._point(self._as_of, committed).at(self.name)
-            return at.table.scan(snapshot_id=at.snapshot_id).to_arrow()
-        if self.name not in committed:
-            raise StediError(f"table {self.name} is not built yet: run `stedi run` first")
-        return self._reader.open_table(committed[self.name]).scan().to_arrow()
-
-    def to_pandas(self) -> "pd.DataFrame":
-        return self.to_arrow().to_pandas()
 
 
 class LakeReader:
@@ -115,8 +88,9 @@ class LakeReader:
     def open_table(self, metadata_location: str) -> "Table":
         return IcebergStore.open(metadata_location, self.lake.storage.iceberg_properties())
 
-    def table(self, name: str, as_of: "AsOf | None" = None) -> TableHandle:
-        """A table; `as_of`: as a past run left it (see `as_of`)."""
+    def table(self, name: str, *, as_of: "AsOf | None" = None) -> TableHandle:
+        """A table, to read whole or in part (columns, filter: stedi/table.py); `as_of`: as a
+        past run left it (see `as_of`)."""
         return TableHandle(self, name, as_of)
 
     def as_of(self, when: "AsOf") -> "PointInTime":
@@ -172,7 +146,7 @@ class LakeReader:
         def once(committed: dict[str, str]) -> "pa.Table":
             point = self._point(as_of, committed) if as_of is not None else None
             with connect(self.lake, committed if point is None else {}, self.open_table, sql, point) as reader:
-                return reader.run()
+                return stamped(reader.run(), self.lake, committed, point, tables_named(sql))
 
         try:
             return self._read(once)
