@@ -76,12 +76,15 @@ class Engine(ABC):
         """Make `name` readable as the result of `sql` (DuckDB dialect), without storing it."""
 
     @abstractmethod
-    def write_parquet(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None) -> Written:
+    def write_parquet(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None,
+                      order: tuple[str, ...] = ()) -> Written:
         """Write the result of `sql` as Parquet files into `directory` (new, empty; a local
         path or an s3:// URI, its parent already made); then make `name` readable from them.
         `cluster`: (column, n): the rows in n files by a hash of the column, so that each
         customer's rows are in one of them (a later change to a customer rewrites that file, not
-        the table). An engine may write them otherwise; it changes no row."""
+        the table). `order`: columns to sort the rows of each file by, so that a reader's filter
+        on them skips row groups by their statistics. An engine may write them otherwise; it
+        changes no row."""
 
     @abstractmethod
     def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> Written:

@@ -116,8 +116,13 @@ class DuckDBEngine(Engine):
     def create_view(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS {sql}")
 
-    def write_parquet(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None) -> Written:
+    def write_parquet(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None,
+                      order: tuple[str, ...] = ()) -> Written:
         self._renew()
+        if order:
+            # Row groups then hold ranges of these columns (their min/max say so), and the write
+            # keeps the order (preserve_insertion_order, DuckDB's default).
+            sql = f"SELECT * FROM ({sql}) AS unordered ORDER BY {', '.join(_ident(c) for c in order)}"
         if cluster is not None and cluster[1] > 1:
             # One folder per hash bucket (stedi_bucket=N/, the column itself not written);
             # readers read the files by name, never inferring a column from the folders.

@@ -109,9 +109,12 @@ class SparkEngine(Engine):
     def create_view(self, name: str, sql: str) -> None:
         self._view(name, self._sql(sql))
 
-    def write_parquet(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None) -> Written:
+    def write_parquet(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None,
+                      order: tuple[str, ...] = ()) -> Written:
         # Spark writes a file per task; clustering by customer is left to its own partitioning.
-        return self._write(name, self._sql(sql), directory)
+        # `order` sorts within each task's file (no shuffle, unlike ORDER BY's global sort).
+        df = self._sql(sql)
+        return self._write(name, df.sortWithinPartitions(*order) if order else df, directory)
 
     def write_rows(self, name: str, columns: dict[str, str], rows: list[dict[str, object]], directory: str) -> Written:
         schema = ", ".join(f"{spark_sql.quote(c)} {of_sql(t).spark}" for c, t in columns.items())

@@ -31,6 +31,12 @@ class Old:
 # together by the next run that changes it.
 COMPACT_FROM_FILES = 24
 SMALL_FILE_BYTES = 64 << 20
+# Tables whose every file is written sorted so: a reader's filter on these columns skips the row
+# groups whose min/max rule it out (one customer's readings are in one or two of them). Every
+# write of the table sorts its file: a full build, an incremental run's new and kept rows, a
+# compaction (each file is sorted; files written by different runs overlap).
+SORTED_BY = {"machine_learning_curated": ("customer_key", "sensorreadingtime")}
+
 
 class Rewrites:
     """Row-level changes of the Builder's tables."""
@@ -54,7 +60,7 @@ class Rewrites:
         self.engine.register_parquet(name, touched, self.engine.schema(old_view))
         before = self.engine.count(name)
         kept = self._write(f"kept_{staged.name}", f"SELECT * FROM {name} WHERE NOT coalesce({condition}, false)",
-                           f"{staged.directory}/kept")
+                           f"{staged.directory}/kept", order=SORTED_BY.get(staged.name, ()))
         staged.add = staged.add + kept.files
         return before - kept.rows
 
@@ -84,7 +90,8 @@ class Rewrites:
         self.say(f"compacting {staged.name} ({len(small) + len(staged.add)} small files)")
         name = f"compact_{staged.name}"
         self.engine.register_parquet(name, small + staged.add, self.engine.schema(staged.view))
-        written = self._write(f"compacted_{staged.name}", f"SELECT * FROM {name}", f"{staged.directory}/compacted")
+        written = self._write(f"compacted_{staged.name}", f"SELECT * FROM {name}", f"{staged.directory}/compacted",
+                              order=SORTED_BY.get(staged.name, ()))
         for path in staged.add:  # this run's own files, now inside the compacted ones
             relative = self.lake.storage.relative(path)
             if relative is not None:
