@@ -5,7 +5,9 @@ DuckDB reading the snapshot's Parquet files (`read_parquet` with the projection 
 columns not asked for are not read and row groups whose statistics rule the filter out are
 skipped (the training table is written sorted by customer_key, sensorreadingtime for that). The
 connection is locked as stedi.query's is: it reaches the table's files and nothing else.
-DuckDB was measured against pyiceberg's scan on the 10 M training table (benchmarks/bench_api.py).
+DuckDB, not pyiceberg's scan, by measurement: on the 10 M training table (3.8 M rows, one file)
+it read the whole table in about 0.5 s against 1.2 s, and one customer's rows in 0.03 s against
+0.24 s (a loaded machine; benchmarks/bench_api.py compares them, with polars).
 
 A handle holds no data and pins nothing: each call reads the lake as it is then (or as of
 `as_of`), through LakeReader._read, which reads again when a writer replaced the state
