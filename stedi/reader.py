@@ -21,6 +21,7 @@ from stedi.store.iceberg_store import IcebergStore
 from stedi.time_travel import PointInTime, landing_problem, resolve
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from datetime import date, datetime
 
     import duckdb
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
     # When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
     AsOf = str | int | datetime | date | PointInTime
+    # Query parameters: values for `?` in order, or for `$name` by name.
+    Params = Sequence[object] | Mapping[str, object]
 
 T = TypeVar("T")
 # A reader whose state's files a writer deleted reads the new state: so many times at most.
@@ -160,19 +163,23 @@ class LakeReader:
             )
         return found
 
-    def query(self, sql: str, as_of: "AsOf | None" = None) -> "pa.Table":
+    def query(self, sql: str, params: "Params | None" = None, *, as_of: "AsOf | None" = None) -> "pa.Table":
         """SQL (DuckDB dialect) over every table of the lake by name, read-only: one statement that
         reads (SELECT, or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN of one), reaching no file but the
-        tables'; anything else is refused in one line (see docs/using.md, "Querying"). `as_of`: over the
-        stored tables as a past run left them (see `as_of`; landing tables are not versioned)."""
+        tables'; anything else is refused in one line (see docs/using.md, "Querying"). `params`:
+        values bound to its `?` (a list or tuple) or `$name` (a dict) parameters, as data, never
+        SQL. `as_of`: over the stored tables as a past run left them (see `as_of`; landing tables
+        are not versioned)."""
         import duckdb
 
-        from stedi.query import connect
+        from stedi.query import checked_params, connect
+
+        values = checked_params(params)
 
         def once(committed: dict[str, str]) -> "pa.Table":
             point = self._point(as_of, committed) if as_of is not None else None
             with connect(self.lake, committed if point is None else {}, self.open_table, sql, point) as reader:
-                return reader.run()
+                return reader.run(values)
 
         try:
             return self._read(once)
