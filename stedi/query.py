@@ -125,23 +125,3 @@ def connect(lake: Lake, committed: dict[str, str], open_table: "Callable[[str], 
         if engine is not None:
             engine.close()
         shutil.rmtree(temp_dir, ignore_errors=True)
-
-
-def user_connection(lake: Lake, committed: dict[str, str], open_table: "Callable[[str], Table]",
-                    as_of: "PointInTime | None" = None) -> "duckdb.DuckDBPyConnection":
-    """A new in-memory connection of the user's own: every stored table a view over its files
-    (as of `as_of`, if given), the landing tables views over today's landing files (none with
-    `as_of`). Nothing in it is the lake's: what it creates, drops or replaces stays in it."""
-    import tempfile
-
-    engine = DuckDBEngine(lake.config, setup=lake.storage.duckdb_setup())
-    try:
-        if as_of is None:
-            for name, source in SOURCES.items():
-                engine.define_landing(source, lake.landing_inputs(name, Path(tempfile.gettempdir())))
-        for name, (paths, schema) in stored_files(committed, open_table, as_of).items():
-            engine.register_parquet(name, paths, schema)
-    except BaseException:
-        engine.close()
-        raise
-    return engine.con

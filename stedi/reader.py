@@ -21,7 +21,8 @@ from stedi.store.iceberg_store import IcebergStore
 from stedi.time_travel import PointInTime, landing_problem, resolve
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    import os
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import date, datetime
 
     import duckdb
@@ -187,18 +188,21 @@ class LakeReader:
             reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
             raise StediError(reason) from None
 
-    def connect(self, as_of: "AsOf | None" = None) -> "duckdb.DuckDBPyConnection":
-        """A new in-memory DuckDB connection of your own, for results of your own: every stored
-        table (and, without `as_of`, every landing table) is a view by name over the files the
-        last complete run left (or those of `as_of`). Create tables, register DataFrames, join
-        them with the lake's; nothing done in it reaches the lake (dropping a view drops your view).
-        It reads the files as they were when made: connect again after a later run, forget or
-        maintain (those delete files no current snapshot needs)."""
-        from stedi.query import user_connection
+    def connect(self, *, as_of: "AsOf | None" = None,
+                allow: "str | os.PathLike[str] | Iterable[str | os.PathLike[str]]" = ()) -> "duckdb.DuckDBPyConnection":
+        """A new in-memory DuckDB connection of your own: every stored table (and, without
+        `as_of`, every landing table) a view by name over the files the last complete run left
+        (or those of `as_of`). Register DataFrames (`con.register("labels", df)`), create tables,
+        join them with the lake's. No SQL on it writes the lake: it reads the tables' files and
+        no other file of the lake, and reaches no other file at all but those in `allow` (folders
+        of yours, for your CSVs and results; never inside the lake). Dropping a view drops your
+        view. It reads the files as they were when made: connect again after a later run, forget
+        or maintain (see docs/python-api.md, "Your data beside ours")."""
+        from stedi.connection import user_connection
 
         def once(committed: dict[str, str]) -> "duckdb.DuckDBPyConnection":
             point = self._point(as_of, committed) if as_of is not None else None
-            return user_connection(self.lake, committed, self.open_table, point)
+            return user_connection(self.lake, committed, self.open_table, point, allow)
 
         return self._read(once)
 
