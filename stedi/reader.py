@@ -206,6 +206,17 @@ class LakeReader:
 
         return self._read(once)
 
+    def split(self, table: str, by: str = "customer_key", fractions: "Sequence[float]" = (0.8, 0.2),
+              seed: int = 0, *, as_of: "AsOf | None" = None) -> "tuple[pa.Table, ...]":
+        """`table`'s rows in one Arrow table per fraction (train, test, ...), no `by` value on
+        two sides; the same sides for the same seed on every machine, and a value keeps its side
+        when others are added (stedi/split.py). `as_of`: the table as a past run left it."""
+        from stedi.split import split_rows
+
+        if table not in TABLE_LOCATIONS:
+            raise StediError(f"no table {table!r}; tables: {', '.join(TABLE_LOCATIONS)}")
+        return split_rows(lambda: self.query(f'SELECT * FROM "{table}"', as_of=as_of), by, fractions, seed, table)
+
     def _point(self, when: "AsOf", committed: dict[str, str]) -> "PointInTime":
         """`as_of` against the tables `committed` names; a PointInTime made from an older state is
         resolved again here (its tables' metadata may be gone)."""
