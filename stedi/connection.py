@@ -90,12 +90,14 @@ class LakeFiles(AbstractFileSystem):
 
         path = self._readable(path)
         found = self._storage.fs.get_file_info(path)
-        if found.type != FileType.File:
-            raise FileNotFoundError(errno.ENOENT, STALE, path)
-        return {"name": path, "size": found.size, "type": "file"}
+        # A file deleted since is still said to be one: opening it then says what happened (told
+        # it is missing, DuckDB would look for a folder of that name, and be refused).
+        return {"name": path, "size": found.size if found.type == FileType.File else 0, "type": "file"}
 
     def modified(self, path: str) -> Any:
-        return self._storage.fs.get_file_info(self.info(path)["name"]).mtime
+        from datetime import datetime, timezone
+
+        return self._storage.fs.get_file_info(self.info(path)["name"]).mtime or datetime.now(timezone.utc)
 
     def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
         found = self.info(path)

@@ -10,9 +10,14 @@ docs/commit-protocol.md). SQL goes through stedi.query (locked connections, sted
 from __future__ import annotations
 
 from dataclasses import dataclass
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Callable, TypeVar
 
+from stedi.commit.state import LakeState
 from stedi.errors import MovedLakeError, StediError
+from stedi.hints import LazyModule
 from stedi.forget.finish import pending
 from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
 from stedi.pipeline.records import reconstruct
@@ -20,22 +25,21 @@ from stedi.read_only import refusal
 from stedi.store.iceberg_store import IcebergStore
 from stedi.time_travel import PointInTime, landing_problem, resolve
 
+# Type hints resolve at run time (typing.get_type_hints) without importing these with stedi.
 if TYPE_CHECKING:
-    import os
-    from collections.abc import Iterable, Mapping, Sequence
-    from datetime import date, datetime
-
     import duckdb
     import pandas as pd
     import pyarrow as pa
-    from pyiceberg.table import Table
+    import pyiceberg.table
+else:
+    duckdb, pd, pa, pyiceberg = (LazyModule(m) for m in ("duckdb", "pandas", "pyarrow", "pyiceberg"))
 
-    from stedi.commit.state import LakeState
-
-    # When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
-    AsOf = str | int | datetime | date | PointInTime
-    # Query parameters: values for `?` in order, or for `$name` by name.
-    Params = Sequence[object] | Mapping[str, object]
+# When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
+AsOf = str | int | datetime | date | PointInTime
+# Query parameters: values for `?` in order, or for `$name` by name.
+Params = Sequence[object] | Mapping[str, object]
+# Folders of the user's own a connection may read and write (one, or several).
+Folders = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
 T = TypeVar("T")
 # A reader whose state's files a writer deleted reads the new state: so many times at most.
@@ -87,7 +91,17 @@ class LakeReader:
     A Lakehouse is one (with the writers besides)."""
 
     def __init__(self, lake: Lake):
-        self.lake = lake
+        self.lake = lake  # internal (the CLI and stedi's modules use it): not part of the API
+
+    def __repr__(self) -> str:
+        """`<Lakehouse /path/lake: 9 tables, run 20261128T145000-1a2b3c4d>`: from state.json alone."""
+        try:
+            state = self.lake.state()
+        except Exception:  # a repr never fails: a damaged state is for the reads to report
+            return f"<{type(self).__name__} {self.path}>"
+        if state is None:
+            return f"<{type(self).__name__} {self.path}: no run yet>"
+        return f"<{type(self).__name__} {self.path}: {len(state.tables)} tables, run {state.run_id}>"
 
     @property
     def path(self) -> str:
@@ -95,7 +109,7 @@ class LakeReader:
         return self.lake.root
 
     def committed_locations(self, state: "LakeState | None" = None) -> dict[str, str]:
-        """Each stored table's metadata file as the last complete run left it: what readers read.
+        """Internal. Each stored table's metadata file as the last complete run left it: what readers read.
         A run in progress, or one that died, is not in it. `state`: the lake's, already read."""
         state = state or self.lake.state()
         if state is not None:
@@ -111,12 +125,15 @@ class LakeReader:
                     f"tables still name that place; `stedi run --lake {self.path}` rebuilds them here from landing")
         return found
 
-    def committed(self, name: str) -> "Table | None":
-        """A stored table as the last complete run left it; None if it was never built."""
+    def committed(self, name: str) -> "pyiceberg.table.Table | None":
+        """Internal: a stored table as the last complete run left it, as pyiceberg's Table (None if
+        never built). Read its files at once: a later forget or maintain deletes them; use
+        `table(name)` or `query` instead, which read the lake's state anew each time."""
         location = self.committed_locations().get(name)
         return self.open_table(location) if location else None
 
-    def open_table(self, metadata_location: str) -> "Table":
+    def open_table(self, metadata_location: str) -> "pyiceberg.table.Table":
+        """Internal: a table opened from its metadata file."""
         return IcebergStore.open(metadata_location, self.lake.storage.iceberg_properties())
 
     def table(self, name: str, as_of: "AsOf | None" = None) -> TableHandle:
@@ -189,7 +206,7 @@ class LakeReader:
             raise StediError(reason) from None
 
     def connect(self, *, as_of: "AsOf | None" = None,
-                allow: "str | os.PathLike[str] | Iterable[str | os.PathLike[str]]" = ()) -> "duckdb.DuckDBPyConnection":
+                allow: "Folders" = ()) -> "duckdb.DuckDBPyConnection":
         """A new in-memory DuckDB connection of your own: every stored table (and, without
         `as_of`, every landing table) a view by name over the files the last complete run left
         (or those of `as_of`). Register DataFrames (`con.register("labels", df)`), create tables,

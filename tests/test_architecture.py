@@ -19,7 +19,7 @@ MAX_LINES = 300
 # The layers, from the ground up (docs/architecture.md draws them). A name is a package or a
 # module directly under stedi/; "aws.session" is a module of a package placed apart from it.
 LAYERS: list[set[str]] = [
-    {"errors", "config", "interrupts", "locations"},
+    {"errors", "config", "interrupts", "locations", "hints"},
     {"storage", "aws"},
     {"store", "lake"},
     {"commit"},
