@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from stedi.engines.duckdb_engine import DuckDBEngine
+from stedi.errors import StediError
 from stedi.lake import TABLE_LOCATIONS, Lake
 from stedi.landing.sources import SOURCES
 from stedi.store.iceberg_store import IcebergStore
@@ -34,13 +35,15 @@ class Reader:
     statement: "duckdb.Statement"
     files: list[str]
 
-    def run(self) -> "pa.Table":
-        """The statement's result. One of its files deleted meanwhile (a writer tidying up after
-        a newer state) is a FileNotFoundError naming it."""
+    def run(self, params: "list[object] | dict[str, object] | None" = None) -> "pa.Table":
+        """The statement's result, `params` bound to its parameters. One of its files deleted
+        meanwhile (a writer tidying up after a newer state) is a FileNotFoundError naming it."""
         import duckdb
 
         try:
-            return self.engine.con.execute(self.statement).to_arrow_table()
+            if params is None:  # (binding imports pandas: 0.3 s a query without parameters need not pay)
+                return self.engine.con.execute(self.statement).to_arrow_table()
+            return self.engine.con.execute(self.statement, params).to_arrow_table()
         except duckdb.PermissionException as e:
             # DuckDB reads a path that is no file as a folder of Parquet files (path/**/*.parquet),
             # which the connection may not reach.
@@ -49,6 +52,20 @@ class Reader:
             if gone:
                 raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), gone[0]) from None
             raise
+
+
+def checked_params(params: object) -> "list[object] | dict[str, object] | None":
+    """Query parameters as DuckDB binds them: a list or tuple for `?`/`$1`, a dict of str keys
+    for `$name`; anything else is a one-line StediError (a str given where `as_of` was once taken
+    positionally would bind its characters)."""
+    if params is None:
+        return None
+    if isinstance(params, (list, tuple)):
+        return list(params)
+    if isinstance(params, dict) and all(isinstance(k, str) for k in params):
+        return dict(params)
+    raise StediError(f"params must be a list or tuple (for ?) or a dict of names (for $name), not "
+                     f"{type(params).__name__}; to read as of a past run, pass as_of=... by name")
 
 
 def stored_files(committed: dict[str, str], open_table: "Callable[[str], Table]",
@@ -108,23 +125,3 @@ def connect(lake: Lake, committed: dict[str, str], open_table: "Callable[[str], 
         if engine is not None:
             engine.close()
         shutil.rmtree(temp_dir, ignore_errors=True)
-
-
-def user_connection(lake: Lake, committed: dict[str, str], open_table: "Callable[[str], Table]",
-                    as_of: "PointInTime | None" = None) -> "duckdb.DuckDBPyConnection":
-    """A new in-memory connection of the user's own: every stored table a view over its files
-    (as of `as_of`, if given), the landing tables views over today's landing files (none with
-    `as_of`). Nothing in it is the lake's: what it creates, drops or replaces stays in it."""
-    import tempfile
-
-    engine = DuckDBEngine(lake.config, setup=lake.storage.duckdb_setup())
-    try:
-        if as_of is None:
-            for name, source in SOURCES.items():
-                engine.define_landing(source, lake.landing_inputs(name, Path(tempfile.gettempdir())))
-        for name, (paths, schema) in stored_files(committed, open_table, as_of).items():
-            engine.register_parquet(name, paths, schema)
-    except BaseException:
-        engine.close()
-        raise
-    return engine.con

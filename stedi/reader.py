@@ -10,9 +10,14 @@ docs/commit-protocol.md). SQL goes through stedi.query (locked connections, sted
 from __future__ import annotations
 
 from dataclasses import dataclass
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Callable, TypeVar
 
+from stedi.commit.state import LakeState
 from stedi.errors import MovedLakeError, StediError
+from stedi.hints import LazyModule
 from stedi.forget.finish import pending
 from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
 from stedi.pipeline.records import reconstruct
@@ -22,17 +27,20 @@ from stedi.store.iceberg_store import IcebergStore
 from stedi.table import TableHandle
 from stedi.time_travel import PointInTime, resolve
 
+# Type hints resolve at run time (typing.get_type_hints) without importing these with stedi.
 if TYPE_CHECKING:
-    from datetime import date, datetime
-
     import duckdb
     import pyarrow as pa
-    from pyiceberg.table import Table
+    import pyiceberg.table
+else:
+    duckdb, pd, pa, pyiceberg = (LazyModule(m) for m in ("duckdb", "pandas", "pyarrow", "pyiceberg"))
 
-    from stedi.commit.state import LakeState
-
-    # When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
-    AsOf = str | int | datetime | date | PointInTime
+# When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
+AsOf = str | int | datetime | date | PointInTime
+# Query parameters: values for `?` in order, or for `$name` by name.
+Params = Sequence[object] | Mapping[str, object]
+# Folders of the user's own a connection may read and write (one, or several).
+Folders = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
 T = TypeVar("T")
 # A reader whose state's files a writer deleted reads the new state: so many times at most.
@@ -56,7 +64,17 @@ class LakeReader:
     A Lakehouse is one (with the writers besides)."""
 
     def __init__(self, lake: Lake):
-        self.lake = lake
+        self.lake = lake  # internal (the CLI and stedi's modules use it): not part of the API
+
+    def __repr__(self) -> str:
+        """`<Lakehouse /path/lake: 9 tables, run 20261128T145000-1a2b3c4d>`: from state.json alone."""
+        try:
+            state = self.lake.state()
+        except Exception:  # a repr never fails: a damaged state is for the reads to report
+            return f"<{type(self).__name__} {self.path}>"
+        if state is None:
+            return f"<{type(self).__name__} {self.path}: no run yet>"
+        return f"<{type(self).__name__} {self.path}: {len(state.tables)} tables, run {state.run_id}>"
 
     @property
     def path(self) -> str:
@@ -64,7 +82,7 @@ class LakeReader:
         return self.lake.root
 
     def committed_locations(self, state: "LakeState | None" = None) -> dict[str, str]:
-        """Each stored table's metadata file as the last complete run left it: what readers read.
+        """Internal. Each stored table's metadata file as the last complete run left it: what readers read.
         A run in progress, or one that died, is not in it. `state`: the lake's, already read."""
         state = state or self.lake.state()
         if state is not None:
@@ -80,12 +98,15 @@ class LakeReader:
                     f"tables still name that place; `stedi run --lake {self.path}` rebuilds them here from landing")
         return found
 
-    def committed(self, name: str) -> "Table | None":
-        """A stored table as the last complete run left it; None if it was never built."""
+    def committed(self, name: str) -> "pyiceberg.table.Table | None":
+        """Internal: a stored table as the last complete run left it, as pyiceberg's Table (None if
+        never built). Read its files at once: a later forget or maintain deletes them; use
+        `table(name)` or `query` instead, which read the lake's state anew each time."""
         location = self.committed_locations().get(name)
         return self.open_table(location) if location else None
 
-    def open_table(self, metadata_location: str) -> "Table":
+    def open_table(self, metadata_location: str) -> "pyiceberg.table.Table":
+        """Internal: a table opened from its metadata file."""
         return IcebergStore.open(metadata_location, self.lake.storage.iceberg_properties())
 
     def table(self, name: str, *, as_of: "AsOf | None" = None) -> TableHandle:
@@ -134,19 +155,23 @@ class LakeReader:
             )
         return found
 
-    def query(self, sql: str, as_of: "AsOf | None" = None) -> "pa.Table":
+    def query(self, sql: str, params: "Params | None" = None, *, as_of: "AsOf | None" = None) -> "pa.Table":
         """SQL (DuckDB dialect) over every table of the lake by name, read-only: one statement that
         reads (SELECT, or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN of one), reaching no file but the
-        tables'; anything else is refused in one line (see docs/using.md, "Querying"). `as_of`: over the
-        stored tables as a past run left them (see `as_of`; landing tables are not versioned)."""
+        tables'; anything else is refused in one line (see docs/using.md, "Querying"). `params`:
+        values bound to its `?` (a list or tuple) or `$name` (a dict) parameters, as data, never
+        SQL. `as_of`: over the stored tables as a past run left them (see `as_of`; landing tables
+        are not versioned)."""
         import duckdb
 
-        from stedi.query import connect
+        from stedi.query import checked_params, connect
+
+        values = checked_params(params)
 
         def once(committed: dict[str, str]) -> "pa.Table":
             point = self._point(as_of, committed) if as_of is not None else None
             with connect(self.lake, committed if point is None else {}, self.open_table, sql, point) as reader:
-                return stamped(reader.run(), self.lake, committed, point, tables_named(sql))
+                return stamped(reader.run(values), self.lake, committed, point, tables_named(sql))
 
         try:
             return self._read(once)
@@ -154,20 +179,34 @@ class LakeReader:
             reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
             raise StediError(reason) from None
 
-    def connect(self, as_of: "AsOf | None" = None) -> "duckdb.DuckDBPyConnection":
-        """A new in-memory DuckDB connection of your own, for results of your own: every stored
-        table (and, without `as_of`, every landing table) is a view by name over the files the
-        last complete run left (or those of `as_of`). Create tables, register DataFrames, join
-        them with the lake's; nothing done in it reaches the lake (dropping a view drops your view).
-        It reads the files as they were when made: connect again after a later run, forget or
-        maintain (those delete files no current snapshot needs)."""
-        from stedi.query import user_connection
+    def connect(self, *, as_of: "AsOf | None" = None,
+                allow: "Folders" = ()) -> "duckdb.DuckDBPyConnection":
+        """A new in-memory DuckDB connection of your own: every stored table (and, without
+        `as_of`, every landing table) a view by name over the files the last complete run left
+        (or those of `as_of`). Register DataFrames (`con.register("labels", df)`), create tables,
+        join them with the lake's. No SQL on it writes the lake: it reads the tables' files and
+        no other file of the lake, and reaches no other file at all but those in `allow` (folders
+        of yours, for your CSVs and results; never inside the lake). Dropping a view drops your
+        view. It reads the files as they were when made: connect again after a later run, forget
+        or maintain (see docs/python-api.md, "Your data beside ours")."""
+        from stedi.connection import user_connection
 
         def once(committed: dict[str, str]) -> "duckdb.DuckDBPyConnection":
             point = self._point(as_of, committed) if as_of is not None else None
-            return user_connection(self.lake, committed, self.open_table, point)
+            return user_connection(self.lake, committed, self.open_table, point, allow)
 
         return self._read(once)
+
+    def split(self, table: str, by: str = "customer_key", fractions: "Sequence[float]" = (0.8, 0.2),
+              seed: int = 0, *, as_of: "AsOf | None" = None) -> "tuple[pa.Table, ...]":
+        """`table`'s rows in one Arrow table per fraction (train, test, ...), no `by` value on
+        two sides; the same sides for the same seed on every machine, and a value keeps its side
+        when others are added (stedi/split.py). `as_of`: the table as a past run left it."""
+        from stedi.split import split_rows
+
+        if table not in TABLE_LOCATIONS:
+            raise StediError(f"no table {table!r}; tables: {', '.join(TABLE_LOCATIONS)}")
+        return split_rows(lambda: self.query(f'SELECT * FROM "{table}"', as_of=as_of), by, fractions, seed, table)
 
     def _point(self, when: "AsOf", committed: dict[str, str]) -> "PointInTime":
         """`as_of` against the tables `committed` names; a PointInTime made from an older state is

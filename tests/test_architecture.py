@@ -19,14 +19,14 @@ MAX_LINES = 300
 # The layers, from the ground up (docs/architecture.md draws them). A name is a package or a
 # module directly under stedi/; "aws.session" is a module of a package placed apart from it.
 LAYERS: list[set[str]] = [
-    {"errors", "config", "interrupts", "locations"},
+    {"errors", "config", "interrupts", "locations", "hints"},
     {"storage", "aws"},
     {"store", "lake"},
     {"commit"},
     {"landing", "models", "audits", "ddl", "generate"},
     {"engines"},
     {"pipeline", "forget", "maintain", "reader", "query", "read_only", "time_travel", "table", "table_filter",
-     "provenance"},
+     "provenance", "connection", "split"},
     {"report"},
     {"lakehouse", "stedi"},
     {"cli", "jobs", "deploy", "__main__"},

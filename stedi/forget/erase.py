@@ -34,7 +34,7 @@ from stedi.errors import StediError, UsageError
 from stedi.forget import landing as rewrite
 from stedi.forget.finish import FINISH, finish_erasure
 from stedi.pipeline.forgotten import Forgotten, keyed_hash, report_path
-from stedi.forget.person import Person, checked_email, normalized, person_from_rows
+from stedi.forget.person import Person, checked_emails, normalized, person_from_rows
 from stedi.lake import Lake
 from stedi.landing.sources import CUSTOMER
 from stedi.pipeline.build import Builder, staging
@@ -93,8 +93,7 @@ def forget(lake: Lake, emails: str | Iterable[str], say: Say | None = None,
     passes the run reports), rewritten with landing. Required, so that no caller can forget
     someone and leave the reports quoting them by leaving it out."""
     say = say or (lambda message: None)
-    given = [emails] if isinstance(emails, str) else list(emails)
-    checked = sorted({checked_email(str(e)) for e in given if str(e).strip()})
+    checked = checked_emails(emails)
     if not checked:
         raise UsageError("no email given: name the people to forget, e.g. stedi forget someone@example.com")
     with writing(lake, "forget", wait, say) as tx:  # (first finishes a forget that stopped after its commit point)

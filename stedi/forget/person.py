@@ -51,6 +51,23 @@ _SHORT_ESCAPES = {'"': b'\\"', "\\": b"\\\\", "/": b"\\/", "\b": b"\\b", "\f": b
                   "\r": b"\\r", "\t": b"\\t"}
 
 
+def checked_emails(emails: object) -> list[str]:
+    """The email addresses to forget, each checked and normalized, sorted, once each: `emails` is
+    one address (a str) or an iterable of them. Anything else (bytes, None, an item that is not a
+    str, a blank one) is a one-line UsageError, before anything is written."""
+    if isinstance(emails, str):
+        given: list[object] = [emails]
+    elif isinstance(emails, (bytes, bytearray)) or not isinstance(emails, Iterable):
+        raise UsageError(f"emails must be an email address (a str) or several, not {type(emails).__name__}")
+    else:
+        given = list(emails)
+    for item in given:
+        if not isinstance(item, str):
+            raise UsageError(f"{item!r} is not an email address (not a str): give each person's email, "
+                             "e.g. someone@example.com")
+    return sorted({checked_email(item) for item in given})  # type: ignore[arg-type]
+
+
 def checked_email(text: str) -> str:
     """An email address as given (normalized), or a UsageError naming what was given."""
     email = normalized(text)

@@ -74,7 +74,7 @@ def take_turns(lake: str, try_once: Callable[[], str | None], wait: float | None
     if holder is None:
         return
     if wait is None or wait <= 0:
-        raise LakeBusyError(f"{lake}: the lake is being written by {holder}; try again when it is done, or pass --wait")
+        raise LakeBusyError(f"{lake}: the lake is being written by {holder}; try again when it is done, or wait for it (`--wait` on the command line, `wait=` in Python)")
     if on_wait:
         on_wait(f"waiting for {holder} to finish")
     deadline = time.monotonic() + wait

@@ -82,7 +82,7 @@ def test_a_second_writer_is_told_who_writes_since_when(lake: S3Storage) -> None:
     message = str(busy.value)
     assert message.startswith(f"{lake.root}: the lake is being written by `stedi run` "
                               f"(pid {os.getpid()} on {socket.gethostname()}) since 20")
-    assert message.endswith("; try again when it is done, or pass --wait") and "\n" not in message
+    assert message.endswith("; try again when it is done, or wait for it (`--wait` on the command line, `wait=` in Python)") and "\n" not in message
 
 
 def test_wait_waits_for_the_writer_and_gives_up_after_its_seconds(lake: S3Storage) -> None:
