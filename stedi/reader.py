@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from pyiceberg.table import Table
 
     from stedi.commit.state import LakeState
+    from stedi.runs import Run
+    from stedi.time_travel.tags import Tag
 
     # When to read the lake as of: a run id, or a time (see stedi.time_travel.FORMS).
     AsOf = str | int | datetime | date | PointInTime
@@ -194,6 +196,27 @@ class LakeReader:
             return user_connection(self.lake, committed, self.open_table, point)
 
         return self._read(once)
+
+    def runs(self) -> "list[Run]":
+        """Every run the lake kept, oldest first: id, when it became visible, kind, consent policy,
+        engine, rows per table, where its report is (stedi/runs.py). `pandas.DataFrame(h.runs())`."""
+        from stedi.runs import runs
+
+        return runs(self.lake)
+
+    @property
+    def current_run(self) -> str | None:
+        """The id of the run readers see now; None before the first run."""
+        from stedi.runs import current_run
+
+        return current_run(self.lake)
+
+    def tags(self) -> "list[Tag]":
+        """Every tag of the lake (`Lakehouse.tag`), by name: the run it names, each table's snapshot,
+        its history. `as_of=tag.name` reads it."""
+        from stedi.pipeline.tagging import list_tags
+
+        return list_tags(self.lake)
 
     def _point(self, when: "AsOf", committed: dict[str, str]) -> "PointInTime":
         """`as_of` against the tables `committed` names; a PointInTime made from an older state is

@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"commit"},
     {"landing", "models", "audits", "ddl", "generate"},
     {"engines"},
-    {"pipeline", "forget", "maintain", "reader", "query", "read_only", "time_travel"},
+    {"pipeline", "forget", "maintain", "reader", "query", "read_only", "time_travel", "runs"},
     {"report"},
     {"lakehouse", "stedi"},
     {"cli", "jobs", "deploy", "__main__"},
