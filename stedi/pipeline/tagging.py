@@ -50,7 +50,7 @@ def tag(lake: "Lake", name: str, run: str | None = None, wait: float | None = No
         tables = _tables(lake, last)
         record = read_tag(lake, name)
         if (refs_named(tables, name) or (record is not None and not record.deleted)) and not replace_existing:
-            raise UsageError(f"tag {name} exists already (run {record.run_id if record else '?'}); to move it, pass "
+            raise StediError(f"tag {name} exists already (run {record.run_id if record else '?'}); to move it, pass "
                              "replace=True (stedi tag --force)")
         run_id, wanted = _snapshots_of(lake, last, tables, run)
         now = int(time.time() * 1000)
@@ -75,7 +75,7 @@ def delete_tag(lake: "Lake", name: str, wait: float | None = None, say: Say | No
         tables = _tables(lake, last)
         record = read_tag(lake, name)
         if not refs_named(tables, name) and (record is None or record.deleted):
-            raise UsageError(f"no tag {name} in {lake.root} (`stedi tag --list` lists them)")
+            raise StediError(f"no tag {name} in {lake.root} (`stedi tag --list` lists them)")
         now = int(time.time() * 1000)
         base = record or Tag(name, "", _utc(now))
         made = replace(base, deleted=True, snapshots={},
