@@ -96,3 +96,11 @@ def test_a_forget_stopped_after_its_commit_point_moves_the_tag_when_the_next_wri
     assert kept["tags_moved"] == ["paper"] and kept["finished"]
     assert_no_hits(scan_folder(Path(house_.path), ANN_VALUES), "the lake after the next writer finished")
     assert orphans(house_) == []
+    # The moved tag's snapshot is off the tables' history: once the tag goes and it expires, the
+    # forget's own version is still readable (no gap in the history between it and the next run).
+    deliver(house_, Path(house_.path).parent, 3, accelerometer=[reading(BOB, 900)])
+    house_.run()
+    expected = house_.query("SELECT * FROM accelerometer_trusted ORDER BY ALL", as_of=erasure)
+    house_.delete_tag("paper")
+    assert house_.maintain(keep_snapshots=2, keep_days=0).snapshots_expired
+    assert house_.query("SELECT * FROM accelerometer_trusted ORDER BY ALL", as_of=erasure) == expected
