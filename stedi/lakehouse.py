@@ -19,6 +19,7 @@ from stedi.pipeline.hooks import RunHook
 from stedi.pipeline.summary import Progress, RunSummary
 from stedi.reader import LakeReader, TableHandle, TableSummary
 from stedi.store.iceberg_store import IcebergStore
+from stedi.time_travel.tags import Tag
 
 # (stedi.forget.erase imports in 0.3 s: only when a hint is read or a forget runs)
 erase = LazyModule("stedi.forget.erase")
@@ -92,3 +93,28 @@ class Lakehouse(LakeReader):
 
         # The run reports quote quarantined lines as delivered: theirs go with landing's.
         return forget(self.lake, emails, progress, wait, quotes=[Quotes("run report", scrubbed)])
+
+    def tag(self, name: str, run: str | None = None, wait: float | None = None, replace: bool = False,
+            progress: "Progress | None" = None) -> "Tag":
+        """Name a run's version of the lake, to cite and read again later (`as_of=name`): an Iceberg tag
+        on every stored table's snapshot of `run` (a run id, a time, or another tag; default: the run
+        readers see now), which retention never expires. A forget still erases its people from it
+        (the tag moves to a snapshot without them; its history says so). An existing name is refused
+        unless `replace`. Holds the writer lock (`wait`: seconds to wait for it)."""
+        from stedi.pipeline.tagging import tag
+
+        return tag(self.lake, name, run, wait, replace, progress)
+
+    def delete_tag(self, name: str, wait: float | None = None, progress: "Progress | None" = None) -> "Tag":
+        """Take a tag off every table (retention may then expire its snapshots); its record and
+        history stay in the lake (tags/<name>/record.json)."""
+        from stedi.pipeline.tagging import delete_tag
+
+        return delete_tag(self.lake, name, wait, progress)
+
+    def report_facts(self, run_id: str | None = None) -> dict:
+        """The facts behind a run's report (default: the run readers see now), as a dict: the run's
+        record, rows per table, quarantine, consent, history, audits (stedi/report/facts.py)."""
+        from stedi.report.run_facts import report_facts
+
+        return report_facts(self, run_id)

@@ -22,10 +22,12 @@ from stedi.forget.finish import pending
 from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
 from stedi.pipeline.records import reconstruct
 from stedi.provenance import stamped, tables_named
+from stedi.runs import Run
 from stedi.read_only import refusal
 from stedi.store.iceberg_store import IcebergStore
 from stedi.table import TableHandle
 from stedi.time_travel import PointInTime, resolve
+from stedi.time_travel.tags import Tag
 
 # Type hints resolve at run time (typing.get_type_hints) without importing these with stedi.
 if TYPE_CHECKING:
@@ -207,6 +209,27 @@ class LakeReader:
         if table not in TABLE_LOCATIONS:
             raise StediError(f"no table {table!r}; tables: {', '.join(TABLE_LOCATIONS)}")
         return split_rows(lambda: self.query(f'SELECT * FROM "{table}"', as_of=as_of), by, fractions, seed, table)
+
+    def runs(self) -> "list[Run]":
+        """Every run the lake kept, oldest first: id, when it became visible, kind, consent policy,
+        engine, rows per table, where its report is (stedi/runs.py). `pandas.DataFrame(h.runs())`."""
+        from stedi.runs import runs
+
+        return runs(self.lake)
+
+    @property
+    def current_run(self) -> str | None:
+        """The id of the run readers see now; None before the first run."""
+        from stedi.runs import current_run
+
+        return current_run(self.lake)
+
+    def tags(self) -> "list[Tag]":
+        """Every tag of the lake (`Lakehouse.tag`), by name: the run it names, each table's snapshot,
+        its history. `as_of=tag.name` reads it."""
+        from stedi.pipeline.tagging import list_tags
+
+        return list_tags(self.lake)
 
     def _point(self, when: "AsOf", committed: dict[str, str]) -> "PointInTime":
         """`as_of` against the tables `committed` names; a PointInTime made from an older state is

@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"landing", "models", "audits", "ddl", "generate"},
     {"engines"},
     {"pipeline", "forget", "maintain", "reader", "query", "read_only", "time_travel", "table", "table_filter",
-     "provenance", "connection", "split"},
+     "provenance", "connection", "split", "runs"},
     {"report"},
     {"lakehouse", "stedi"},
     {"cli", "jobs", "deploy", "__main__"},

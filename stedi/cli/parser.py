@@ -10,6 +10,7 @@ from stedi.cli.commands import (
     Command, cmd_aws_deploy, cmd_ddl, cmd_demo, cmd_forget,
     cmd_generate, cmd_ingest, cmd_maintain, cmd_query, cmd_report, cmd_run, cmd_tables,
 )
+from stedi.cli.tag import add_tag_command, cmd_tag
 from stedi.config import CONSENT_POLICIES, ENGINES
 
 LAKE_HELP = "the lake: a local folder or s3://BUCKET/PREFIX (default: $STEDI_LAKE, else ./lake)"
@@ -117,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.add_argument("--max-rows", type=_whole(0), default=50, metavar="N", help="rows shown in table format (default: 50)")
     p.add_argument("--as-of", metavar="WHEN",
-                   help="read the stored tables (trusted, curated, quarantine) as a past run left them. WHEN is a run id "
+                   help="read the stored tables (trusted, curated, quarantine) as a past run left them. WHEN is a tag "
+                        "(`stedi tag --list`), a run id "
                         "(20261128T145000-1a2b3c4d: the names in the lake's runs/ folder) or a time: the lake as "
                         "the last run completed by then left it. A time is ISO 8601 (2026-11-28T14:00:00Z, "
                         "2026-11-28 14:00, 2026-11-28T15:00+01:00; UTC unless it names a zone), a date "
@@ -136,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the email address of a person to forget (anything else is refused)")
     p.add_argument("--from-file", metavar="FILE", help="a file of emails, one per line ('#' starts a comment)")
     _wait_arg(p)
+
+    add_tag_command(sub, command, cmd_tag, _wait_arg)
 
     p = command("report", cmd_report,
                 "Write a run's HTML report: lineage, rows through the zones, quarantine, consent, plots, privacy "

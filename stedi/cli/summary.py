@@ -162,6 +162,8 @@ def print_erasure(report: "ErasureReport") -> None:
             print(f"{len(keys)} spellings of one email found in landing, customer_keys {', '.join(map(str, keys))}")
     if report.reports_rewritten:
         print(f"{report.reports_rewritten:,} run report(s) showed a line of theirs: erased there too")
+    if report.tags_moved:  # a forget wins over a tag (stedi/forget/tags.py)
+        print(f"tag(s) {', '.join(report.tags_moved)} moved to a version without them")
     print(f"{report.snapshots_expired:,} older snapshot(s) expired, {report.files_deleted:,} file(s) deleted"
           + (f", {report.old_versions_deleted:,} old object version(s) deleted" if report.old_versions_deleted else "")
           + f"; report kept in erasures/{report.erasure_id}/report.json")

@@ -45,8 +45,9 @@ def recover(lake: Lake, say: Say, finishers: Mapping[str, Finisher] | None = Non
         settle(lake, journal, say, finishers=finishers)
 
 
-# Journal folders a committed writer keeps: a forget's erasure report keeps its people out later.
-KEPT_ONCE_COMMITTED = ("report",)
+# Journal folders a committed writer keeps: a forget's erasure report keeps its people out later;
+# a new tag's record (stedi/pipeline/tagging.py).
+KEPT_ONCE_COMMITTED = ("report", "tag")
 
 
 def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = False,
@@ -59,7 +60,7 @@ def settle(lake: Lake, journal: Journal, say: Say | None = None, own: bool = Fal
     except StediError:
         state = None  # unreadable: the run cannot have finished writing it
     still_writing(lake)  # a writer whose lock was taken over settles nothing: the new holder does
-    if state is not None and state.run_id == journal.run_id:
+    if state is not None and state.names(journal.run_id):
         # Its own files stay where a table holds them; the folders of tables it left unchanged go,
         # and so do its scratch folders, but for what it committed to keep (an erasure report).
         for name, folder in journal.folders.items():

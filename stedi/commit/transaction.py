@@ -249,4 +249,4 @@ def _named_by_state(lake: Lake, run_id: str) -> bool:
         state = LakeState.read(lake.storage)
     except StediError:
         return False
-    return state is not None and state.run_id == run_id
+    return state is not None and state.names(run_id)

@@ -71,6 +71,8 @@ class ErasureReport:
     old_versions_deleted: int = 0  # in an S3 bucket that keeps versions
     old_versions_left: int = 0  # ones the bucket refused to delete (then not finished)
     reports_rewritten: int = 0  # run reports that showed a line of theirs (reports/<run-id>.html)
+    # Tags moved to a snapshot without them (stedi/forget/tags.py), by name: a forget wins over a tag.
+    tags_moved: list[str] = field(default_factory=list)
     seconds: float = 0.0
     finished: bool = False  # the older snapshots are expired and their files gone
     # Each spelling of their emails found in landing, as delivered: for the caller, never kept in the lake.

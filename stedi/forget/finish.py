@@ -19,6 +19,7 @@ from stedi.commit.recover import register_finisher
 from stedi.errors import StediError
 from stedi.pipeline.forgotten import report_path
 from stedi.forget.landing import discard
+from stedi.forget.tags import move_tags
 from stedi.maintain import retention
 from stedi.storage.s3_versions import VersionsLeft
 
@@ -51,10 +52,13 @@ def pending(lake: "Lake") -> str | None:
 
 
 def finish_erasure(lake: "Lake", erasure_id: str, say: Say, report: "ErasureReport | None" = None) -> None:
-    """Drop the forget's originals, expire every snapshot but the current one and delete every
-    file no snapshot keeps, delete old object versions; count it all in the erasure report;
+    """Drop the forget's originals, move each tag that holds its people to a snapshot without them
+    (stedi/forget/tags.py), expire every snapshot but the current one and delete every file no
+    snapshot keeps, delete old object versions; count it all in the erasure report;
     then the journal goes. The caller holds the writer lock."""
     discard(lake, erasure_id)  # the originals: their lines, as delivered
+    # A tag keeps its snapshots from expiry: each that holds them moves to one without them first.
+    moved = move_tags(lake, erasure_id, say)
     say("expiring older snapshots and deleting the files only they held")
     # No margin for young unreferenced files: a forget stopped halfway through this leaves the
     # expired snapshots' files unreferenced and young, and they hold its people. The writer lock
@@ -63,6 +67,7 @@ def finish_erasure(lake: "Lake", erasure_id: str, say: Say, report: "ErasureRepo
     kept = _kept_report(lake, erasure_id)
     kept["snapshots_expired"] = int(kept.get("snapshots_expired", 0)) + sum(done.expired.values())
     kept["files_deleted"] = int(kept.get("files_deleted", 0)) + sum(done.deleted.values())
+    kept["tags_moved"] = sorted(set(kept.get("tags_moved", [])) | set(moved))
     _write(lake, erasure_id, kept)
     # A bucket that keeps versions still stores what was overwritten or deleted: those go too.
     try:
@@ -79,7 +84,8 @@ def finish_erasure(lake: "Lake", erasure_id: str, say: Say, report: "ErasureRepo
     kept["finished"] = True
     _write(lake, erasure_id, kept)
     if report is not None:
-        for name in ("snapshots_expired", "files_deleted", "old_versions_deleted", "old_versions_left", "finished"):
+        for name in ("snapshots_expired", "files_deleted", "old_versions_deleted", "old_versions_left", "finished",
+                     "tags_moved"):
             setattr(report, name, kept[name])
     Journal.delete(lake.storage)
 

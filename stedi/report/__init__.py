@@ -74,25 +74,16 @@ def build_report(reader: "LakeReader", run_id: str | None = None, redact: bool =
     the facts inside it (masked with `redact`: stedi/report/redact.py); a run without one (it ran
     before reports, or its report failed) is read by time travel, and a run without a record (it
     could not write one) from what the lake's state and snapshots tell."""
-    from stedi.pipeline.records import reconstruct
-    from stedi.report.collect import collect, customer_identifiers
+    from stedi.report.collect import customer_identifiers
     from stedi.report.redact import redact as masked
-    from stedi.report.render import facts_of, render
+    from stedi.report.render import render
+    from stedi.report.run_facts import facts, run_record
 
     lake = reader.lake
     known = known_runs(lake)
-    run_id = run_id or latest_run(lake, known)
-    record = lake.run_record(run_id) or (reconstruct(lake, run_id) if run_id in known else None)
-    if record is None:
-        raise StediError(f"no run {run_id} in {lake.storage.path('runs')}"
-                         + (f" (the latest: {', '.join(known[-3:])})" if known else " (no run has completed yet)"))
+    run_id, record = run_record(reader, run_id, known)
     kept = lake.storage.read_text(report_file(run_id))
     if kept is not None and not redact:
         return run_id, kept, True
-    if kept is not None:
-        facts = facts_of(kept, lake.storage.path(report_file(run_id)))
-    elif run_id == known[-1]:
-        facts = collect(lake, record)
-    else:
-        facts = collect(lake, record, reader.as_of(int(record["committed_at_ms"])))
-    return run_id, render(masked(facts, customer_identifiers(lake)) if redact else facts), False
+    found = facts(reader, run_id, record, known, kept)
+    return run_id, render(masked(found, customer_identifiers(lake)) if redact else found), False

@@ -35,6 +35,10 @@ class LakeState:
     consent_policy: str = ""
     landing_signature: str = ""
     tables: dict[str, TableState] = field(default_factory=dict)
+    # The writer that wrote this state when it is not the run the state names (`stedi tag`, which
+    # changes tables' metadata but not which run readers see); "" for a run's own state. Recovery
+    # knows a writer passed its commit point when the state names it either way (`names`).
+    writer: str = ""
     # The version of state.json this was read from (None: there was none), never written: a
     # writer replaces the state only if it is still that one (`write`'s `replacing`).
     version: str | None = field(default=None, compare=False, repr=False)
@@ -53,6 +57,10 @@ class LakeState:
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
             raise UnreadableStateError(f"{path}: unreadable lake state ({e}); `stedi run` writes it anew "
                                        "(it rebuilds every table from landing)", version) from None
+
+    def names(self, writer_id: str) -> bool:
+        """Whether this state was written by the writer `writer_id` (its run, or a tag writer)."""
+        return bool(writer_id) and writer_id in (self.run_id, self.writer)
 
     def write(self, lake: "Storage", replacing: str | None | object = ANY) -> None:
         """Replace the lake's state (`replacing`: only if it is still at that version, None:

@@ -1,8 +1,9 @@
 """Time travel: the stored tables as a past run left them (`stedi query --as-of WHEN`).
 
-WHEN is a run id or a time. A run's moment is when it became visible: `committed_at_ms` in its
-record (runs/<id>.json); an older record has none, so then the newest snapshot the run committed
-marks it (and for a run that committed nothing, the last change of the runs before it).
+WHEN is a tag's name (looked up first: stedi/time_travel/tags.py), a run id or a time. A run's
+moment is when it became visible: `committed_at_ms` in its record (runs/<id>.json); an older
+record has none, so then the newest snapshot the run committed marks it (and for a run that
+committed nothing, the last change of the runs before it).
 A time means the lake as readers saw it then: the last run visible by then, whole. A time in the
 middle of a run's commits gives the run before, never some tables of each, as state.json did.
 
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from stedi.errors import StediError
 from stedi.time_travel.history import RUN_PROPERTY, History, kept_from, snapshot_log
+from stedi.time_travel.tags import is_tag_shaped, read_tag, refs_named, tag_names
 
 if TYPE_CHECKING:
     from pyiceberg.table import Table
@@ -103,6 +105,8 @@ def resolve(lake: "Lake", tables: dict[str, "Table"], when: "str | int | datetim
     erasures = _erasures(lake)
     if isinstance(when, str):
         text = when.strip()
+        if is_tag_shaped(text) and (tagged := _tagged(lake, tables, text)) is not None:
+            return tagged
         if text in history.runs or _has_record(lake, text):
             return _point(tables, text, _run_moment(lake, text, history), text, erasures)
         if RUN_ID.fullmatch(text):
@@ -120,6 +124,29 @@ def resolve(lake: "Lake", tables: dict[str, "Table"], when: "str | int | datetim
             raise StediError(f"{asked} is before the lake's first run ({first[1]}, {format_ms(first[0])})")
         moment = asked_ms  # before the history expiry kept: each table says what it lost
     return _point(tables, asked, moment, run_id, erasures)
+
+
+def _tagged(lake: "Lake", tables: dict[str, "Table"], name: str) -> PointInTime | None:
+    """Each table at the snapshot its Iceberg tag `name` names; None if no table has that tag."""
+    snapshots = refs_named(tables, name)
+    if not snapshots:
+        record = read_tag(lake, name) if name in tag_names(lake) else None
+        if record is not None and record.deleted:
+            raise StediError(f"tag {name} was deleted (its history: {lake.storage.path(f'tags/{name}')})")
+        return None
+    run_id = getattr(read_tag(lake, name), "run_id", None)
+    moment = _committed_at(_record(lake, run_id)) if run_id else None
+    found = {}
+    for table_name, table in tables.items():
+        snapshot = snapshots.get(table_name)
+        if snapshot is not None and not run_id:  # (a record lost: the snapshot says whose it is)
+            summary = table.snapshot_by_id(snapshot).summary
+            run_id = summary[RUN_PROPERTY] if summary else None
+        found[table_name] = TableAt(table_name, table, snapshot, None if snapshot else
+                                    f"table {table_name} has no tag {name} (it was not built at the run tagged)")
+    if moment is None:
+        moment = max(tables[t].snapshot_by_id(s).timestamp_ms for t, s in snapshots.items())
+    return PointInTime(name, moment, run_id, found)
 
 
 def _erasures(lake: "Lake") -> list[tuple[int, str]]:
@@ -146,7 +173,8 @@ def parse_time(text: str) -> int:
     try:
         return time_ms(datetime.fromisoformat(text))
     except ValueError:
-        raise StediError(f"as of {text!r}: not a run id or a time; give {FORMS}") from None
+        raise StediError(f"as of {text!r}: not a run id or a time; give {FORMS}, or a tag's name "
+                         "(`stedi tag --list`, Lakehouse.tags())") from None
 
 
 def time_ms(when: "int | datetime | date") -> int:

@@ -65,6 +65,8 @@ def kept_from(table: "Table", log: list[tuple[int, "Snapshot | None"]]) -> int |
 def after_expired(snapshot: "Snapshot", previous: "Snapshot | None", numbers: set, ids: set[int]) -> bool:
     """Whether expired snapshots came between `previous` (None: the table's start) and `snapshot`."""
     number = snapshot.sequence_number or 0
+    if previous is not None and snapshot.parent_snapshot_id == previous.snapshot_id:
+        return False  # its parent is the one before: a number between went to a snapshot off the log (a tag's)
     if number:  # format 2: each snapshot takes the next number; one no kept snapshot has was expired
         since = (previous.sequence_number or 0) if previous else 0
         return any(n not in numbers for n in range(since + 1, number))
