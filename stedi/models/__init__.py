@@ -38,7 +38,7 @@ class Model:
     sql: str
     inputs: tuple[str, ...]  # tables it reads, the first being its main input
     # Each output column's description (its `-- doc:` comment), in output order (a dict: not hashed).
-    columns: dict[str, str] = field(hash=False)
+    columns: dict[str, str] = field(default_factory=dict, hash=False)
     problems: tuple[str, ...] = ()  # what is wrong with those descriptions (tests/models/test_column_docs.py)
 
     @property
