@@ -70,10 +70,14 @@ def cmd_query(args: argparse.Namespace, status: Say) -> int:
 
 
 def cmd_tables(args: argparse.Namespace, status: Say) -> int:
+    from stedi.cli.columns import print_columns
     from stedi.cli.summary import print_tables
     from stedi.lakehouse import Lakehouse
 
-    print_tables(Lakehouse(args.lake), args.format)
+    if args.columns:
+        print_columns(Lakehouse(args.lake), args.name, args.format)
+    else:
+        print_tables(Lakehouse(args.lake), args.format, name=args.name)
     return 0
 
 

@@ -154,7 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--open", action="store_true", help="open the report in the default web browser, if there is one")
     _wait_arg(p)
 
-    p = command("tables", cmd_tables, "List every table with its zone, row count, current snapshot and location.")
+    p = command("tables", cmd_tables, "List every table with its zone, row count, current snapshot and location; "
+                "with --columns, each table's columns with their type, whether they may be null, and what they are.")
+    p.add_argument("name", nargs="?", metavar="TABLE", help="only this table (default: every table)")
+    p.add_argument("--columns", action="store_true",
+                   help="list the columns instead: type, nullable, and a description of each (times say their unit)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
 
     p = command("ddl", cmd_ddl, "Print the CREATE statements that make every table queryable in Athena.")

@@ -100,12 +100,17 @@ def _mb(size: int) -> str:
     return f"{size / 1e6:,.1f}"
 
 
-def print_tables(house: "Lakehouse", fmt: str = "table", title: str | None = None) -> None:
-    """`stedi tables`: every table with zone, rows, current snapshot and location."""
+def print_tables(house: "Lakehouse", fmt: str = "table", title: str | None = None, name: str | None = None) -> None:
+    """`stedi tables`: every table (or the table `name`) with zone, rows, current snapshot and location."""
+    tables = house.tables()
+    if name is not None and name not in {t.name for t in tables}:
+        from stedi.errors import StediError
+
+        raise StediError(f"no table {name!r}; tables: {', '.join(t.name for t in tables)}")
     rows = [
         (t.name, t.zone, ("not built" if t.rows is None else t.rows),
          t.snapshot_id, house.lake.relative(t.location))
-        for t in house.tables()
+        for t in tables if name is None or t.name == name
     ]
     print_rows(["table", "zone", "rows", "snapshot", "location"], rows, fmt, title=title)
 

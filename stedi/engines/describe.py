@@ -1,5 +1,6 @@
 """Every table's columns and types as DuckDB builds them, read off the models' SQL run on
-empty inputs (no table's columns are declared twice), and the Athena DDL rendered from them."""
+empty inputs (no table's columns are declared twice), and the Athena DDL rendered from them,
+each column with its description as its COMMENT."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from stedi.ddl import athena
 from stedi.engines.duckdb_engine import DuckDBEngine
 from stedi.landing import quarantine
 from stedi.landing.sources import SOURCES
-from stedi.models import all_models
+from stedi.models import all_models, table_docs
 
 
 def table_columns() -> dict[str, athena.Columns]:
@@ -35,4 +36,4 @@ def table_columns() -> dict[str, athena.Columns]:
 def statements(location: str, database: str = "stedi") -> list[str]:
     """`stedi ddl --dialect athena`: CREATE statements for every table, rooted at an S3 location
     such as s3://bucket/stedi."""
-    return athena.render(location, database, table_columns())
+    return athena.render(location, database, table_columns(), table_docs())

@@ -8,8 +8,15 @@ from typing import Callable
 from stedi.landing.sources import Source
 from stedi.landing.validate import rejection_reason
 
-# Column: SQL type. file is relative to the lake; line is 1-based; raw is the line as delivered.
+# Column: SQL type, and what each column is (its Iceberg field doc, its Athena COMMENT).
 COLUMNS = {"source": "VARCHAR", "file": "VARCHAR", "line": "BIGINT", "raw": "VARCHAR", "reason": "VARCHAR"}
+DOCS = {
+    "source": "the landing source the line was delivered in: customer, accelerometer or step_trainer",
+    "file": "the landing file that holds the line, relative to the lake",
+    "line": "the line's number in its file, from 1; null where the engine cannot number lines",
+    "raw": "the line as delivered (not valid UTF-8: shown with replacement marks)",
+    "reason": "why the line was not accepted",
+}
 
 
 @dataclass(frozen=True)

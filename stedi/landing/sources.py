@@ -2,7 +2,8 @@
 
 This is the one declaration of what a valid landing line is. The DuckDB parser, the
 Python reference validator, the landing views and the Athena DDL are all derived
-from it, so they cannot drift apart.
+from it, so they cannot drift apart. Each field says in one line what it is (`doc`): the
+landing and accepted tables' column descriptions (Iceberg field docs, Athena COMMENTs).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Field:
     key: str  # the JSON key as delivered, e.g. "serialNumber"
     type: FieldType
     required: bool
+    doc: str  # what the column is, in one line: a time says its unit
 
     @property
     def column(self) -> str:
@@ -50,6 +52,11 @@ class Source:
     def columns(self) -> list[str]:
         return [f.column for f in self.fields]
 
+    @property
+    def docs(self) -> dict[str, str]:
+        """Each column's description."""
+        return {f.column: f.doc for f in self.fields}
+
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
 
@@ -65,40 +72,48 @@ WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\
 
 S, I, N, D = FieldType.STRING, FieldType.INTEGER, FieldType.NUMBER, FieldType.DATE
 
+# Every time is a whole number of milliseconds since 1970-01-01 00:00 UTC, as the devices send it.
+MS = "epoch milliseconds (UTC)"
+
 CUSTOMER = Source(
     "customer",
     (
-        Field("customerName", S, False),
-        Field("email", S, True),
-        Field("phone", S, False),
-        Field("birthDay", D, False),
-        Field("serialNumber", S, True),
-        Field("registrationDate", I, True),
-        Field("lastUpdateDate", I, True),
+        Field("customerName", S, False, "the customer's full name"),
+        Field("email", S, True, "the customer's email address, as delivered: what identifies a customer"),
+        Field("phone", S, False, "the customer's phone number"),
+        Field("birthDay", D, False, "the customer's date of birth (some are centuries old, kept as delivered)"),
+        Field("serialNumber", S, True, "serial number (a UUID) of the customer's step trainer"),
+        Field("registrationDate", I, True, f"when the customer registered, in {MS}"),
+        Field("lastUpdateDate", I, True, f"when this record was last updated, in {MS}: the latest record of an "
+                                         "email counts"),
         # Consent dates: absent or null both mean "no consent given".
-        Field("shareWithResearchAsOfDate", I, False),
-        Field("shareWithPublicAsOfDate", I, False),
-        Field("shareWithFriendsAsOfDate", I, False),
+        Field("shareWithResearchAsOfDate", I, False, f"when the customer agreed to share their data for research, "
+                                                     f"in {MS}; null: no consent"),
+        Field("shareWithPublicAsOfDate", I, False, f"when the customer agreed to share with the public, in {MS}; "
+                                                   "null: no consent"),
+        Field("shareWithFriendsAsOfDate", I, False, f"when the customer agreed to share with friends, in {MS}; "
+                                                    "null: no consent"),
     ),
 )
 
 ACCELEROMETER = Source(
     "accelerometer",
     (
-        Field("user", S, True),
-        Field("timestamp", I, True),
-        Field("x", N, True),
-        Field("y", N, True),
-        Field("z", N, True),
+        Field("user", S, True, "email address of the customer whose phone took the reading"),
+        Field("timestamp", I, True, f"when the phone took the reading, in {MS}"),
+        Field("x", N, True, "acceleration along the phone's x axis, as the phone reports it"),
+        Field("y", N, True, "acceleration along the phone's y axis, as the phone reports it"),
+        Field("z", N, True, "acceleration along the phone's z axis, as the phone reports it"),
     ),
 )
 
 STEP_TRAINER = Source(
     "step_trainer",
     (
-        Field("sensorReadingTime", I, True),
-        Field("serialNumber", S, True),
-        Field("distanceFromObject", I, True),
+        Field("sensorReadingTime", I, True, f"when the step trainer took the reading, in {MS}"),
+        Field("serialNumber", S, True, "serial number (a UUID) of the step trainer that took the reading"),
+        Field("distanceFromObject", I, True, "distance from the sensor to the object in front of it, a whole "
+                                             "number as the step trainer reports it"),
     ),
 )
 

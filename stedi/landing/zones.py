@@ -31,7 +31,8 @@ def landing_columns() -> dict[str, list[str]]:
 def landing_tables(lake_uri: str) -> list[LandingTable]:
     """The landing zones of the lake at `lake_uri` (s3://bucket/prefix) as external JSON tables."""
     root = lake_uri.rstrip("/")
-    return [LandingTable(name, f"{root}/{TABLE_LOCATIONS[name]}/", [(c, LANDING_COLUMN_TYPE) for c in columns])
+    return [LandingTable(name, f"{root}/{TABLE_LOCATIONS[name]}/", [(c, LANDING_COLUMN_TYPE) for c in columns],
+                         SOURCES[name.removesuffix("_landing")].docs)
             for name, columns in landing_columns().items()]
 
 

@@ -7,16 +7,25 @@ curated/  Iceberg tables of the curated zone
 Each file is DuckDB SQL over tables named as in the lake. Its inputs are read from the
 SQL itself, so the build order needs no separate declaration. `run_parameters` is a
 one-row input (consent_policy, pseudonym_key) that the pipeline provides.
+
+Each column of a stored model says what it is in a `-- doc:` comment after it
+(stedi/models/column_docs.py); `table_docs` gathers those of every table of the lake, landing
+and quarantine included, for the Iceberg field docs, `stedi tables --columns` and the Athena DDL.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 import sqlglot
 from sqlglot import exp
+
+from stedi.lake import TABLE_LOCATIONS
+from stedi.landing import quarantine
+from stedi.landing.sources import SOURCES
+from stedi.models.column_docs import parse_columns
 
 LAYERS = ("staging", "trusted", "curated")
 PARAMETERS = "run_parameters"
@@ -28,14 +37,16 @@ class Model:
     layer: str
     sql: str
     inputs: tuple[str, ...]  # tables it reads, the first being its main input
+    # Each output column's description (its `-- doc:` comment), in output order (a dict: not hashed).
+    columns: dict[str, str] = field(default_factory=dict, hash=False)
+    problems: tuple[str, ...] = ()  # what is wrong with those descriptions (tests/models/test_column_docs.py)
 
     @property
     def stored(self) -> bool:
         return self.layer != "staging"
 
 
-def _inputs(sql: str) -> tuple[str, ...]:
-    tree = sqlglot.parse_one(sql, read="duckdb")
+def _inputs(tree: exp.Expression) -> tuple[str, ...]:
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     names: list[str] = []
     for table in tree.find_all(exp.Table):  # in order of appearance: the main FROM first
@@ -54,7 +65,9 @@ def all_models() -> tuple[Model, ...]:
             if entry.name.endswith(".sql"):
                 sql = entry.read_text(encoding="utf-8")
                 name = entry.name[: -len(".sql")]
-                found[name] = Model(name, layer, sql, _inputs(sql))
+                tree = sqlglot.parse_one(sql, read="duckdb")
+                columns, problems = parse_columns(tree, sql, f"stedi/models/{layer}/{entry.name}", layer != "staging")
+                found[name] = Model(name, layer, sql, _inputs(tree), columns, tuple(problems))
     ordered: list[Model] = []
     visiting: set[str] = set()
 
@@ -76,3 +89,14 @@ def all_models() -> tuple[Model, ...]:
 
 def model(name: str) -> Model:
     return next(m for m in all_models() if m.name == name)
+
+
+def table_docs() -> dict[str, dict[str, str]]:
+    """What each column of every table of the lake is (table: column: description): the landing
+    and accepted tables' from their sources' fields, the quarantine's, and each stored model's."""
+    docs: dict[str, dict[str, str]] = {}
+    for source in SOURCES.values():
+        docs[source.landing_table] = docs[f"{source.name}_accepted"] = source.docs
+    docs["quarantine"] = dict(quarantine.DOCS)
+    docs.update({m.name: m.columns for m in all_models() if m.stored})
+    return {name: docs[name] for name in TABLE_LOCATIONS if name in docs}

@@ -3,11 +3,15 @@ the commit point (stedi/commit/transaction.py). `stedi run` and `stedi forget` b
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from typing import TYPE_CHECKING, Callable
 
 from stedi.commit.state import LakeState, TableState
+from stedi.models import table_docs
 from stedi.pipeline import changes
+from stedi.store.iceberg_store import with_docs
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -33,14 +37,18 @@ def commit_tables(lake: "Lake", tx: "WriterTransaction", engine: "Engine", built
     memory and spill files takes seconds at scale) while the store commits."""
     store = lake.store
     current = store.metadata_locations()
+    docs = table_docs()
     plans = []
     for b in built:
         # An incremental change is known by its files; only a full rebuild compares fingerprints.
-        fingerprint = (b.fingerprint or engine.fingerprint(b.view)) if b.remove is None else ""
+        # The columns' descriptions count as the rows do: a table made before its columns had them
+        # (or with others) gets them at the next full rebuild, unchanged rows or not.
+        fingerprint = (b.fingerprint or engine.fingerprint(b.view)) + _docs_mark(docs.get(b.name)) \
+            if b.remove is None else ""
         before = last.tables.get(b.name)
         unchanged = not b.changes or (before is not None and b.remove is None and before.fingerprint == fingerprint
                                       and current.get(b.name) == before.metadata_location and not b.properties)
-        plans.append((b, fingerprint, None if unchanged else engine.schema(b.view)))
+        plans.append((b, fingerprint, None if unchanged else with_docs(engine.schema(b.view), docs.get(b.name, {}))))
     tx.before_commits({b.name: current.get(b.name) for b, _, schema in plans if schema is not None}, finish)
     if planned is not None:
         planned([(b, schema) for b, _, schema in plans])
@@ -64,3 +72,8 @@ def commit_tables(lake: "Lake", tx: "WriterTransaction", engine: "Engine", built
         tx.commit_point(state, stamp=lambda ms: setattr(summary, "committed_at_ms", ms))
     finally:
         closing.join()
+
+
+def _docs_mark(docs: dict[str, str] | None) -> str:
+    """What a fingerprint says of a table's column descriptions."""
+    return f";docs:{hashlib.sha256(json.dumps(docs, sort_keys=True).encode()).hexdigest()[:16]}" if docs else ""

@@ -9,7 +9,7 @@ back by compare-and-set: the same check a pyiceberg commit makes, the other way 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ class LandingTable:
     name: str
     location: str  # the landing folder's URI, ending in '/'
     columns: list[tuple[str, str]]  # column name, Hive/Athena type (e.g. bigint, string)
+    docs: dict[str, str] = field(default_factory=dict)  # column name: what it is (the column's comment)
 
 
 class CatalogAccess(ABC):

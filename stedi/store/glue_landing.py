@@ -26,7 +26,8 @@ def landing_input(table: LandingTable) -> dict[str, Any]:
         "TableType": "EXTERNAL_TABLE",
         "Parameters": {**JSON_TABLE_PROPERTIES, "EXTERNAL": "TRUE"},
         "StorageDescriptor": {
-            "Columns": [{"Name": name, "Type": kind} for name, kind in table.columns],
+            "Columns": [{"Name": name, "Type": kind, **({"Comment": table.docs[name]} if name in table.docs else {})}
+                        for name, kind in table.columns],
             "Location": table.location,
             "InputFormat": TEXT_INPUT_FORMAT,
             "OutputFormat": TEXT_OUTPUT_FORMAT,
@@ -41,7 +42,7 @@ def landing_definition(table: dict[str, Any]) -> dict[str, Any]:
     return {
         "TableType": table.get("TableType"),
         "Parameters": table.get("Parameters", {}),
-        "Columns": [(c.get("Name"), c.get("Type")) for c in storage.get("Columns", [])],
+        "Columns": [(c.get("Name"), c.get("Type"), c.get("Comment")) for c in storage.get("Columns", [])],
         "Location": storage.get("Location"),
         "InputFormat": storage.get("InputFormat"),
         "OutputFormat": storage.get("OutputFormat"),

@@ -74,8 +74,9 @@ class IcebergStore:
         """Make `files` the whole content of table `name` in one snapshot.
 
         The previous data files are removed from the table in the same commit, so readers
-        see either the old contents or the new, never a mix. The schema evolves by name
-        when the SQL that builds the table gained columns.
+        see either the old contents or the new, never a mix. The schema evolves by name, in the
+        same commit, when the SQL that builds the table gained columns or its columns'
+        descriptions (`with_docs`) changed.
         """
         return self.change_contents(name, location, schema, None, files, properties)
 
@@ -106,11 +107,6 @@ class IcebergStore:
         if table is None:
             table = self.catalog.create_table((self.access.namespace, name), schema=schema, location=location,
                                               properties=_no_personal_bounds(schema))
-        elif not _same_columns(table, schema):
-            with table.update_schema() as update:
-                update.union_by_name(schema)
-            table = self.load(name)
-            assert table is not None
         if table.current_snapshot() is None:
             old_files = []
         else:
@@ -121,6 +117,9 @@ class IcebergStore:
                 raise StediError(f"table {name}: {len(wanted) - len(old_files)} file(s) to replace are not in it "
                                  "(another writer changed it?); nothing was committed")
         with table.transaction() as tx:
+            if not _same_fields(table, schema):  # columns the SQL gained, or descriptions changed
+                with tx.update_schema() as evolve:
+                    evolve.union_by_name(schema)
             missing = {k: v for k, v in _no_personal_bounds(schema).items() if tx.table_metadata.properties.get(k) != v}
             if tx.table_metadata.name_mapping() is None:
                 # Files written by an engine carry column names, not Iceberg field ids.
@@ -240,7 +239,30 @@ def _no_personal_bounds(schema: pa.Schema) -> dict[str, str]:
     return {**found, "commit.manifest.min-count-to-merge": str(MERGE_MANIFESTS_FROM)}
 
 
-def _same_columns(table: Table, schema: pa.Schema) -> bool:
-    return [f.name for f in table.schema().fields] == list(schema.names)
+def _same_fields(table: Table, schema: pa.Schema) -> bool:
+    """The table's columns are `schema`'s, in order, with the descriptions `schema` gives (Iceberg
+    field docs; a column `schema` does not describe keeps its doc)."""
+    fields = table.schema().fields
+    return [f.name for f in fields] == list(schema.names) and all(
+        doc_of(f) in (None, old.doc) for f, old in zip(schema, fields))
+
+
+# The Arrow field metadata key of a column's description: pyiceberg reads it into the Iceberg
+# field's doc, and puts the doc back there in the Arrow schema of a table it reads.
+DOC_KEY = b"doc"
+
+
+def doc_of(field: pa.Field) -> str | None:
+    """An Arrow field's description (its DOC_KEY metadata), None if it has none."""
+    doc = (field.metadata or {}).get(DOC_KEY)
+    return doc.decode() if doc else None
+
+
+def with_docs(schema: pa.Schema, docs: dict[str, str]) -> pa.Schema:
+    """`schema` with each column named in `docs` described (what the store makes field docs of)."""
+    import pyarrow as pa
+
+    return pa.schema([f.with_metadata({**(f.metadata or {}), DOC_KEY: docs[f.name].encode()}) if f.name in docs else f
+                      for f in schema], metadata=schema.metadata)
 
 

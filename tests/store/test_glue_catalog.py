@@ -222,6 +222,22 @@ def test_landing_tables_are_json_external_tables_registered_once(glue, lake, dat
         "StorageDescriptor"]["Location"] == f"{lake}/accelerometer/landing/"
 
 
+
+def test_landing_columns_carry_their_descriptions_and_a_table_without_them_gets_them(glue, lake, database) -> None:
+    from dataclasses import replace
+
+    from stedi.landing.sources import SOURCES
+
+    catalog = GlueCatalog(database, lake)
+    undescribed = [replace(t, docs={}) for t in landing_tables(lake)]  # as a stedi before descriptions made them
+    assert catalog.register_landing(undescribed) == dict.fromkeys(LANDING, "created")
+    columns = glue.get_table(DatabaseName=database, Name="step_trainer_landing")["Table"]["StorageDescriptor"]["Columns"]
+    assert "Comment" not in columns[0]
+    assert catalog.register_landing(landing_tables(lake)) == dict.fromkeys(LANDING, "updated")
+    columns = glue.get_table(DatabaseName=database, Name="step_trainer_landing")["Table"]["StorageDescriptor"]["Columns"]
+    assert {c["Name"]: c["Comment"] for c in columns} == SOURCES["step_trainer"].docs  # what Athena's DESCRIBE shows
+    assert catalog.register_landing(landing_tables(lake)) == dict.fromkeys(LANDING, "unchanged")
+
 def test_a_dry_run_says_what_it_would_do_and_changes_nothing(glue, lake, database) -> None:
     catalog = GlueCatalog(database, lake)
     assert catalog.ensure_database(dry_run=True) == "created"

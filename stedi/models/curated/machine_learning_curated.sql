@@ -10,12 +10,12 @@ WITH keyed AS (
     CROSS JOIN run_parameters AS p
 )
 SELECT
-    k.customer_key,
-    s.sensorreadingtime,
-    s.distancefromobject,
-    a.x,
-    a.y,
-    a.z
+    k.customer_key,  -- doc: pseudonym of the customer: SHA-256 (64 hex digits) of the lake's secret key followed by the email
+    s.sensorreadingtime,  -- doc: when both readings were taken (step trainer and phone, same millisecond), in epoch milliseconds (UTC)
+    s.distancefromobject,  -- doc: the step trainer's distance from the sensor to the object in front of it
+    a.x,  -- doc: the phone's acceleration along its x axis at that millisecond
+    a.y,  -- doc: the phone's acceleration along its y axis at that millisecond
+    a.z  -- doc: the phone's acceleration along its z axis at that millisecond
 FROM step_trainer_trusted AS s
 JOIN keyed AS k ON k.serialnumber = s.serialnumber
 JOIN accelerometer_trusted AS a ON a.user = k.email AND a.timestamp = s.sensorreadingtime

@@ -7,7 +7,10 @@ WITH serial_owner AS (
     GROUP BY serialnumber
     HAVING count(*) = 1
 )
-SELECT DISTINCT s.sensorreadingtime, s.serialnumber, s.distancefromobject
+SELECT DISTINCT
+    s.sensorreadingtime,  -- doc: when the step trainer took the reading, in epoch milliseconds (UTC)
+    s.serialnumber,  -- doc: serial number (a UUID) of the step trainer, held by exactly one customer (a curated one)
+    s.distancefromobject  -- doc: distance from the sensor to the object in front of it, as the step trainer reports it
 FROM step_trainer_landing AS s
 JOIN serial_owner AS o ON s.serialnumber = o.serialnumber
 JOIN customer_curated AS c ON c.email = o.email
