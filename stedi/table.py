@@ -20,30 +20,29 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, TypeVar
 
 from stedi.errors import StediError
-from stedi.lake import TABLE_LOCATIONS
+from stedi.hints import LazyModule
+from stedi.lake import TABLE_LOCATIONS, Lake
 from stedi.landing.column_types import of_sql
 from stedi.landing.sources import SOURCES
 from stedi.provenance import stamped
-from stedi.table_filter import column_list, where_sql
-from stedi.time_travel import landing_problem
+from stedi.table_filter import Filter, column_list, where_sql
+from stedi.time_travel import PointInTime, landing_problem
 
+# Type hints resolve at run time (typing.get_type_hints) without importing these with stedi.
 if TYPE_CHECKING:
-    from datetime import date, datetime
-
     import pandas as pd
     import polars as pl
     import pyarrow as pa
-    from pyiceberg.table import Table
+    import pyiceberg.table
+else:
+    pd, pl, pa, pyiceberg = (LazyModule(m) for m in ("pandas", "polars", "pyarrow", "pyiceberg"))
 
-    from stedi.lake import Lake
-    from stedi.table_filter import Filter
-    from stedi.time_travel import PointInTime
-
-    AsOf = str | int | datetime | date | PointInTime  # as stedi.reader's
+AsOf = str | int | datetime | date | PointInTime  # as stedi.reader's
 
 T = TypeVar("T")
 
@@ -58,7 +57,7 @@ class LakeReading(Protocol):
 
     def _point(self, when: Any, committed: dict[str, str]) -> "PointInTime": ...
 
-    def open_table(self, metadata_location: str) -> "Table": ...
+    def open_table(self, metadata_location: str) -> "pyiceberg.table.Table": ...
 
     def query(self, sql: str) -> "pa.Table": ...
 
@@ -70,7 +69,7 @@ _VIEW = "stedi_table"  # the name the table's files are read by, on a connection
 class _Snapshot:
     """The stored table a call reads: its Iceberg table, snapshot and the state it came from."""
 
-    table: "Table"
+    table: "pyiceberg.table.Table"
     snapshot_id: int | None
     committed: dict[str, str]
     point: "PointInTime | None"

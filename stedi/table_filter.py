@@ -24,10 +24,11 @@ from stedi.errors import StediError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from pyiceberg.expressions import BooleanExpression
+    import pyiceberg.expressions
 
-    # A filter: SQL (DuckDB dialect) or a pyiceberg expression.
-    Filter = Union[str, BooleanExpression]
+# A filter: SQL (DuckDB dialect) or a pyiceberg expression (named as a string: the hint resolves
+# where the module using it names `pyiceberg`, as stedi.table does, without importing it here).
+Filter = Union[str, "pyiceberg.expressions.BooleanExpression"]
 
 _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
     exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Tuple,
