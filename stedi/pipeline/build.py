@@ -226,9 +226,7 @@ class Builder(Accepting, Rewrites, Erasures):
     def _write(self, name: str, sql: str, directory: str, cluster: tuple[str, int] | None = None,
                order: tuple[str, ...] = ()) -> "Written":
         self.lake.storage.make_folder(directory.rsplit("/", 1)[0])  # an empty write before may have removed it
-        # `order` only when there is one: an engine (or a test's stand-in) made before it keeps working.
-        sorted_by = {"order": order} if order else {}
-        written = self.engine.write_parquet(name, sql, self.lake.storage.path(directory), cluster, **sorted_by)
+        written = self.engine.write_parquet(name, sql, self.lake.storage.path(directory), cluster, order)
         return self._kept(written, directory)
 
     def _cluster(self, table: str) -> tuple[str, int] | None:

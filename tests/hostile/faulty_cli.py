@@ -102,7 +102,8 @@ def _disk_full_in_build() -> None:
 
     from stedi.engines.duckdb_engine import DuckDBEngine
 
-    def write_parquet(self: DuckDBEngine, name: str, sql: str, directory: str, cluster: object = None) -> None:
+    def write_parquet(self: DuckDBEngine, name: str, sql: str, directory: str, cluster: object = None,
+                      order: object = ()) -> None:
         raise duckdb.IOException(f'IO Error: Could not write file "{directory}/data_0.parquet": '
                                  "No space left on device")
 

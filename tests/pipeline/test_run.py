@@ -51,10 +51,10 @@ def test_failed_run_leaves_every_table_at_its_earlier_snapshot(house: Lakehouse,
     files_before = sorted(p for p in Path(house.path).rglob("*.parquet"))
     real_write = DuckDBEngine.write_parquet
 
-    def failing_write(self, name, sql, directory, cluster=None):  # type: ignore[no-untyped-def]
+    def failing_write(self, name, sql, directory, cluster=None, order=()):  # type: ignore[no-untyped-def]
         if name == "step_trainer_trusted":
             raise RuntimeError("disk full")
-        return real_write(self, name, sql, directory, cluster)
+        return real_write(self, name, sql, directory, cluster, order)
 
     monkeypatch.setattr(DuckDBEngine, "write_parquet", failing_write)
     with pytest.raises(RuntimeError, match="disk full"):
