@@ -7,6 +7,7 @@ import gzip
 from pathlib import Path
 
 import boto3
+import duckdb
 import pytest
 
 from stedi import Lakehouse
@@ -142,6 +143,18 @@ def test_the_python_api_and_the_cli_read_the_lake_in_s3(lakes, moto_server, tmp_
         Lakehouse(s3_house.path).run(consent_policy="strict")  # (reports on: the module's lake has them off)
         frame = Lakehouse(s3_house.path).table("machine_learning_curated").to_pandas()
         assert len(frame) == 32025
+        # A connection of one's own reads the S3 lake through the storage's client, holds no
+        # credential of it, and cannot write into the bucket.
+        con = Lakehouse(s3_house.path).connect()
+        con.register("labels", frame[["customer_key"]].drop_duplicates().head(3).assign(label=1))
+        assert con.execute("SELECT count(*) FROM machine_learning_curated JOIN labels USING (customer_key)"
+                           ).fetchone()[0] == int(frame["customer_key"].isin(frame["customer_key"].unique()[:3]).sum())
+        assert SECRET_KEY not in str(con.execute("SELECT value FROM duckdb_settings()").fetchall())
+        before = all_objects(bucket)
+        with pytest.raises(duckdb.Error):
+            con.execute(f"COPY (SELECT 1) TO 's3://{bucket}/stedi/step_trainer/curated/x.parquet'")
+        con.close()
+        assert all_objects(bucket) == before
         capsys.readouterr()
         assert main(["query", "SELECT count(*) AS n FROM customer_landing", "--lake", s3_house.path,
                      "--format", "csv"]) == 0
