@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 
-.PHONY: setup demo test bench clean chromium jvm glue-wheels
+.PHONY: setup demo test test-setup bench clean chromium jvm glue-wheels
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -56,7 +56,12 @@ $(WHEELS)/glue-python/.built: $(WHEELS)/glue-env/.fetched
 
 glue-wheels: $(WHEELS)/glue/.fetched $(WHEELS)/glue-env/.fetched $(WHEELS)/glue-python/.built
 
-test: $(SPARK_STAMP) chromium jvm glue-wheels  ## run the test suite (the Spark tests need Java 17, the report's browser test Chromium: skipped without them, outside CI)
+# What the tests need, its independent steps side by side (-j3): the JVM pieces' fetch beside the
+# pip install (one process, mostly one core), the Glue job's wheels beside the stand-in's.
+test-setup: $(SPARK_STAMP) chromium jvm glue-wheels
+
+test:  ## run the test suite (the Spark tests need Java 17, the report's browser test Chromium: skipped without them, outside CI)
+	@$(MAKE) --no-print-directory -j3 test-setup
 	@status=0; \
 	$(BIN)/python -m pytest -m "not spark" || status=$$?; \
 	$(BIN)/python -m pytest -m spark -n 0 || status=$$?; \
