@@ -23,7 +23,7 @@ import pytest
 
 from stedi import Lakehouse, StediError
 from stedi.cli.main import main
-from stedi.time_travel import format_ms
+from stedi.time_travel import format_ms, run_ids
 from tests.conftest import customer, reading, step, write_delivery
 
 A, B = "a@x.com", "b@x.com"
@@ -208,3 +208,14 @@ def test_a_lake_without_a_run_says_so(tmp_path: Path) -> None:
         house.query("SELECT 1", as_of="2026-11-28")
     with pytest.raises(StediError, match=r"no run 20261128T145000-1a2b3c4d: the lake .* has no run yet"):
         house.query("SELECT 1", as_of="20261128T145000-1a2b3c4d")
+
+
+def test_runs_started_in_the_same_second_are_ordered_by_their_records_and_one_without_is_newest() -> None:
+    """Tiny runs start within one second; the run ids' random tails say nothing of their order."""
+    from types import SimpleNamespace
+
+    first, second, third = "20261207T061002-ffffffff", "20261207T061002-00000000", "20261207T061002-88888888"
+    entries = [SimpleNamespace(name=f"{first}.json", mtime_ns=1_000), SimpleNamespace(name=f"{second}.json", mtime_ns=2_000)]
+    lake = SimpleNamespace(storage=SimpleNamespace(files=lambda folder, suffix: entries))
+    assert run_ids(lake) == [first, second]  # type: ignore[arg-type]
+    assert run_ids(lake, also=[third]) == [first, second, third]  # type: ignore[arg-type]  # its record missing

@@ -18,6 +18,7 @@ versioned: they cannot be read as of a past moment.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -254,10 +255,12 @@ def _run_moment(lake: "Lake", run_id: str, history: History) -> int:
 
 def run_ids(lake: "Lake", also: Iterable[str] = ()) -> list[str]:
     """The runs with a record, and `also`, oldest first. A run id starts with the second its run
-    started; of runs started in the same second, the record written first is the older."""
+    started; of runs started in the same second, the record written first is the older, and one
+    without a record the newest (a run that could not write its record is the last one: the next
+    writer writes it)."""
     written = {e.name.removesuffix(".json"): e.mtime_ns for e in lake.storage.files("runs", suffix=".json")}
     names = {n for n in written if RUN_ID.fullmatch(n)} | set(also)
-    return sorted(names, key=lambda n: (n[:15], written.get(n, 0), n))
+    return sorted(names, key=lambda n: (n[:15], written.get(n, math.inf), n))
 
 
 def _first_run(lake: "Lake", history: History) -> tuple[int, str] | None:
