@@ -22,7 +22,7 @@ from stedi.forget.finish import pending
 from stedi.lake import TABLE_LOCATIONS, Lake, zone_of
 from stedi.pipeline.records import reconstruct
 from stedi.provenance import stamped, tables_named
-from stedi.runs import Run
+from stedi.runs import Run, rows_per_table
 from stedi.read_only import refusal
 from stedi.store.iceberg_store import IcebergStore
 from stedi.table import TableHandle
@@ -142,8 +142,7 @@ class LakeReader:
         state = self.lake.state()
         # (a run that could not write its record: what its snapshots tell, until the next writer writes it)
         last = (self.lake.run_record(state.run_id) or reconstruct(self.lake, state.run_id, state)) if state else None
-        accepted = {t["name"]: t["rows_out"] if t.get("total") is None else t["total"]
-                    for t in last["tables"]} if last else {}
+        accepted = rows_per_table(last) if last else {}
         committed = self.committed_locations(state)
         found = []
         for name in TABLE_LOCATIONS:

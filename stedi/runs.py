@@ -54,9 +54,9 @@ def runs(lake: "Lake") -> list[Run]:
         if record is None:
             continue
         report = record.get("report") or (lake.storage.path(f"{REPORTS}/{run_id}.html") if run_id in reports else None)
-        found.append(Run(run_id, _when(record.get("committed_at_ms")), _kind(record),
+        found.append(Run(run_id, _when(record.get("committed_at_ms")), run_kind(record),
                          str(record.get("consent_policy") or ""), str(record.get("engine") or ""),
-                         _rows(record), report, str(record.get("full_reason") or ""),
+                         rows_per_table(record), report, str(record.get("full_reason") or ""),
                          bool(record.get("reconstructed")), tuple(record.get("warnings") or ())))
     return found
 
@@ -73,7 +73,9 @@ def _when(ms: object) -> datetime | None:
     return datetime.fromtimestamp(ms / 1000, timezone.utc)
 
 
-def _kind(record: dict) -> str:
+def run_kind(record: dict) -> str:
+    """What a run record says the run did: forget, unknown (a record written afterwards from its
+    snapshots), nothing new, full or incremental (the run report words these its own way)."""
     if record.get("command") == "forget":
         return "forget"
     if record.get("reconstructed"):
@@ -83,7 +85,8 @@ def _kind(record: dict) -> str:
     return "full" if record.get("full_reason") else "incremental"
 
 
-def _rows(record: dict) -> dict[str, int]:
+def rows_per_table(record: dict) -> dict[str, int]:
+    """Each table's rows after the run, as its record tells (a landing table's: the lines accepted)."""
     found = {}
     for table in record.get("tables", []):
         if not isinstance(table, dict) or "name" not in table:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from stedi.audits import PRIVACY_AUDITS, audit_sql
 from stedi.landing.sources import SOURCES
+from stedi.runs import run_kind
 
 if TYPE_CHECKING:
     from stedi.engines.duckdb_engine import DuckDBEngine
@@ -131,15 +132,14 @@ def history(lake: "Lake", this: dict) -> list[dict]:
     return found
 
 
+# The report's words for what a run did (stedi.runs.run_kind's, as the API says them).
+_REPORT_KIND = {"unknown": "reconstructed", "full": "full rebuild", "incremental": "new files only"}
+
+
 def kind(record: dict) -> str:
     """What a run did, in two or three words: forget, nothing new, full rebuild, new files only."""
-    if record.get("command") == "forget":
-        return "forget"
-    if record.get("reconstructed"):
-        return "reconstructed"
-    if record.get("nothing_new"):
-        return "nothing new"
-    return "full rebuild" if record.get("full_reason") else "new files only"
+    said = run_kind(record)
+    return _REPORT_KIND.get(said, said)
 
 
 def quarantine(engine: "DuckDBEngine") -> dict:
