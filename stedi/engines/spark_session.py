@@ -141,6 +141,10 @@ def start_session(master: str = DEFAULT_MASTER, driver_memory: str = "4g",
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "stedi-spark-warehouse"))
         .config("spark.sql.shuffle.partitions", str(max(4, 2 * (os.cpu_count() or 1))))
+        # The judged landing lines are cached once and read once or twice: compressing them cost
+        # more CPU than the cache's whole filling saves (docs/benchmarks.md, issue Speed), for a
+        # cache only about 1.4x as large.
+        .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
     )
     if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
