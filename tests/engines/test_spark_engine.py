@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from stedi.config import Config
 from stedi.storage.landing_file import LandingFile
 from stedi.landing.sources import SOURCES
@@ -54,3 +56,34 @@ def test_the_files_holding_rows_are_named_as_given(spark, tmp_path: Path) -> Non
         assert engine.files_holding(files, "n >= 2") == sorted(files[1:])
     finally:
         engine.close()
+
+
+def test_ctrl_c_while_sources_load_side_by_side_cancels_their_spark_jobs_at_once():
+    """Ctrl-C reaching the run while three sources load: the pool would wait for the other
+    sources' Spark jobs to finish (35 s at 10M) before the run could stop; they are cancelled."""
+    import threading
+
+    from stedi.engines.spark_engine import SparkEngine
+
+    cancelled = threading.Event()
+
+    class Context:
+        def cancelAllJobs(self):
+            cancelled.set()
+
+    class Session:
+        sparkContext = Context()
+
+    engine = SparkEngine.__new__(SparkEngine)  # no JVM: only the pool's behaviour is tested
+    engine.spark = Session()
+
+    def load(source):
+        if source == "customer":
+            raise KeyboardInterrupt  # as if the signal's handler ran here
+        if not cancelled.wait(timeout=10):  # a Spark job that runs until cancelled
+            raise AssertionError("the Spark job was never cancelled")
+        raise RuntimeError("job cancelled")
+
+    with pytest.raises(KeyboardInterrupt):
+        engine._side_by_side(load, ["customer", "accelerometer", "step_trainer"])
+    assert cancelled.is_set()
