@@ -1,6 +1,6 @@
 """Issue "Speed"'s six targets, each against a baseline measured in the same run (`make bench`).
 
-    python benchmarks/bench_targets.py [SIZE ...] [--runs N] [--starter-runs N] [--work DIR]
+    python benchmarks/bench_targets.py [SIZE ...] [--runs N] [--starter-runs N] [--no-spark] [--work DIR]
     python benchmarks/bench_targets.py --summary [--work DIR]
 
 SIZE: starter, 1m, 10m, 100m (default: starter 10m). Each row of the issue's table:
@@ -153,6 +153,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="samples per contender (default: 3)")
     parser.add_argument("--starter-runs", type=int, default=5, help="samples of row 2, as the issue asks (default: 5)")
     parser.add_argument("--work", type=Path, default=ROOT / "bench-data", help="where data and lakes go")
+    parser.add_argument("--no-spark", action="store_true", help="leave out row 5 (minutes of JVM runs)")
     parser.add_argument("--summary", action="store_true", help="print the last summary again (WORK/targets.json)")
     args = parser.parse_args()
     saved = args.work / "targets.json"
@@ -168,7 +169,7 @@ def main() -> None:
                 f"load average {os.getloadavg()[0]:.1f} at the start; sizes: {' '.join(sizes)}.")
     rows = {n: row(n, note="not measured") for n, *_ in TARGETS}
     main_size = next((s for s in ("10m", "1m") if s in sizes), None)
-    without_spark = spark_missing() if main_size else None
+    without_spark = ("--no-spark given" if args.no_spark else spark_missing()) if main_size else None
     if main_size is None:
         for number in (3, 5, 6):
             rows[number]["note"] = "not measured: 10m is not among the sizes"
