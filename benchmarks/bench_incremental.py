@@ -61,26 +61,21 @@ def someone_to_forget(lake: Path) -> str:
     return emails[len(emails) // 2]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("size", nargs="?", default="10m", choices=[s for s in SIZES if s != "starter"])
-    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (default: 3)")
-    parser.add_argument("--share", type=float, default=0.01, help="the delivery's size, as a share of the data")
-    parser.add_argument("--work", type=Path, default=ROOT / "bench-data")
-    args = parser.parse_args()
-    work = args.work
-    landing = landing_for(args.size, work)
+def measure(size: str, work: Path, runs: int, share: float = 0.01, forget: bool = True) -> tuple[list[dict], int]:
+    """Each measurement's median (and samples, peak RSS) on the size's lake, and the delivery's lines.
+    `forget=False` leaves out the forget (bench_targets.py needs only the two runs)."""
+    landing = landing_for(size, work)
     assert landing is not None
-    delivery = work / f"delivery-{args.size}-{args.share}"
+    delivery = work / f"delivery-{size}-{share}"
     if not (delivery / ".complete").exists():
         shutil.rmtree(delivery, ignore_errors=True)
-        customers = max(1, round(SIZES[args.size] * args.share))
+        customers = max(1, round(SIZES[size] * share))
         subprocess.run([str(BIN / "stedi"), "generate", str(delivery), "--customers", str(customers), "--seed", "77"],
                        check=True, stdout=subprocess.DEVNULL)
         for path in delivery.glob("*/landing/*.json"):  # delivered later: names that sort after the first's
             path.rename(path.with_name("day2-" + path.name))
         (delivery / ".complete").write_text("")
-    template, lake = work / f"lake-{args.size}-saved", work / f"lake-{args.size}-incremental"
+    template, lake = work / f"lake-{size}-saved", work / f"lake-{size}-incremental"
     if not (template / ".complete").exists():
         shutil.rmtree(lake, ignore_errors=True)
         subprocess.run([str(BIN / "stedi"), "ingest", str(landing), "--lake", str(lake)], check=True,
@@ -90,7 +85,6 @@ def main() -> None:
         fresh_copy(lake, template)
         (template / ".complete").write_text("")
     fresh_copy(template, lake)
-    person = someone_to_forget(lake)
     stedi = [str(BIN / "stedi")]
 
     def with_delivery() -> None:
@@ -99,22 +93,43 @@ def main() -> None:
 
     measurements = {
         "full run (stedi run --full)": (stedi + ["run", "--full", "--lake", str(lake)], lambda: fresh_copy(template, lake)),
-        f"run after a {args.share:.0%} delivery": (stedi + ["run", "--lake", str(lake)], with_delivery),
-        "forget one person": (stedi + ["forget", person, "--lake", str(lake)], lambda: fresh_copy(template, lake)),
+        f"run after a {share:.0%} delivery": (stedi + ["run", "--lake", str(lake)], with_delivery),
     }
+    if forget:
+        person = someone_to_forget(lake)
+        measurements["forget one person"] = (stedi + ["forget", person, "--lake", str(lake)],
+                                             lambda: fresh_copy(template, lake))
     rows = []
     for name, (cmd, before) in measurements.items():
-        samples = [timed(cmd, before) for _ in range(args.runs)]
+        samples = [timed(cmd, before) for _ in range(runs)]
         wall = statistics.median(s for s, _ in samples)
-        rows.append((name, wall, max(r for _, r in samples), [round(s, 2) for s, _ in samples]))
-        print(f"{name:32} median {wall:7.2f} s of {rows[-1][3]}", file=sys.stderr)
-    full = rows[0][1]
+        rows.append({"name": name, "wall": wall, "rss": max(r for _, r in samples),
+                     "samples": [round(s, 2) for s, _ in samples]})
+        print(f"{name:32} median {wall:7.2f} s of {rows[-1]['samples']}", file=sys.stderr)
     delivered = sum(1 for p in delivery.glob("*/landing/*.json") for _ in p.open("rb"))
-    print(f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores; "
-          f"{args.size} lake, delivery of {delivered:,} lines.\n")
-    print("| measurement | runs | wall s (median) | samples | peak RSS MB | × full run |\n|---|---:|---:|---|---:|---:|")
-    for name, wall, rss, samples in rows:
-        print(f"| {name} | {len(samples)} | {wall:.2f} | {samples} | {rss:,.0f} | {wall / full:.3f} |")
+    return rows, delivered
+
+
+def markdown(size: str, rows: list[dict], delivered: int) -> str:
+    """The measurements as a Markdown table, each against the full run of the same session."""
+    full = rows[0]["wall"]
+    head = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores; "
+            f"{size} lake, delivery of {delivered:,} lines.\n\n"
+            "| measurement | runs | wall s (median) | samples | peak RSS MB | × full run |\n|---|---:|---:|---|---:|---:|\n")
+    return head + "".join(f"| {r['name']} | {len(r['samples'])} | {r['wall']:.2f} | {r['samples']} | {r['rss']:,.0f} "
+                          f"| {r['wall'] / full:.3f} |\n" for r in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("size", nargs="?", default="10m", choices=[s for s in SIZES if s != "starter"])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (default: 3)")
+    parser.add_argument("--share", type=float, default=0.01, help="the delivery's size, as a share of the data")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench-data")
+    args = parser.parse_args()
+    args.work.mkdir(exist_ok=True)
+    rows, delivered = measure(args.size, args.work, args.runs, args.share)
+    print(markdown(args.size, rows, delivered), end="")
 
 
 if __name__ == "__main__":

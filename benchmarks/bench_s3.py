@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.moto_server, and stedi from this checkout
 
-from bench_run import SIZES, landing_for  # noqa: E402  (same data, same cache as bench_run.py)
+from bench_run import landing_for, size_name  # noqa: E402  (same data, same cache as bench_run.py)
 from tests.moto_server import REGION, MotoServer  # noqa: E402
 
 BUCKET = "stedi-bench"
@@ -207,7 +207,7 @@ def spark_jars() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sizes", nargs="*", default=["starter"], choices=list(SIZES), metavar="SIZE",
+    parser.add_argument("sizes", nargs="*", default=["starter"], type=size_name, metavar="SIZE",
                         help="starter, 10m (default: starter)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per lake (default: 3)")
     parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
