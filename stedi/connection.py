@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from fsspec.spec import AbstractFileSystem
 
 from stedi.engines.duckdb_engine import DuckDBEngine
+from stedi.engines.duckdb_reader import register_parquet
 from stedi.errors import StediError
 from stedi.landing.sources import SOURCES
 from stedi.query import stored_files
@@ -136,7 +137,7 @@ def user_connection(lake: "Lake", committed: dict[str, str], open_table: "Callab
     `as_of`), read through LakeFiles; `allow`: folders of the user's it may read and write.
     What it creates, drops or replaces stays in it."""
     folders = own_folders(lake, allow)
-    tables = stored_files(committed, open_table, as_of)
+    tables = stored_files(committed, open_table, as_of, lake.storage)
     landing = {} if as_of is not None else {
         name: lake.landing_inputs(name, Path(tempfile.gettempdir())) for name in SOURCES}
     files = [path for paths, _ in tables.values() for path in paths] + [
@@ -150,7 +151,7 @@ def user_connection(lake: "Lake", committed: dict[str, str], open_table: "Callab
         for name, inputs in landing.items():
             engine.define_landing(SOURCES[name], [LandingFile(LakeFiles.url(f.path)) for f in inputs])
         for name, (paths, schema) in tables.items():
-            engine.register_parquet(name, [LakeFiles.url(p) for p in paths], schema)
+            register_parquet(engine.con, name, [LakeFiles.url(p) for p in paths], schema)
     except BaseException:
         engine.close()
         raise

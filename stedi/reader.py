@@ -25,6 +25,7 @@ from stedi.provenance import stamped, tables_named
 from stedi.runs import Run, rows_per_table
 from stedi.read_only import refusal
 from stedi.store.iceberg_store import IcebergStore
+from stedi.store.snapshot_files import current_snapshot
 from stedi.table import TableHandle
 from stedi.time_travel import PointInTime, resolve
 from stedi.time_travel.tags import Tag
@@ -150,7 +151,9 @@ class LakeReader:
             if name in LANDING_TABLES:
                 found.append(TableSummary(name, zone_of(name), accepted.get(name), None, location))
                 continue
-            info = IcebergStore.info(name, self.open_table(committed[name])) if name in committed else None
+            # From the metadata file alone where the snapshot records its files (no pyiceberg).
+            fast = current_snapshot(self.lake.storage, committed[name]) if name in committed else None
+            info = fast or (IcebergStore.info(name, self.open_table(committed[name])) if name in committed else None)
             found.append(
                 TableSummary(name, zone_of(name), info.rows if info else None, info.snapshot_id if info else None, location)
             )
@@ -173,6 +176,25 @@ class LakeReader:
             point = self._point(as_of, committed) if as_of is not None else None
             with connect(self.lake, committed if point is None else {}, self.open_table, sql, point) as reader:
                 return stamped(reader.run(values), self.lake, committed, point, tables_named(sql))
+
+        try:
+            return self._read(once)
+        except duckdb.Error as e:
+            reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
+            raise StediError(reason) from None
+
+    def query_rows(self, sql: str) -> "tuple[list[str], list[tuple[object, ...]]] | pa.Table":
+        """Internal (`stedi query`): `sql` as `query` runs it, the result as (column names, rows)
+        where DuckDB's rows print as Arrow's would (stedi.query.Reader.rows), else as an Arrow
+        table; no provenance (nothing prints it). Nothing of pyarrow, pandas or sqlglot is
+        imported for rows of plain types over stored tables."""
+        import duckdb
+
+        from stedi.query import connect
+
+        def once(committed: dict[str, str]) -> "tuple[list[str], list[tuple[object, ...]]] | pa.Table":
+            with connect(self.lake, committed, self.open_table, sql) as reader:
+                return reader.rows()
 
         try:
             return self._read(once)

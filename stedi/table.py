@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, TypeVar, Union
 
 from stedi.errors import StediError
 from stedi.hints import LazyModule
@@ -30,7 +30,7 @@ from stedi.lake import TABLE_LOCATIONS, Lake
 from stedi.landing.column_types import of_sql
 from stedi.landing.sources import SOURCES
 from stedi.provenance import stamped
-from stedi.table_filter import Filter, column_list, where_sql
+from stedi.store.snapshot_files import SnapshotFiles, current_snapshot
 from stedi.time_travel import PointInTime, landing_problem
 
 # Type hints resolve at run time (typing.get_type_hints) without importing these with stedi.
@@ -43,6 +43,8 @@ else:
     pd, pl, pa, pyiceberg = (LazyModule(m) for m in ("pandas", "polars", "pyarrow", "pyiceberg"))
 
 AsOf = str | int | datetime | date | PointInTime  # as stedi.reader's
+# As stedi.table_filter's, which is imported when a filter is read (it imports sqlglot: 0.15 s).
+Filter = Union[str, "pyiceberg.expressions.BooleanExpression"]
 
 T = TypeVar("T")
 
@@ -69,10 +71,11 @@ _VIEW = "stedi_table"  # the name the table's files are read by, on a connection
 class _Snapshot:
     """The stored table a call reads: its Iceberg table, snapshot and the state it came from."""
 
-    table: "pyiceberg.table.Table"
+    table: "pyiceberg.table.Table | None"  # None: read from the metadata file alone (`recorded`)
     snapshot_id: int | None
     committed: dict[str, str]
     point: "PointInTime | None"
+    recorded: "SnapshotFiles | None" = None
 
 
 class TableHandle:
@@ -170,6 +173,8 @@ class TableHandle:
                 limit: int | None, source: str) -> str:
         from sqlglot import exp
 
+        from stedi.table_filter import column_list, where_sql
+
         chosen = column_list(self.name, columns, available)
         where = where_sql(self.name, condition, available)
         select = ", ".join(exp.to_identifier(c, quoted=True).sql("duckdb") for c in chosen)
@@ -183,7 +188,10 @@ class TableHandle:
         at = self._snapshot(committed)
         schema = _arrow_schema(at)
         sql = self._select(schema.names, columns, condition, limit, _VIEW)  # checked before any file is read
-        files = IcebergStore.data_files(self.name, at.table, at.snapshot_id) if at.snapshot_id is not None else []
+        if at.recorded is not None:
+            files = at.recorded.files
+        else:
+            files = IcebergStore.data_files(self.name, at.table, at.snapshot_id) if at.table and at.snapshot_id is not None else []
         result = _read_files(self._reader, files, schema, sql)
         return stamped(_with_docs(result, schema), self._reader.lake, at.committed, at.point, [self.name])
 
@@ -194,12 +202,18 @@ class TableHandle:
             return _Snapshot(at.table, at.snapshot_id, committed, point)
         if self.name not in committed:
             raise StediError(f"table {self.name} is not built yet: run `stedi run` (or Lakehouse.run()) first")
+        recorded = current_snapshot(self._reader.lake.storage, committed[self.name])
+        if recorded is not None:  # no pyiceberg: the snapshot records its files (stedi.store.snapshot_files)
+            return _Snapshot(None, recorded.snapshot_id, committed, None, recorded)
         table = self._reader.open_table(committed[self.name])
         snapshot = table.current_snapshot()
         return _Snapshot(table, snapshot.snapshot_id if snapshot else None, committed, None)
 
 
 def _rows(at: _Snapshot) -> int:
+    if at.recorded is not None:
+        return at.recorded.rows
+    assert at.table is not None
     snapshot = at.table.snapshot_by_id(at.snapshot_id) if at.snapshot_id is not None else None
     return int(snapshot.summary["total-records"]) if snapshot and snapshot.summary else 0
 
@@ -208,8 +222,12 @@ def _arrow_schema(at: _Snapshot) -> "pa.Schema":
     """The snapshot's columns as pyiceberg converts them (field docs in the metadata), with the
     string types DuckDB returns (pyiceberg says large_string)."""
     import pyarrow as pa
+
+    if at.recorded is not None:
+        return at.recorded.arrow_schema()
     from pyiceberg.io.pyarrow import schema_to_pyarrow
 
+    assert at.table is not None
     snapshot = at.table.snapshot_by_id(at.snapshot_id) if at.snapshot_id is not None else None
     iceberg = at.table.schemas().get(snapshot.schema_id) if snapshot and snapshot.schema_id is not None else None
     converted = schema_to_pyarrow(iceberg or at.table.schema(), include_field_ids=False)

@@ -55,12 +55,15 @@ def cmd_maintain(args: argparse.Namespace, status: Say) -> int:
 
 
 def cmd_query(args: argparse.Namespace, status: Say) -> int:
-    from stedi.cli.output import print_arrow
+    from stedi.cli.output import print_arrow, print_fetched
     from stedi.lakehouse import Lakehouse
 
     house = Lakehouse(args.lake)
     if args.as_of is None:
-        result = house.query(args.sql)
+        result = house.query_rows(args.sql)
+        if isinstance(result, tuple):  # DuckDB's rows of plain types: no pyarrow needed
+            print_fetched(*result, args.format, limit=args.max_rows)
+            return 0
     else:
         point = house.as_of(args.as_of)
         result = house.query(args.sql, as_of=point)

@@ -121,6 +121,15 @@ def print_arrow(result: "pa.Table", fmt: str = "table", out: TextIO | None = Non
         (out or sys.stdout).write(f"({result.num_rows} rows, first {shown.num_rows} shown; use --format csv for all)\n")
 
 
+def print_fetched(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table",
+                  limit: int | None = None) -> None:
+    """DuckDB's own rows (stedi.query.Reader.rows), printed as print_arrow prints a result."""
+    shown = rows if limit is None or fmt != "table" else rows[:limit]
+    print_rows(header, shown, fmt)
+    if fmt == "table" and len(shown) < len(rows):
+        sys.stdout.write(f"({len(rows)} rows, first {len(shown)} shown; use --format csv for all)\n")
+
+
 def _values(column: "pa.ChunkedArray") -> list[Any]:
     import pyarrow as pa
 

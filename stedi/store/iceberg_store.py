@@ -5,7 +5,9 @@ atomic Iceberg snapshot that replaces the table's previous contents. Engines nev
 to the catalog, and the catalog never runs SQL.
 
 Writers go through the catalog. Readers open the exact metadata file the lake's state
-names (`open`), so they never see a commit the lake has not made visible yet.
+names (`open`), so they never see a commit the lake has not made visible yet. Each snapshot
+records its whole list of data files in its summary, which readers read without pyiceberg
+(stedi/store/snapshot_files.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from stedi.errors import StediError
 from stedi.locations import local_path
+from stedi.store.snapshot_files import DATA_FILES_PROPERTY, files_property
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -107,12 +110,12 @@ class IcebergStore:
         if table is None:
             table = self.catalog.create_table((self.access.namespace, name), schema=schema, location=location,
                                               properties=_no_personal_bounds(schema))
-        if table.current_snapshot() is None:
-            old_files = []
-        else:
+        current = [] if table.current_snapshot() is None else [task.file for task in table.scan().plan_files()]
+        old_files = []
+        if table.current_snapshot() is not None:
             wanted = None if remove is None else set(remove)
-            old_files = [task.file for task in table.scan().plan_files()
-                         if wanted is None or local_path(task.file.file_path) in wanted or task.file.file_path in wanted]
+            old_files = [file for file in current
+                         if wanted is None or local_path(file.file_path) in wanted or file.file_path in wanted]
             if wanted is not None and len(old_files) != len(wanted):
                 raise StediError(f"table {name}: {len(wanted) - len(old_files)} file(s) to replace are not in it "
                                  "(another writer changed it?); nothing was committed")
@@ -129,7 +132,10 @@ class IcebergStore:
             if missing:
                 tx.set_properties(**missing)
             new_files = [parquet_file_to_data_file(table.io, tx.table_metadata, f) for f in add]
-            update = tx.update_snapshot(snapshot_properties=properties)
+            # The snapshot's whole file list, in its own summary: what readers read without pyiceberg.
+            removed = {id(file) for file in old_files}
+            listed = files_property(table.location(), [f.file_path for f in current if id(f) not in removed] + add)
+            update = tx.update_snapshot(snapshot_properties={**properties, DATA_FILES_PROPERTY: listed})
             # Appends merge small manifests once there are enough (a run a day adds one per table).
             with (update.overwrite() if old_files else update.merge_append()) as change:
                 for data_file in old_files:

@@ -82,6 +82,7 @@ def test_interrupted_query(built: Path, capsys: pytest.CaptureFixture[str], monk
         raise RuntimeError("Query interrupted")
 
     monkeypatch.setattr("stedi.lakehouse.Lakehouse.query", interrupted)
+    monkeypatch.setattr("stedi.lakehouse.Lakehouse.query_rows", interrupted)  # what `stedi query` calls first
     code, err = stedi(["query", "SELECT 1", "--lake", str(built)], capsys)
     assert (code, err) == (130, "stedi: interrupted\n")
 

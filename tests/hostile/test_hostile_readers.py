@@ -84,6 +84,17 @@ def test_a_reader_whose_files_are_deleted_under_it_reads_the_new_state(tmp_path:
                 forget_one()
             return found
         monkeypatch.setattr(IcebergStore, "data_files", staticmethod(files_then_forget))
+        # The same moment where the snapshot records its files (read without pyiceberg).
+        import stedi.query
+        from stedi.store.snapshot_files import current_snapshot
+
+        def recorded_then_forget(*args: object) -> object:
+            found = current_snapshot(*args)  # type: ignore[arg-type]
+            if not done:
+                done.append(1)
+                forget_one()
+            return found
+        monkeypatch.setattr(stedi.query, "current_snapshot", recorded_then_forget)
 
     assert counts(house) == (3, 6)  # from the new state: person 0 forgotten
 
