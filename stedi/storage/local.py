@@ -4,6 +4,7 @@ SQLite file inside it, is the store's: stedi/store/catalogs.py)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import stat
@@ -21,16 +22,36 @@ from stedi.storage.lock import WriterLock
 from stedi.storage.modes import FILE_MODE, FOLDER_MODE
 
 if TYPE_CHECKING:
+    import pyarrow.fs
+
     from stedi.config import Config
 
 
 class LocalStorage(Storage):
     def __init__(self, root: Path):
-        from pyarrow.fs import LocalFileSystem
-
         self.folder = root
         self.root = str(root)
-        self.fs = LocalFileSystem()
+
+    @functools.cached_property
+    def fs(self) -> "pyarrow.fs.FileSystem":  # type: ignore[override]
+        from pyarrow.fs import LocalFileSystem
+
+        return LocalFileSystem()
+
+    # Small files through the OS, not pyarrow: a reader of state.json and table metadata need
+    # not import pyarrow (0.15 s of a 0.3 s `stedi query`).
+    def exists(self, relative: str) -> bool:
+        return os.path.exists(self.local(relative))
+
+    def is_file(self, relative: str) -> bool:
+        return os.path.isfile(self.local(relative))
+
+    def read_bytes(self, relative: str) -> bytes | None:
+        try:
+            with open(self.local(relative), "rb") as fh:
+                return fh.read()
+        except FileNotFoundError:
+            return None
 
     def _fs_path(self, relative: str) -> str:
         return self.path(relative)
