@@ -103,8 +103,11 @@ class IcebergStore:
         properties: dict[str, str],
     ) -> Committed:
         table = self.load(name)
-        if table is None:
+        if table is None and self.access.creates_with_contents:
             return self._create_with_contents(name, location, schema, add, properties)
+        if table is None:
+            table = self.catalog.create_table((self.access.namespace, name), schema=schema, location=location,
+                                              properties=_no_personal_bounds(schema))
         if table.current_snapshot() is None:
             old_files = []
         else:

@@ -26,6 +26,7 @@ NAMESPACE = "stedi"
 
 class SqliteCatalog(CatalogAccess):
     namespace = NAMESPACE
+    creates_with_contents = True
 
     def __init__(self, path: Path, warehouse: str):
         self.path, self.warehouse = path, warehouse
