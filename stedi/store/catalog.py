@@ -34,6 +34,9 @@ class CatalogAccess(ABC):
     namespace: str  # the Iceberg namespace (a Glue database)
     # Whether other engines read this catalog, so the landing zones belong in it too.
     keeps_landing = False
+    # Whether a new table is created with its first contents in one commit (the SQLite catalog);
+    # Glue keeps making it empty first, then committing (CreateTable, then UpdateTable).
+    creates_with_contents = False
 
     @abstractmethod
     def pyiceberg(self) -> "Catalog":

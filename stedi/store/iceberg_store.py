@@ -22,7 +22,8 @@ from stedi.store.snapshot_files import DATA_FILES_PROPERTY, files_property
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyiceberg.catalog import Catalog
-    from pyiceberg.table import Table
+    from pyiceberg.io import FileIO
+    from pyiceberg.table import Table, Transaction
 
     from stedi.storage import Storage
     from stedi.store.catalog import CatalogAccess
@@ -104,9 +105,9 @@ class IcebergStore:
         self, name: str, location: str, schema: pa.Schema, remove: list[str] | None, add: list[str],
         properties: dict[str, str],
     ) -> Committed:
-        from pyiceberg.io.pyarrow import parquet_file_to_data_file
-
         table = self.load(name)
+        if table is None and self.access.creates_with_contents:
+            return self._create_with_contents(name, location, schema, add, properties)
         if table is None:
             table = self.catalog.create_table((self.access.namespace, name), schema=schema, location=location,
                                               properties=_no_personal_bounds(schema))
@@ -119,31 +120,26 @@ class IcebergStore:
             if wanted is not None and len(old_files) != len(wanted):
                 raise StediError(f"table {name}: {len(wanted) - len(old_files)} file(s) to replace are not in it "
                                  "(another writer changed it?); nothing was committed")
-        with table.transaction() as tx:
-            if not _same_fields(table, schema):  # columns the SQL gained, or descriptions changed
-                with tx.update_schema() as evolve:
-                    evolve.union_by_name(schema)
-            missing = {k: v for k, v in _no_personal_bounds(schema).items() if tx.table_metadata.properties.get(k) != v}
-            if tx.table_metadata.name_mapping() is None:
-                # Files written by an engine carry column names, not Iceberg field ids.
-                from pyiceberg.table import TableProperties
+        tx = table.transaction()
+        if not _same_fields(table, schema):  # columns the SQL gained, or descriptions changed
+            with tx.update_schema() as evolve:
+                evolve.union_by_name(schema)
+        # The snapshot's whole file list, in its own summary: what readers read without pyiceberg.
+        removed = {id(file) for file in old_files}
+        listed = files_property(table.location(), [f.file_path for f in current if id(f) not in removed] + add)
+        return _stage_contents(tx, table.io, schema, old_files, add, {**properties, DATA_FILES_PROPERTY: listed})
 
-                missing[TableProperties.DEFAULT_NAME_MAPPING] = tx.table_metadata.schema().name_mapping.model_dump_json()
-            if missing:
-                tx.set_properties(**missing)
-            new_files = [parquet_file_to_data_file(table.io, tx.table_metadata, f) for f in add]
-            # The snapshot's whole file list, in its own summary: what readers read without pyiceberg.
-            removed = {id(file) for file in old_files}
-            listed = files_property(table.location(), [f.file_path for f in current if id(f) not in removed] + add)
-            update = tx.update_snapshot(snapshot_properties={**properties, DATA_FILES_PROPERTY: listed})
-            # Appends merge small manifests once there are enough (a run a day adds one per table).
-            with (update.overwrite() if old_files else update.merge_append()) as change:
-                for data_file in old_files:
-                    change.delete_data_file(data_file)
-                for data_file in new_files:
-                    change.append_data_file(data_file)
-        snapshot = table.current_snapshot()
-        return Committed(snapshot.snapshot_id if snapshot else None, table.metadata_location)
+    def _create_with_contents(self, name: str, location: str, schema: pa.Schema, add: list[str],
+                              properties: dict[str, str]) -> Committed:
+        """A new table and its first contents in one catalog commit and one metadata file (a lake's
+        first run made each table empty first, then committed again)."""
+        from pyiceberg.io import load_file_io
+
+        tx = self.catalog.create_table_transaction((self.access.namespace, name), schema=schema, location=location,
+                                                   properties=_no_personal_bounds(schema))
+        listed = files_property(location, add)  # (what readers read without pyiceberg, as above)
+        return _stage_contents(tx, load_file_io(self.catalog.properties, location), schema, [], add,
+                               {**properties, DATA_FILES_PROPERTY: listed})
 
     def metadata_locations(self, write: bool = True) -> dict[str, str]:
         """Every table in the catalog and its current metadata file (no pyiceberg import).
@@ -201,6 +197,33 @@ class IcebergStore:
         snapshot = table.current_snapshot()
         rows = int(snapshot.summary["total-records"]) if snapshot and snapshot.summary else 0
         return TableInfo(name, rows, snapshot.snapshot_id if snapshot else None, table.location())
+
+
+def _stage_contents(tx: "Transaction", io: "FileIO", schema: pa.Schema, old_files: list, add: list[str],
+                    properties: dict[str, str]) -> Committed:
+    """Commit transaction `tx`: the table's properties, then one snapshot that removes `old_files`
+    and adds the Parquet files `add`."""
+    from pyiceberg.io.pyarrow import parquet_file_to_data_file
+
+    missing = {k: v for k, v in _no_personal_bounds(schema).items() if tx.table_metadata.properties.get(k) != v}
+    if tx.table_metadata.name_mapping() is None:
+        # Files written by an engine carry column names, not Iceberg field ids.
+        from pyiceberg.table import TableProperties
+
+        missing[TableProperties.DEFAULT_NAME_MAPPING] = tx.table_metadata.schema().name_mapping.model_dump_json()
+    if missing:
+        tx.set_properties(**missing)
+    new_files = [parquet_file_to_data_file(io, tx.table_metadata, f) for f in add]
+    update = tx.update_snapshot(snapshot_properties=properties)
+    # Appends merge small manifests once there are enough (a run a day adds one per table).
+    with (update.overwrite() if old_files else update.merge_append()) as change:
+        for data_file in old_files:
+            change.delete_data_file(data_file)
+        for data_file in new_files:
+            change.append_data_file(data_file)
+    table = tx.commit_transaction()
+    snapshot = table.current_snapshot()
+    return Committed(snapshot.snapshot_id if snapshot else None, table.metadata_location)
 
 
 def metadata_json(storage: "Storage", metadata_location: str) -> dict | None:

@@ -3,7 +3,8 @@
 pyiceberg's SQL catalog keeps the Iceberg JDBC catalog's table `iceberg_tables`: one row
 per table naming its current metadata file. Reading it here costs no pyiceberg import
 (0.6 s); rolling a table back is the same compare-and-set on that row that a pyiceberg
-commit makes, in the other direction.
+commit makes, in the other direction. Writers commit through stedi/store/sqlite_commits.py,
+pyiceberg's catalog interface on the same table without SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ NAMESPACE = "stedi"
 
 class SqliteCatalog(CatalogAccess):
     namespace = NAMESPACE
+    creates_with_contents = True
 
     def __init__(self, path: Path, warehouse: str):
         self.path, self.warehouse = path, warehouse
@@ -35,20 +37,16 @@ class SqliteCatalog(CatalogAccess):
 
     def pyiceberg(self) -> "Catalog":
         if self._catalog is None:
-            from pyiceberg.catalog.sql import SqlCatalog
-            from sqlalchemy.exc import SQLAlchemyError
+            from stedi.store.sqlite_commits import SqliteCommits  # pyiceberg: a slow import
 
             try:
-                self._catalog = SqlCatalog(CATALOG, uri=f"sqlite:///{self.path}", warehouse=self.warehouse)
-                self._catalog.create_namespace_if_not_exists(NAMESPACE)
-            except SQLAlchemyError as e:
-                raise unreadable(self.path, e.orig or e) from None
+                self._catalog = SqliteCommits(CATALOG, self.path, NAMESPACE, self.warehouse)
+            except sqlite3.DatabaseError as e:
+                raise unreadable(self.path, e) from None
         return self._catalog
 
     def close(self) -> None:
-        if self._catalog is not None:
-            self._catalog.engine.dispose()  # pooled connections closed: their locks are released
-            self._catalog = None
+        self._catalog = None  # its calls each close their own connection: no lock is held
 
     def _connect(self, write: bool) -> sqlite3.Connection:
         mode = "rw" if write else "ro"
