@@ -61,7 +61,7 @@ class Engine(ABC):
         """The run has written `source`'s accepted rows, readable as `accepted`: the rows
         `<source>_landing` gives (less a forgotten person's old lines, which the run then reads
         no more). An engine may read `<source>_landing` from them from now on and let go of what
-        it held for the lines. Here it keeps them: DuckDB's models read its own tables fastest."""
+        it held for the lines. Here it keeps them."""
 
     def rows_of_each(self, queries: list[str]) -> list[list[tuple]]:
         """rows() of several independent queries (one after another here)."""

@@ -45,6 +45,7 @@ class DuckDBEngine(Engine):
         self.temp_dir = temp_dir
         self.threads = config.threads or os.cpu_count() or 1
         self.con = duckdb.connect(config=settings)
+        self._written: dict[str, list[str]] = {}  # the Parquet files each write_parquet wrote, by view
         # The run closes the engine in a thread while it commits, and again on its way out
         # (a Ctrl-C may come between): one close at a time.
         self._closing = threading.Lock()
@@ -97,6 +98,17 @@ class DuckDBEngine(Engine):
         self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {columns} FROM {parsed} WHERE ok")
         return load
 
+    def landing_used(self, source: str, accepted: str) -> None:
+        """Once the accepted rows are written to local Parquet, the models read `<source>_landing`
+        from those files and the typed lines' table goes: at 100 M readings it no longer fits in
+        memory, and each read of it was a read back from the spill folder (docs/benchmarks.md,
+        issue 24). A lake in S3 keeps the table: reading the files back would download them."""
+        files = self._written.get(accepted)
+        if files is None or any("://" in f for f in files):
+            return
+        self.con.execute(f"CREATE OR REPLACE VIEW {_ident(source + '_landing')} AS SELECT * FROM {_ident(accepted)}")
+        self.con.execute(f"DROP TABLE IF EXISTS {_ident('_parsed_' + source)}")
+
     def define_landing(self, source: Source, files: list[LandingFile] | list[Path]) -> None:
         """Make `<source>_landing` a view that parses the files when read, for a query that does
         not name it (so it costs nothing). Not exact on hostile input: load_landing is."""
@@ -137,6 +149,7 @@ class DuckDBEngine(Engine):
                 f"COPY ({sql}) TO {_literal(directory)} "
                 "(FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES '256MB', RETURN_FILES true)"
             ).fetchone()  # type: ignore[misc]
+        self._written[name] = list(files) if rows else []
         if rows:
             self._parquet_view(name, list(files))
             return Written(list(files), int(rows))
