@@ -111,9 +111,10 @@ def query_row(lake: Path, runs: int) -> dict:
     if any(task.delete_files for task in tasks):
         raise SystemExit(f"{lake}: machine_learning_curated has delete files; the DuckDB baseline cannot count it")
     files = [task.file.file_path.removeprefix("file://") for task in tasks]
-    floor = [sys.executable, "-c", "import duckdb, sys; "
-             "print(duckdb.sql('SELECT count(*) FROM read_parquet($files)', params={'files': sys.argv[1:]}).fetchone()[0])",
-             *files]
+    # The list as a literal: binding it as a parameter imports pandas and numpy (0.45 s against 0.1 s).
+    listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    floor = [sys.executable, "-c", "import duckdb, sys; print(duckdb.sql(sys.argv[1]).fetchone()[0])",
+             f"SELECT count(*) FROM read_parquet({listed})"]
     stedi = [str(BIN / "stedi"), "query", "--lake", str(lake), QUERY]
     counted = subprocess.run(stedi[:-1] + ["--format", "json", QUERY], check=True, capture_output=True, text=True).stdout
     by_duckdb = int(subprocess.run(floor, check=True, capture_output=True, text=True).stdout)
