@@ -8,24 +8,19 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-import duckdb
 import sqlglot.expressions as exp
 
 from stedi.config import Config
 from stedi.engines import duckdb_parse as parse
 from stedi.engines.base import Engine, LandingLoad, Written
-from stedi.engines.duckdb_landing import LandingReader, ident as _ident
-from stedi.landing.column_types import of_arrow
+from stedi.engines import duckdb_reader as reader
+from stedi.engines.duckdb_landing import LandingReader
+from stedi.engines.duckdb_reader import ident as _ident, literal as _literal
 from stedi.landing.sources import Source
 from stedi.storage.landing_file import LandingFile
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal: a path holding a quote or a backslash stays one value."""
-    return exp.Literal.string(text).sql(dialect="duckdb")
 
 
 class DuckDBEngine(Engine):
@@ -35,24 +30,13 @@ class DuckDBEngine(Engine):
                  refresh: Callable[[], list[str]] | None = None):
         """`setup`: statements run first (the storage's); `refresh`: the statements that give the
         connection the current credentials, run again before its work whenever they changed."""
-        # Nothing is downloaded at run time: extensions load only from the installed packages.
-        settings: dict[str, object] = {"memory_limit": config.memory_limit, "autoinstall_known_extensions": False,
-                                       "autoload_known_extensions": False}
-        if config.threads:
-            settings["threads"] = config.threads
-        if temp_dir is not None:
-            settings["temp_directory"] = str(temp_dir)
         self.temp_dir = temp_dir
         self.threads = config.threads or os.cpu_count() or 1
-        self.con = duckdb.connect(config=settings)
+        self.con = reader.open_connection(config, temp_dir, setup)
         self._written: dict[str, list[str]] = {}  # the Parquet files each write_parquet wrote, by view
         # The run closes the engine in a thread while it commits, and again on its way out
         # (a Ctrl-C may come between): one close at a time.
         self._closing = threading.Lock()
-        # Progress is ours to show (on stderr); DuckDB's own bar would write into stdout.
-        self.con.execute("SET enable_progress_bar = false")
-        for statement in setup or []:
-            self.con.execute(statement)
         self._refresh, self._refreshed = refresh, (refresh() if refresh else [])
 
     def _renew(self) -> None:
@@ -66,24 +50,11 @@ class DuckDBEngine(Engine):
                 self._refreshed = statements
 
     def restrict(self, files: list[str], folders: list[str]) -> None:
-        """Make this a reader's connection: from now on it reaches no file but `files` and those
-        in `folders` (no URL, no extension to install or load), nor a Python variable by name.
-        Statements run after this still read and write within them (COPY writes into an allowed
-        folder): stedi.read_only checks a reader's SQL. Call `lock` once the tables are set up."""
-        def listed(values: list[str]) -> str:
-            return "[" + ", ".join(_literal(v) for v in values) + "]"
-
-        # Set before external access is turned off: DuckDB refuses to change them afterwards.
-        if files:
-            self.con.execute(f"SET allowed_paths = {listed(files)}")
-        if folders:
-            self.con.execute(f"SET allowed_directories = {listed([f.rstrip('/') + '/' for f in folders])}")
-        self.con.execute("SET enable_external_access = false")
-        self.con.execute("SET python_enable_replacements = false")
+        """Make this a reader's connection (duckdb_reader.restrict). Call `lock` once the tables are set up."""
+        reader.restrict(self.con, files, folders)
 
     def lock(self) -> None:
-        """No setting can change any more (SET, RESET, PRAGMA): the last step of a reader's setup."""
-        self.con.execute("SET lock_configuration = true")
+        reader.lock(self.con)
 
     def load_landing(self, source: Source, files: list[LandingFile] | list[Path]) -> LandingLoad:
         files = _landing_files(files)
@@ -151,7 +122,7 @@ class DuckDBEngine(Engine):
             ).fetchone()  # type: ignore[misc]
         self._written[name] = list(files) if rows else []
         if rows:
-            self._parquet_view(name, list(files))
+            reader.parquet_view(self.con, name, list(files))
             return Written(list(files), int(rows))
         # No rows still writes one empty file: the view keeps its columns, the table not the file.
         # The columns are spelled out, so the view reads nothing another view may later replace.
@@ -189,16 +160,7 @@ class DuckDBEngine(Engine):
             staged.unlink(missing_ok=True)
 
     def register_parquet(self, name: str, files: list[str], schema: "pa.Schema") -> None:
-        if files:
-            self._parquet_view(name, files)
-        else:
-            empty = ", ".join(f"NULL::{of_arrow(f.type, 'DuckDB').sql} AS {_ident(f.name)}" for f in schema)
-            self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT {empty} WHERE false")
-
-    def _parquet_view(self, name: str, files: list[str]) -> None:
-        listed = ", ".join(_literal(f) for f in files)
-        self.con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}], "
-                         "hive_partitioning = false)")
+        reader.register_parquet(self.con, name, files, schema)
 
     def materialize(self, name: str, sql: str) -> None:
         self._renew()

@@ -23,6 +23,7 @@ import numpy as np
 
 from stedi.engines import duckdb_parse as parse
 from stedi.engines.base import LandingLoad
+from stedi.engines.duckdb_reader import ident
 from stedi.errors import InputError
 from stedi.landing.locate import decode, lines_at, read_exactly
 from stedi.landing.quarantine import Rejected
@@ -35,10 +36,6 @@ from stedi.storage.landing_file import LandingFile
 def _starts_with_bom(path: Path) -> bool:
     with path.open("rb") as fh:
         return fh.read(3) == b"\xef\xbb\xbf"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass
