@@ -166,8 +166,6 @@ class LakeReader:
         values bound to its `?` (a list or tuple) or `$name` (a dict) parameters, as data, never
         SQL. `as_of`: over the stored tables as a past run left them (see `as_of`; landing tables
         are not versioned)."""
-        import duckdb
-
         from stedi.query import checked_params, connect
 
         values = checked_params(params)
@@ -177,30 +175,20 @@ class LakeReader:
             with connect(self.lake, committed if point is None else {}, self.open_table, sql, point) as reader:
                 return stamped(reader.run(values), self.lake, committed, point, tables_named(sql))
 
-        try:
-            return self._read(once)
-        except duckdb.Error as e:
-            reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
-            raise StediError(reason) from None
+        return self._read_sql(once)
 
     def query_rows(self, sql: str) -> "tuple[list[str], list[tuple[object, ...]]] | pa.Table":
         """Internal (`stedi query`): `sql` as `query` runs it, the result as (column names, rows)
         where DuckDB's rows print as Arrow's would (stedi.query.Reader.rows), else as an Arrow
         table; no provenance (nothing prints it). Nothing of pyarrow, pandas or sqlglot is
         imported for rows of plain types over stored tables."""
-        import duckdb
-
         from stedi.query import connect
 
         def once(committed: dict[str, str]) -> "tuple[list[str], list[tuple[object, ...]]] | pa.Table":
             with connect(self.lake, committed, self.open_table, sql) as reader:
                 return reader.rows()
 
-        try:
-            return self._read(once)
-        except duckdb.Error as e:
-            reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
-            raise StediError(reason) from None
+        return self._read_sql(once)
 
     def connect(self, *, as_of: "AsOf | None" = None,
                 allow: "Folders" = ()) -> "duckdb.DuckDBPyConnection":
@@ -262,6 +250,16 @@ class LakeReader:
         point = resolve(self.lake, {name: self.open_table(location) for name, location in committed.items()}, when)
         self._check_erasures_finished(point)
         return point
+
+    def _read_sql(self, read: "Callable[[dict[str, str]], T]") -> "T":
+        """`_read` of SQL: DuckDB's refusal or failure as one line."""
+        import duckdb
+
+        try:
+            return self._read(read)
+        except duckdb.Error as e:
+            reason = refusal(e) or f"query failed: {str(e).strip().splitlines()[0]}"
+            raise StediError(reason) from None
 
     def _read(self, read: "Callable[[dict[str, str]], T]") -> "T":
         """`read(committed)`, done again from the lake's new state if it fails while a writer
