@@ -73,16 +73,19 @@ class SqliteCatalog(CatalogAccess):
 
     def set_metadata_location(self, table: str, expected: str, new: str | None) -> bool:
         with closing(self._connect(write=True)) as con, con:
-            key = (CATALOG, NAMESPACE, table, expected)
-            where = "catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?"
-            if new is None:
-                cursor = con.execute(f"DELETE FROM iceberg_tables WHERE {where}", key)
-            else:
-                cursor = con.execute(
-                    f"UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = NULL WHERE {where}",
-                    (new, *key),
-                )
-            return cursor.rowcount == 1
+            return moved(con, (CATALOG, NAMESPACE, table), expected, new)
+
+
+def moved(con: sqlite3.Connection, key: tuple[str, str, str], expected: str, new: str | None,
+          previous: str | None = None) -> bool:
+    """The compare-and-set every change of a table's row makes (a commit, a roll-back): the row
+    of `key` (catalog, namespace, table) moves to `new` (None: the row goes) only if it still
+    names `expected`. False if another writer moved it meanwhile."""
+    where = "catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?"
+    if new is None:
+        return con.execute(f"DELETE FROM iceberg_tables WHERE {where}", (*key, expected)).rowcount == 1
+    return con.execute(f"UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ? WHERE {where}",
+                       (new, previous, *key, expected)).rowcount == 1
 
 
 def unreadable(path: Path, error: Exception) -> StediError:

@@ -28,6 +28,8 @@ from pyiceberg.table.metadata import new_table_metadata
 from pyiceberg.table.sorting import UNSORTED_SORT_ORDER
 from pyiceberg.typedef import EMPTY_DICT
 
+from stedi.store.sqlite_catalog import moved
+
 if TYPE_CHECKING:
     from pyiceberg.table.metadata import TableMetadata
 
@@ -137,11 +139,9 @@ class SqliteCommits(MetastoreCatalog):
             self._insert(key, staged.metadata_location)
         else:
             with closing(self._connect()) as con:
-                moved = con.execute(
-                    f"UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ? "
-                    f"WHERE {_TABLE} AND metadata_location = ?",
-                    (staged.metadata_location, current.metadata_location, *key, current.metadata_location)).rowcount
-            if moved != 1:
+                done = moved(con, key, current.metadata_location, staged.metadata_location,
+                             previous=current.metadata_location)
+            if not done:
                 raise CommitFailedException(f"Table has been updated by another process: {key[1]}.{key[2]}")
         return CommitTableResponse(metadata=staged.metadata, metadata_location=staged.metadata_location)
 
